@@ -1,0 +1,321 @@
+//! Instrumentation of one function body.
+//!
+//! The body first gets Nitro's metering: a charge in front of every basic block and a per-byte
+//! charge in front of `memory.fill` / `memory.copy`. That *metered* body fixes the ink and, through
+//! [`depth::frame_units`], the frame's stack units. The emitted body then wraps it: a reservation
+//! of the units on entry, a release on every way out, and a `pay_for_memory_grow` call in front
+//! of every `memory.grow` when memory can grow.
+
+use wasm_encoder::{BlockType as EncBlockType, Function};
+use wasmparser::{FunctionBody, Operator};
+
+use super::added::Added;
+use super::encode::val_type;
+use super::error::Rejection;
+use super::module::Signatures;
+use super::pricing::{COPY_INK_PER_BYTE, FILL_INK_PER_BYTE, HEADER_INK, ends_basic_block, op_ink};
+use super::{STATUS_OUT_OF_INK, STATUS_OUT_OF_STACK, depth};
+
+/// Most operators a body may have once Nitro has instrumented it.
+const MAX_NITRO_OPS: usize = 65_536;
+/// Operators of Nitro's entry check (compare, trap, subtract).
+const NITRO_ENTRY_OPS: usize = 12;
+/// Operators of Nitro's release of the stack units, in front of every `return`.
+const NITRO_RELEASE_OPS: usize = 4;
+/// Operators Nitro adds in front of a `memory.grow` to pay for it.
+const NITRO_GROW_OPS: usize = 4;
+
+/// An operator of a metered body.
+enum Item<'a> {
+    /// An input operator and its encoding, copied unchanged to the output.
+    Input(Operator<'a>, &'a [u8]),
+    /// An operator the meter added.
+    Added(Added),
+}
+
+impl<'a> Item<'a> {
+    /// The operator, for the stack model.
+    fn operator(&self) -> Operator<'a> {
+        match self {
+            Self::Input(op, _) => op.clone(),
+            Self::Added(added) => added.operator(),
+        }
+    }
+
+    /// Whether this is an input operator matching `test`.
+    fn is_input(&self, test: fn(&Operator) -> bool) -> bool {
+        matches!(self, Self::Input(op, _) if test(op))
+    }
+}
+
+/// Indices of the globals instrumentation adds.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Globals {
+    /// Ink left (`i64`, read as `u64`).
+    pub(super) ink: u32,
+    /// Status (`i32`).
+    pub(super) status: u32,
+    /// Scratch slot for the operand a charge has to move out of the way (`i32`).
+    pub(super) scratch: u32,
+    /// Stack units left (`i32`, read as `u32`).
+    pub(super) stack: u32,
+}
+
+impl Globals {
+    /// Number of globals instrumentation adds.
+    pub(super) const COUNT: u32 = 4;
+
+    /// The four globals, numbered from `first` in Nitro's order.
+    pub(super) fn starting_at(first: u32) -> Self {
+        Self {
+            ink: first,
+            status: first + 1,
+            scratch: first + 2,
+            stack: first + 3,
+        }
+    }
+}
+
+/// What every body of a module is instrumented with.
+pub(super) struct FuncContext<'m> {
+    /// Module signatures.
+    pub(super) sigs: &'m Signatures,
+    /// Added globals.
+    pub(super) globals: Globals,
+    /// Function index of `pay_for_memory_grow`, when memory can grow.
+    pub(super) pay_func: Option<u32>,
+}
+
+/// Instruments the body of function `func`; `wasm` is the module the body was read from and
+/// `exit` a block type with the function's results.
+pub(super) fn instrument(
+    ctx: &FuncContext,
+    wasm: &[u8],
+    func: u32,
+    body: &FunctionBody,
+    exit: EncBlockType,
+) -> Result<Function, Rejection> {
+    let mut locals = Vec::new();
+    let mut local_count = 0_u32;
+    for group in body.get_locals_reader()? {
+        let (count, ty) = group?;
+        local_count = local_count.saturating_add(count);
+        locals.push((count, val_type(ty)?));
+    }
+    let mut reader = body.get_operators_reader()?;
+    let mut ops: Vec<(Operator, u64)> = Vec::new();
+    while !reader.eof() {
+        ops.push(reader.read_with_offset()?);
+    }
+    // Each input operator's encoding runs up to the next one (the last to the body's end).
+    let body_end = body.range().end;
+    let mut inputs = Vec::with_capacity(ops.len());
+    for index in 0..ops.len() {
+        let start = ops[index].1;
+        let stop = ops.get(index + 1).map_or(body_end, |next| next.1);
+        let bytes = usize::try_from(start)
+            .ok()
+            .zip(usize::try_from(stop).ok())
+            .and_then(|(start, stop)| wasm.get(start..stop))
+            .ok_or(Rejection::MalformedBody(func))?;
+        inputs.push((ops[index].0.clone(), bytes));
+    }
+
+    let metered = meter(inputs, ctx, func)?;
+    let units = depth::frame_units(
+        metered.iter().map(Item::operator),
+        local_count,
+        ctx.sigs,
+        func,
+    )?;
+    check_nitro_op_count(&metered, ctx.pay_func.is_some(), func)?;
+    Ok(emit(metered, locals, units, ctx, exit))
+}
+
+/// Nitro's Meter and DynamicMeter applied to the input operators.
+fn meter<'a>(
+    inputs: Vec<(Operator<'a>, &'a [u8])>,
+    ctx: &FuncContext,
+    func: u32,
+) -> Result<Vec<Item<'a>>, Rejection> {
+    let mut out = Vec::with_capacity(inputs.len() * 2);
+    let mut block = Vec::new();
+    let mut ink = 0_u64;
+    for (op, bytes) in inputs {
+        ink = ink.saturating_add(op_ink(&op, ctx.sigs)?);
+        let ends = ends_basic_block(&op);
+        block.push((op, bytes));
+        if ends {
+            let charge = block_charge(ctx.globals, ink.saturating_add(HEADER_INK));
+            out.extend(charge.map(Item::Added));
+            for (op, bytes) in block.drain(..) {
+                if let Some(per_byte) = per_byte_ink(&op, func)? {
+                    out.extend(byte_charge(ctx.globals, per_byte).map(Item::Added));
+                }
+                out.push(Item::Input(op, bytes));
+            }
+            ink = 0;
+        }
+    }
+    if !block.is_empty() {
+        return Err(Rejection::MalformedBody(func));
+    }
+    Ok(out)
+}
+
+/// The per-byte price of a bulk-memory operator, or a refusal for the ones Nitro rejects.
+fn per_byte_ink(op: &Operator, func: u32) -> Result<Option<u64>, Rejection> {
+    use Operator as O;
+    match op {
+        O::MemoryFill { .. } => Ok(Some(FILL_INK_PER_BYTE)),
+        O::MemoryCopy { .. } => Ok(Some(COPY_INK_PER_BYTE)),
+        O::MemoryInit { .. }
+        | O::DataDrop { .. }
+        | O::ElemDrop { .. }
+        | O::TableInit { .. }
+        | O::TableCopy { .. }
+        | O::TableFill { .. }
+        | O::TableGet { .. }
+        | O::TableSet { .. }
+        | O::TableGrow { .. }
+        | O::TableSize { .. } => Err(Rejection::UnsupportedOpcode {
+            func,
+            op: format!("{op:?}"),
+        }),
+        _ => Ok(None),
+    }
+}
+
+/// Charge of a basic block: trap with status 1 when fewer than `ink` are left, else subtract.
+fn block_charge(g: Globals, ink: u64) -> [Added; 12] {
+    // Bit pattern of the u64 price; the comparison is unsigned.
+    let price = Added::I64Const(ink as i64);
+    [
+        Added::GlobalGet(g.ink),
+        price,
+        Added::I64LtU,
+        Added::If,
+        Added::I32Const(STATUS_OUT_OF_INK),
+        Added::GlobalSet(g.status),
+        Added::Unreachable,
+        Added::End,
+        Added::GlobalGet(g.ink),
+        price,
+        Added::I64Sub,
+        Added::GlobalSet(g.ink),
+    ]
+}
+
+/// Charge of `per_byte` ink for each byte of the length on top of the stack: the length is set
+/// aside, the product subtracted, and a wrap-around (the old ink below the new) traps with
+/// status 1; then the length is put back.
+fn byte_charge(g: Globals, per_byte: u64) -> [Added; 17] {
+    [
+        Added::GlobalSet(g.scratch),
+        Added::GlobalGet(g.ink),
+        Added::GlobalGet(g.ink),
+        Added::GlobalGet(g.scratch),
+        Added::I64ExtendI32U,
+        Added::I64Const(per_byte as i64),
+        Added::I64Mul,
+        Added::I64Sub,
+        Added::GlobalSet(g.ink),
+        Added::GlobalGet(g.ink),
+        Added::I64LtU,
+        Added::If,
+        Added::I32Const(STATUS_OUT_OF_INK),
+        Added::GlobalSet(g.status),
+        Added::Unreachable,
+        Added::End,
+        Added::GlobalGet(g.scratch),
+    ]
+}
+
+/// Refuses a body whose Nitro-instrumented form (metered ops, entry check, a trailing
+/// `return`, a release before every `return`, the grow payments) exceeds Nitro's op limit.
+fn check_nitro_op_count(metered: &[Item], pays: bool, func: u32) -> Result<(), Rejection> {
+    let count_of = |test| metered.iter().filter(|item| item.is_input(test)).count();
+    let returns = count_of(|op| matches!(op, Operator::Return)) + 1;
+    let grows = if pays {
+        count_of(|op| matches!(op, Operator::MemoryGrow { .. }))
+    } else {
+        0
+    };
+    let count =
+        metered.len() + NITRO_ENTRY_OPS + 1 + NITRO_RELEASE_OPS * returns + NITRO_GROW_OPS * grows;
+    if count > MAX_NITRO_OPS {
+        return Err(Rejection::TooManyOps {
+            func,
+            count,
+            limit: MAX_NITRO_OPS,
+        });
+    }
+    Ok(())
+}
+
+/// Writes the final body: reserve `units`, run the metered body inside a block typed `exit`
+/// (so that a branch to the function's label lands before the release), release, return.
+fn emit(
+    metered: Vec<Item>,
+    locals: Vec<(u32, wasm_encoder::ValType)>,
+    units: u32,
+    ctx: &FuncContext,
+    exit: EncBlockType,
+) -> Function {
+    let mut f = Function::new(locals);
+    let g = ctx.globals;
+    // Units fit i32: depth::frame_units caps them at 10 Ki.
+    let units = units as i32;
+    f.instructions()
+        .global_get(g.stack)
+        .i32_const(units)
+        .i32_le_u()
+        .if_(EncBlockType::Empty)
+        .i32_const(STATUS_OUT_OF_STACK)
+        .global_set(g.status)
+        .i32_const(0)
+        .global_set(g.stack)
+        .unreachable()
+        .end()
+        .global_get(g.stack)
+        .i32_const(units)
+        .i32_sub()
+        .global_set(g.stack)
+        .block(exit);
+
+    let body_len = metered.len().saturating_sub(1); // the last operator is the body's `end`
+    for item in metered.into_iter().take(body_len) {
+        match item {
+            Item::Added(added) => {
+                f.instruction(&added.instruction());
+            }
+            Item::Input(op, bytes) => {
+                match (op, ctx.pay_func) {
+                    (Operator::Return, _) => release(&mut f, g, units),
+                    (Operator::MemoryGrow { .. }, Some(pay)) => {
+                        f.instructions()
+                            .global_set(g.scratch)
+                            .global_get(g.scratch)
+                            .global_get(g.scratch)
+                            .call(pay);
+                    }
+                    _ => {}
+                }
+                f.raw(bytes.iter().copied());
+            }
+        }
+    }
+    f.instructions().end();
+    release(&mut f, g, units);
+    f.instructions().end();
+    f
+}
+
+/// Gives the frame's stack units back.
+fn release(f: &mut Function, g: Globals, units: i32) {
+    f.instructions()
+        .global_get(g.stack)
+        .i32_const(units)
+        .i32_add()
+        .global_set(g.stack);
+}
