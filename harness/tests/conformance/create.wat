@@ -1,0 +1,25 @@
+;; create1/create2: calldata = kind (1 or 2) ‖ endowment (32) ‖ salt (32) ‖ EVM init code.
+;; Output: address (20) ‖ revert-data length written by the create (u32 LE) ‖ return_data_size
+;; (u32 LE) ‖ the return data.
+(module
+  (import "vm_hooks" "read_args" (func $read_args (param i32)))
+  (import "vm_hooks" "write_result" (func $write_result (param i32 i32)))
+  (import "vm_hooks" "create1" (func $create1 (param i32 i32 i32 i32 i32)))
+  (import "vm_hooks" "create2" (func $create2 (param i32 i32 i32 i32 i32 i32)))
+  (import "vm_hooks" "return_data_size" (func $return_data_size (result i32)))
+  (import "vm_hooks" "read_return_data" (func $read_return_data (param i32 i32 i32) (result i32)))
+  (memory (export "memory") 1 1)
+  (func (export "user_entrypoint") (param $len i32) (result i32)
+    (local $code_len i32) (local $size i32)
+    (call $read_args (i32.const 0))
+    (local.set $code_len (i32.sub (local.get $len) (i32.const 65)))
+    (if (i32.eq (i32.load8_u (i32.const 0)) (i32.const 1))
+      (then (call $create1 (i32.const 65) (local.get $code_len) (i32.const 1)
+              (i32.const 0x8000) (i32.const 0x8014)))
+      (else (call $create2 (i32.const 65) (local.get $code_len) (i32.const 1) (i32.const 33)
+              (i32.const 0x8000) (i32.const 0x8014))))
+    (local.set $size (call $return_data_size))
+    (i32.store (i32.const 0x8018) (local.get $size))
+    (drop (call $read_return_data (i32.const 0x801c) (i32.const 0) (local.get $size)))
+    (call $write_result (i32.const 0x8000) (i32.add (i32.const 28) (local.get $size)))
+    (i32.const 0)))

@@ -1,0 +1,40 @@
+;; calls: calldata = kind (0 call, 1 delegate, 2 static) ‖ to (20) ‖ value (32) ‖ payload.
+;; Output: reentrant (1) ‖ status (1) ‖ ret_len written by the call (u32 LE) ‖ return_data_size
+;; (u32 LE) ‖ bytes read_return_data wrote for (offset 8, size 4096) (u32 LE) ‖ the return data.
+;; Empty calldata: the output is the reentrant byte alone.
+(module
+  (import "vm_hooks" "read_args" (func $read_args (param i32)))
+  (import "vm_hooks" "write_result" (func $write_result (param i32 i32)))
+  (import "vm_hooks" "msg_reentrant" (func $msg_reentrant (result i32)))
+  (import "vm_hooks" "call_contract" (func $call (param i32 i32 i32 i32 i64 i32) (result i32)))
+  (import "vm_hooks" "delegate_call_contract" (func $delegate (param i32 i32 i32 i64 i32) (result i32)))
+  (import "vm_hooks" "static_call_contract" (func $static (param i32 i32 i32 i64 i32) (result i32)))
+  (import "vm_hooks" "return_data_size" (func $return_data_size (result i32)))
+  (import "vm_hooks" "read_return_data" (func $read_return_data (param i32 i32 i32) (result i32)))
+  (memory (export "memory") 1 1)
+  (func (export "user_entrypoint") (param $len i32) (result i32)
+    (local $kind i32) (local $data_len i32) (local $status i32) (local $size i32)
+    (call $read_args (i32.const 0))
+    (i32.store8 (i32.const 0x8000) (call $msg_reentrant))
+    (if (i32.eqz (local.get $len)) (then
+      (call $write_result (i32.const 0x8000) (i32.const 1))
+      (return (i32.const 0))))
+    (local.set $kind (i32.load8_u (i32.const 0)))
+    (local.set $data_len (i32.sub (local.get $len) (i32.const 53)))
+    (local.set $status
+      (if (result i32) (i32.eqz (local.get $kind))
+        (then (call $call (i32.const 1) (i32.const 53) (local.get $data_len) (i32.const 21)
+                (i64.const -1) (i32.const 0x8002)))
+        (else (if (result i32) (i32.eq (local.get $kind) (i32.const 1))
+          (then (call $delegate (i32.const 1) (i32.const 53) (local.get $data_len)
+                  (i64.const -1) (i32.const 0x8002)))
+          (else (call $static (i32.const 1) (i32.const 53) (local.get $data_len)
+                  (i64.const -1) (i32.const 0x8002)))))))
+    (i32.store8 (i32.const 0x8001) (local.get $status))
+    (local.set $size (call $return_data_size))
+    (i32.store (i32.const 0x8006) (local.get $size))
+    (i32.store (i32.const 0x800a)
+      (call $read_return_data (i32.const 0xc000) (i32.const 8) (i32.const 4096)))
+    (drop (call $read_return_data (i32.const 0x800e) (i32.const 0) (local.get $size)))
+    (call $write_result (i32.const 0x8000) (i32.add (i32.const 14) (local.get $size)))
+    (i32.const 0)))
