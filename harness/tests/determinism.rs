@@ -16,16 +16,59 @@ fn round(extra_increment: bool) -> (Vec<Receipt>, B256) {
     let probe = deploy_stylus(&mut chain, "probe");
     let usdc = deploy_solidity(&mut chain, "TestUSDC");
     let mut txs = vec![
-        TxRequest::call(ALICE, usdc, TestUSDC::mintCall { to: BOB, value: U256::from(9_000_000) }.abi_encode()),
-        TxRequest::call(BOB, usdc, TestUSDC::approveCall { spender: probe, value: U256::MAX }.abi_encode()),
-        TxRequest::call(ALICE, probe, IProbe::pullTokenCall { token: usdc, from: BOB, amount: U256::from(1) }.abi_encode()),
+        TxRequest::call(
+            ALICE,
+            usdc,
+            TestUSDC::mintCall {
+                to: BOB,
+                value: U256::from(9_000_000),
+            }
+            .abi_encode(),
+        ),
+        TxRequest::call(
+            BOB,
+            usdc,
+            TestUSDC::approveCall {
+                spender: probe,
+                value: U256::MAX,
+            }
+            .abi_encode(),
+        ),
+        TxRequest::call(
+            ALICE,
+            probe,
+            IProbe::pullTokenCall {
+                token: usdc,
+                from: BOB,
+                amount: U256::from(1),
+            }
+            .abi_encode(),
+        ),
         TxRequest::call(BOB, probe, IProbe::depositCall {}.abi_encode()).value(U256::from(10)),
-        TxRequest::call(BOB, probe, IProbe::withdrawCall { amount: U256::from(11) }.abi_encode()),
-        TxRequest::call(ALICE, probe, IProbe::setThenRevertCall { value: U256::from(5) }.abi_encode()),
+        TxRequest::call(
+            BOB,
+            probe,
+            IProbe::withdrawCall {
+                amount: U256::from(11),
+            }
+            .abi_encode(),
+        ),
+        TxRequest::call(
+            ALICE,
+            probe,
+            IProbe::setThenRevertCall {
+                value: U256::from(5),
+            }
+            .abi_encode(),
+        ),
         TxRequest::call(ALICE, probe, IProbe::incrementCall {}.abi_encode()),
     ];
     if extra_increment {
-        txs.push(TxRequest::call(ALICE, probe, IProbe::incrementCall {}.abi_encode()));
+        txs.push(TxRequest::call(
+            ALICE,
+            probe,
+            IProbe::incrementCall {}.abi_encode(),
+        ));
     }
     let receipts = txs
         .into_iter()
@@ -44,7 +87,11 @@ fn same_sequence_same_receipts_gas_and_digest() {
     assert_eq!(first, second);
     assert_eq!(digest, again);
     // The sequence really exercised both outcomes.
-    assert_eq!(first.iter().filter(|r| !r.is_success()).count(), 2, "the withdraw and setThenRevert fail");
+    assert_eq!(
+        first.iter().filter(|r| !r.is_success()).count(),
+        2,
+        "the withdraw and setThenRevert fail"
+    );
     assert!(first.iter().all(|r| r.gas_used() > 21_000));
 }
 

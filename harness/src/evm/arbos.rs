@@ -45,7 +45,13 @@ impl ArbOs {
     pub fn new(spec: SpecId, params: StylusParams) -> Self {
         let eth = EthPrecompiles::new(spec);
         let warm = Self::warm_set(&eth);
-        Self { eth, warm, params, engine: program::engine(), programs: HashMap::new() }
+        Self {
+            eth,
+            warm,
+            params,
+            engine: program::engine(),
+            programs: HashMap::new(),
+        }
     }
 
     fn warm_set(eth: &EthPrecompiles) -> AddressSet {

@@ -117,10 +117,12 @@ impl ProgramRecord {
     /// ⌈init_cost·InitCostScalar·2/100⌉` plus the cached part `MinCachedInitGas·32 +
     /// ⌈cached_init_cost·CachedCostScalar·2/100⌉`, which every call pays.
     pub fn init_gas(&self, params: &StylusParams) -> (u64, u64) {
-        let scaled = |cost: u16, scalar: u8| (u64::from(cost) * u64::from(scalar) * 2).div_ceil(100);
+        let scaled =
+            |cost: u16, scalar: u8| (u64::from(cost) * u64::from(scalar) * 2).div_ceil(100);
         let cached = u64::from(params.min_cached_init_gas) * 32
             + scaled(self.cached_init_cost, params.cached_cost_scalar);
-        let init = u64::from(params.min_init_gas) * 128 + scaled(self.init_cost, params.init_cost_scalar);
+        let init =
+            u64::from(params.min_init_gas) * 128 + scaled(self.init_cost, params.init_cost_scalar);
         (init + cached, cached)
     }
 
@@ -153,9 +155,11 @@ impl ProgramError {
         match *self {
             Self::NotWasm => ProgramNotWasm {}.abi_encode(),
             Self::NotActivated => ProgramNotActivated {}.abi_encode(),
-            Self::NeedsUpgrade(version, stylus_version) => {
-                ProgramNeedsUpgrade { version, stylusVersion: stylus_version }.abi_encode()
+            Self::NeedsUpgrade(version, stylus_version) => ProgramNeedsUpgrade {
+                version,
+                stylusVersion: stylus_version,
             }
+            .abi_encode(),
             Self::Expired(age) => ProgramExpired { ageInSeconds: age }.abi_encode(),
         }
     }
@@ -167,7 +171,8 @@ fn record_slot(codehash: B256) -> U256 {
 
 /// The activation record of `codehash`, if any.
 pub(crate) fn record(ctx: &mut Ctx, codehash: B256) -> Option<ProgramRecord> {
-    ctx.load_account_info_skip_cold_load(ARB_WASM, false, false).ok()?;
+    ctx.load_account_info_skip_cold_load(ARB_WASM, false, false)
+        .ok()?;
     ProgramRecord::from_word(ctx.sload(ARB_WASM, record_slot(codehash))?.data)
 }
 
@@ -179,7 +184,10 @@ pub(crate) fn runnable(
 ) -> Result<ProgramRecord, ProgramError> {
     let record = record(ctx, codehash).ok_or(ProgramError::NotActivated)?;
     if record.version != arbos.params.version {
-        return Err(ProgramError::NeedsUpgrade(record.version, arbos.params.version));
+        return Err(ProgramError::NeedsUpgrade(
+            record.version,
+            arbos.params.version,
+        ));
     }
     let now = ctx.block.timestamp.saturating_to::<u64>();
     if record.time_left(now).is_none() {
@@ -210,7 +218,11 @@ fn revert_msg(msg: String) -> Failure {
 }
 
 fn charge(gas: &mut Gas, cost: u64) -> Result<(), Failure> {
-    if gas.record_regular_cost(cost) { Ok(()) } else { Err(Failure::OutOfGas) }
+    if gas.record_regular_cost(cost) {
+        Ok(())
+    } else {
+        Err(Failure::OutOfGas)
+    }
 }
 
 /// Runs one call to the precompile.
@@ -226,7 +238,11 @@ pub(crate) fn run(arbos: &mut ArbOs, ctx: &mut Ctx, inputs: &CallInputs) -> Inte
             (InstructionResult::PrecompileOOG, Vec::new())
         }
     };
-    InterpreterResult { result, output: Bytes::from(output), gas }
+    InterpreterResult {
+        result,
+        output: Bytes::from(output),
+        gas,
+    }
 }
 
 /// The code hash and record of a program account, for the views.
@@ -237,7 +253,10 @@ fn program_of(
     gas: &mut Gas,
 ) -> Result<ProgramRecord, Failure> {
     charge(gas, 2 * STORAGE_READ_GAS)?;
-    let code = ctx.load_account_code(program).map(|c| c.data).unwrap_or_default();
+    let code = ctx
+        .load_account_code(program)
+        .map(|c| c.data)
+        .unwrap_or_default();
     if !is_stylus_program(&code) {
         return Err(Failure::Revert(ProgramError::NotWasm.abi_encode()));
     }
@@ -262,11 +281,13 @@ fn dispatch(
         Call::activateProgram(c) => return activate(arbos, ctx, inputs, c.program, gas),
         Call::stylusVersion(_) => stylusVersionCall::abi_encode_returns(&p.version),
         Call::codehashVersion(c) => {
-            let r = runnable(arbos, ctx, c.codehash).map_err(|e| Failure::Revert(e.abi_encode()))?;
+            let r =
+                runnable(arbos, ctx, c.codehash).map_err(|e| Failure::Revert(e.abi_encode()))?;
             codehashVersionCall::abi_encode_returns(&r.version)
         }
         Call::codehashAsmSize(c) => {
-            let r = runnable(arbos, ctx, c.codehash).map_err(|e| Failure::Revert(e.abi_encode()))?;
+            let r =
+                runnable(arbos, ctx, c.codehash).map_err(|e| Failure::Revert(e.abi_encode()))?;
             codehashAsmSizeCall::abi_encode_returns(&r.asm_estimate)
         }
         Call::programVersion(c) => {
@@ -316,18 +337,21 @@ fn activate(
     gas: &mut Gas,
 ) -> Result<Vec<u8>, Failure> {
     if inputs.is_static {
-        return Err(revert_msg("ArbWasm: activateProgram cannot run in a static call".into()));
+        return Err(revert_msg(
+            "ArbWasm: activateProgram cannot run in a static call".into(),
+        ));
     }
     charge(gas, 2 * STORAGE_READ_GAS)?;
-    let code = ctx.load_account_code(program).map(|c| c.data).unwrap_or_default();
+    let code = ctx
+        .load_account_code(program)
+        .map(|c| c.data)
+        .unwrap_or_default();
     if !is_stylus_program(&code) {
         return Err(Failure::Revert(ProgramError::NotWasm.abi_encode()));
     }
     let codehash = keccak256(&code);
-    if let Some(existing) = record(ctx, codehash) {
-        if existing.version == arbos.params.version {
-            return Err(Failure::Revert(IArbWasm::ProgramUpToDate {}.abi_encode()));
-        }
+    if record(ctx, codehash).is_some_and(|existing| existing.version == arbos.params.version) {
+        return Err(Failure::Revert(IArbWasm::ProgramUpToDate {}.abi_encode()));
     }
     let wasm = artifact::decompress(&code, arbos.params.max_wasm_size as usize)
         .map_err(|e| revert_msg(format!("ArbWasm: {e}")))?;
@@ -350,7 +374,9 @@ fn activate(
     let value = inputs.value.get();
     if !value.is_zero() {
         // The harness charges no data fee: everything sent comes back.
-        ctx.journal_mut().transfer(ARB_WASM, inputs.caller, value).map_err(|_| Failure::OutOfGas)?;
+        ctx.journal_mut()
+            .transfer(ARB_WASM, inputs.caller, value)
+            .map_err(|_| Failure::OutOfGas)?;
     }
     let event = IArbWasm::ProgramActivated {
         codehash,
@@ -359,11 +385,16 @@ fn activate(
         dataFee: U256::ZERO,
         version: record.version,
     };
-    ctx.log(Log { address: ARB_WASM, data: event.encode_log_data() });
-    Ok(IArbWasm::activateProgramCall::abi_encode_returns(&IArbWasm::activateProgramReturn {
-        version: record.version,
-        dataFee: U256::ZERO,
-    }))
+    ctx.log(Log {
+        address: ARB_WASM,
+        data: event.encode_log_data(),
+    });
+    Ok(IArbWasm::activateProgramCall::abi_encode_returns(
+        &IArbWasm::activateProgramReturn {
+            version: record.version,
+            dataFee: U256::ZERO,
+        },
+    ))
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 use alloy_primitives::{Address, B256, Bytes, U256};
 use revm::{
     context::{Cfg, ContextTr},
+    context_interface::CreateScheme,
     context_interface::host::Host,
     handler::FrameResult,
     interpreter::{
@@ -11,7 +12,6 @@ use revm::{
         instructions::contract::load_account_delegated, interpreter_action::FrameInit,
     },
     primitives::{Log, hardfork::SpecId},
-    context_interface::CreateScheme,
 };
 
 use super::machine::{Ctx, TxScope};
@@ -57,13 +57,21 @@ fn status(status: ApiStatus, gas_cost: u64) -> Answer {
 }
 
 fn word(value: U256, gas_cost: u64) -> Answer {
-    Answer::Now(Response::Bytes32 { value: B256::from(value), gas_cost })
+    Answer::Now(Response::Bytes32 {
+        value: B256::from(value),
+        gas_cost,
+    })
 }
 
 /// EIP-2929 account access: 2,600 cold, 100 warm.
 fn access_cost(ctx: &Ctx, is_cold: bool) -> u64 {
     let gp = ctx.cfg().gas_params();
-    gp.warm_storage_read_cost() + if is_cold { gp.cold_account_additional_cost() } else { 0 }
+    gp.warm_storage_read_cost()
+        + if is_cold {
+            gp.cold_account_additional_cost()
+        } else {
+            0
+        }
 }
 
 /// Answers `req` for the frame `from`; `refund` collects SSTORE refunds of the frame.
@@ -81,7 +89,11 @@ pub(super) fn answer(
             let gp = ctx.cfg().gas_params().clone();
             match ctx.sload(from.address, key) {
                 Some(load) => {
-                    let cost = if load.is_cold { gp.cold_storage_cost() } else { gp.warm_storage_read_cost() };
+                    let cost = if load.is_cold {
+                        gp.cold_storage_cost()
+                    } else {
+                        gp.warm_storage_read_cost()
+                    };
                     word(load.data, cost)
                 }
                 None => word(U256::ZERO, gp.cold_storage_cost()),
@@ -98,7 +110,8 @@ pub(super) fn answer(
                 let Some(load) = ctx.sstore(from.address, key, value) else {
                     return status(ApiStatus::OutOfGas, gas_left);
                 };
-                total += gp.sstore_static_gas() + gp.sstore_dynamic_gas(istanbul, &load.data, load.is_cold);
+                total += gp.sstore_static_gas()
+                    + gp.sstore_dynamic_gas(istanbul, &load.data, load.is_cold);
                 if total > gas_left {
                     return status(ApiStatus::OutOfGas, gas_left);
                 }
@@ -115,7 +128,10 @@ pub(super) fn answer(
                 return status(ApiStatus::WriteProtection, 0);
             }
             ctx.tstore(from.address, key, value);
-            status(ApiStatus::Success, ctx.cfg().gas_params().warm_storage_read_cost())
+            status(
+                ApiStatus::Success,
+                ctx.cfg().gas_params().warm_storage_read_cost(),
+            )
         }
         Request::EmitLog { topics, data } => {
             if from.is_static {
@@ -134,32 +150,54 @@ pub(super) fn answer(
             None => word(U256::ZERO, access_cost(ctx, true)),
         },
         Request::AccountCode { address, .. } => {
-            let (code, is_cold) =
-                ctx.load_account_code(address).map(|l| (l.data, l.is_cold)).unwrap_or_default();
+            let (code, is_cold) = ctx
+                .load_account_code(address)
+                .map(|l| (l.data, l.is_cold))
+                .unwrap_or_default();
             let gas_cost = access_cost(ctx, is_cold);
-            Answer::Now(Response::Code { code: code.to_vec(), gas_cost })
+            Answer::Now(Response::Code {
+                code: code.to_vec(),
+                gas_cost,
+            })
         }
         Request::AccountCodeHash { address } => {
-            let (hash, is_cold) =
-                ctx.load_account_code_hash(address).map(|l| (l.data, l.is_cold)).unwrap_or_default();
+            let (hash, is_cold) = ctx
+                .load_account_code_hash(address)
+                .map(|l| (l.data, l.is_cold))
+                .unwrap_or_default();
             let gas_cost = access_cost(ctx, is_cold);
-            Answer::Now(Response::Bytes32 { value: hash, gas_cost })
+            Answer::Now(Response::Bytes32 {
+                value: hash,
+                gas_cost,
+            })
         }
         Request::AddPages { pages } => {
             let gas = tx.pages.add_pages(&MemoryModel::from(params), pages);
             status(ApiStatus::Success, gas)
         }
-        Request::Call { kind, to, input, value, gas_left, gas_req } => {
-            call(ctx, spec, from, kind, to, input, value, gas_left, gas_req)
-        }
-        Request::Create { code, endowment, salt, gas_left } => {
-            create(ctx, from, code, endowment, salt, gas_left)
-        }
+        Request::Call {
+            kind,
+            to,
+            input,
+            value,
+            gas_left,
+            gas_req,
+        } => call(ctx, spec, from, kind, to, input, value, gas_left, gas_req),
+        Request::Create {
+            code,
+            endowment,
+            salt,
+            gas_left,
+        } => create(ctx, from, code, endowment, salt, gas_left),
     }
 }
 
 fn failed_call(gas_cost: u64) -> Answer {
-    Answer::Now(Response::Call { success: false, return_data: Vec::new(), gas_cost })
+    Answer::Now(Response::Call {
+        success: false,
+        return_data: Vec::new(),
+        gas_cost,
+    })
 }
 
 /// Nitro's call rule: charge access, value and new-account costs, then forward
@@ -207,11 +245,24 @@ fn call(
         gas_given += gp.call_stipend();
     }
     let (scheme, target, caller, call_value) = match kind {
-        CallKind::Call => (CallScheme::Call, to, from.address, CallValue::Transfer(value)),
-        CallKind::StaticCall => (CallScheme::StaticCall, to, from.address, CallValue::Transfer(U256::ZERO)),
-        CallKind::DelegateCall => {
-            (CallScheme::DelegateCall, from.address, from.sender, CallValue::Apparent(from.value))
-        }
+        CallKind::Call => (
+            CallScheme::Call,
+            to,
+            from.address,
+            CallValue::Transfer(value),
+        ),
+        CallKind::StaticCall => (
+            CallScheme::StaticCall,
+            to,
+            from.address,
+            CallValue::Transfer(U256::ZERO),
+        ),
+        CallKind::DelegateCall => (
+            CallScheme::DelegateCall,
+            from.address,
+            from.sender,
+            CallValue::Apparent(from.value),
+        ),
     };
     let inputs = CallInputs {
         input: CallInput::Bytes(Bytes::from(input)),
@@ -232,7 +283,13 @@ fn call(
         memory: from.memory.new_child_context(),
         frame_input: FrameInput::Call(Box::new(inputs)),
     };
-    Answer::Child(init, PendingChild { base_cost: base, gas_given })
+    Answer::Child(
+        init,
+        PendingChild {
+            base_cost: base,
+            gas_given,
+        },
+    )
 }
 
 /// Nitro's create rule: 32,000 (plus 6 per init-code word for CREATE2), then all but 1/64 of
@@ -246,7 +303,11 @@ fn create(
     gas_left: u64,
 ) -> Answer {
     let failed = |gas_cost| {
-        Answer::Now(Response::Create { address: None, return_data: Vec::new(), gas_cost })
+        Answer::Now(Response::Create {
+            address: None,
+            return_data: Vec::new(),
+            gas_cost,
+        })
     };
     if from.is_static {
         return failed(0);
@@ -254,26 +315,50 @@ fn create(
     let gp = ctx.cfg().gas_params().clone();
     let (scheme, base) = match salt {
         None => (CreateScheme::Create, gp.create_cost()),
-        Some(salt) => (CreateScheme::Create2 { salt: salt.into() }, gp.create2_cost(code.len())),
+        Some(salt) => (
+            CreateScheme::Create2 { salt: salt.into() },
+            gp.create2_cost(code.len()),
+        ),
     };
     if base > gas_left {
         return failed(gas_left);
     }
     let available = gas_left - base;
     let gas_given = available - available / 64;
-    let inputs = CreateInputs::new(from.address, scheme, endowment, Bytes::from(code), gas_given, 0);
+    let inputs = CreateInputs::new(
+        from.address,
+        scheme,
+        endowment,
+        Bytes::from(code),
+        gas_given,
+        0,
+    );
     let init = FrameInit {
         depth: from.depth + 1,
         memory: from.memory.new_child_context(),
         frame_input: FrameInput::Create(Box::new(inputs)),
     };
-    Answer::Child(init, PendingChild { base_cost: base, gas_given })
+    Answer::Child(
+        init,
+        PendingChild {
+            base_cost: base,
+            gas_given,
+        },
+    )
 }
 
 /// The response to a finished child frame: its status, data and the gas it cost the program.
-pub(super) fn child_response(pending: PendingChild, result: FrameResult, refund: &mut i64) -> Response {
+pub(super) fn child_response(
+    pending: PendingChild,
+    result: FrameResult,
+    refund: &mut i64,
+) -> Response {
     let outcome = result.instruction_result();
-    let returned = if outcome.is_ok_or_revert() { result.gas().remaining() } else { 0 };
+    let returned = if outcome.is_ok_or_revert() {
+        result.gas().remaining()
+    } else {
+        0
+    };
     if outcome.is_ok() {
         *refund += result.gas().refunded();
     }
@@ -285,8 +370,16 @@ pub(super) fn child_response(pending: PendingChild, result: FrameResult, refund:
             gas_cost,
         },
         FrameResult::Create(create) => Response::Create {
-            address: if outcome.is_ok() { create.address } else { None },
-            return_data: if outcome.is_revert() { create.result.output.to_vec() } else { Vec::new() },
+            address: if outcome.is_ok() {
+                create.address
+            } else {
+                None
+            },
+            return_data: if outcome.is_revert() {
+                create.result.output.to_vec()
+            } else {
+                Vec::new()
+            },
             gas_cost,
         },
     }

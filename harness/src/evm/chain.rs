@@ -5,11 +5,14 @@
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
 use alloy_sol_types::SolCall;
 use revm::{
-    context::{BlockEnv, CfgEnv, TxEnv, result::{ExecutionResult, HaltReason, Output}},
+    DatabaseCommit,
+    context::{
+        BlockEnv, CfgEnv, TxEnv,
+        result::{ExecutionResult, HaltReason, Output},
+    },
     database::{CacheDB, EmptyDB},
     primitives::{Log, TxKind, hardfork::SpecId},
     state::{AccountInfo, Bytecode},
-    DatabaseCommit,
 };
 
 use super::{
@@ -89,12 +92,24 @@ pub struct TxRequest {
 impl TxRequest {
     /// A call of `to` with `data`.
     pub fn call(from: Address, to: Address, data: impl Into<Bytes>) -> Self {
-        Self { from, to: TxKind::Call(to), value: U256::ZERO, data: data.into(), gas_limit: DEFAULT_TX_GAS }
+        Self {
+            from,
+            to: TxKind::Call(to),
+            value: U256::ZERO,
+            data: data.into(),
+            gas_limit: DEFAULT_TX_GAS,
+        }
     }
 
     /// A contract creation with `init_code`.
     pub fn create(from: Address, init_code: impl Into<Bytes>) -> Self {
-        Self { from, to: TxKind::Create, value: U256::ZERO, data: init_code.into(), gas_limit: DEFAULT_TX_GAS }
+        Self {
+            from,
+            to: TxKind::Create,
+            value: U256::ZERO,
+            data: init_code.into(),
+            gas_limit: DEFAULT_TX_GAS,
+        }
     }
 
     /// Sends `value` wei along.
@@ -141,7 +156,10 @@ impl Receipt {
     /// Address created by a successful creation.
     pub fn created_address(&self) -> Option<Address> {
         match &self.result {
-            ExecutionResult::Success { output: Output::Create(_, address), .. } => *address,
+            ExecutionResult::Success {
+                output: Output::Create(_, address),
+                ..
+            } => *address,
             _ => None,
         }
     }
@@ -160,7 +178,20 @@ impl Receipt {
 pub fn deploy_code_init(code: &[u8]) -> Bytes {
     let len = u16::try_from(code.len()).expect("contract code fits in 64 KiB");
     // PUSH2 len, DUP1, PUSH1 12, PUSH1 0, CODECOPY, PUSH1 0, RETURN — 12 bytes, then the code.
-    let mut init = vec![0x61, (len >> 8) as u8, len as u8, 0x80, 0x60, 0x0c, 0x60, 0x00, 0x39, 0x60, 0x00, 0xf3];
+    let mut init = vec![
+        0x61,
+        (len >> 8) as u8,
+        len as u8,
+        0x80,
+        0x60,
+        0x0c,
+        0x60,
+        0x00,
+        0x39,
+        0x60,
+        0x00,
+        0xf3,
+    ];
     init.extend_from_slice(code);
     init.into()
 }
@@ -182,7 +213,10 @@ impl Chain {
     /// A chain at genesis: block 1, ArbWasm installed (code `0xFE` like Nitro's precompiles).
     pub fn new(config: ChainConfig) -> Self {
         let mut db = CacheDB::<EmptyDB>::default();
-        db.insert_account_info(ARB_WASM, AccountInfo::default().with_code(Bytecode::new_raw(Bytes::from_static(&[0xfe]))));
+        db.insert_account_info(
+            ARB_WASM,
+            AccountInfo::default().with_code(Bytecode::new_raw(Bytes::from_static(&[0xfe]))),
+        );
         let mut cfg = CfgEnv::new_with_spec(config.spec);
         cfg.chain_id = config.chain_id;
         let block = BlockEnv {
@@ -193,7 +227,10 @@ impl Chain {
             ..Default::default()
         };
         let ctx = Ctx::new(db, config.spec).with_cfg(cfg).with_block(block);
-        Self { evm: StylusEvm::new(ctx, ArbOs::new(config.spec, config.stylus)), snapshots: Vec::new() }
+        Self {
+            evm: StylusEvm::new(ctx, ArbOs::new(config.spec, config.stylus)),
+            snapshots: Vec::new(),
+        }
     }
 
     fn db(&self) -> &Db {
@@ -245,7 +282,12 @@ impl Chain {
 
     /// Account info (zero for unknown accounts).
     pub fn account(&self, address: Address) -> AccountInfo {
-        self.db().cache.accounts.get(&address).map(|a| a.info.clone()).unwrap_or_default()
+        self.db()
+            .cache
+            .accounts
+            .get(&address)
+            .map(|a| a.info.clone())
+            .unwrap_or_default()
     }
 
     /// Balance of `address`.
@@ -264,7 +306,12 @@ impl Chain {
 
     /// Storage word of `address` at `slot`.
     pub fn storage(&self, address: Address, slot: U256) -> U256 {
-        self.db().cache.accounts.get(&address).and_then(|a| a.storage.get(&slot).copied()).unwrap_or_default()
+        self.db()
+            .cache
+            .accounts
+            .get(&address)
+            .and_then(|a| a.storage.get(&slot).copied())
+            .unwrap_or_default()
     }
 
     fn tx_env(&self, req: &TxRequest) -> TxEnv {
@@ -291,21 +338,34 @@ impl Chain {
     /// Executes `req` against the current state and discards its changes (`eth_call`).
     pub fn simulate(&mut self, req: TxRequest) -> Result<Receipt, ChainError> {
         let tx = self.tx_env(&req);
-        Ok(Receipt { result: self.evm.transact(tx)?.result })
+        Ok(Receipt {
+            result: self.evm.transact(tx)?.result,
+        })
     }
 
     /// Calls `to` with `data` from `from` and commits; a revert or halt is an error.
-    pub fn call(&mut self, from: Address, to: Address, data: impl Into<Bytes>) -> Result<Bytes, ChainError> {
+    pub fn call(
+        &mut self,
+        from: Address,
+        to: Address,
+        data: impl Into<Bytes>,
+    ) -> Result<Bytes, ChainError> {
         self.send(TxRequest::call(from, to, data))?.into_result()
     }
 
     /// Calls `to` without committing (a view); a revert or halt is an error.
     pub fn view(&mut self, to: Address, data: impl Into<Bytes>) -> Result<Bytes, ChainError> {
-        self.simulate(TxRequest::call(Address::ZERO, to, data))?.into_result()
+        self.simulate(TxRequest::call(Address::ZERO, to, data))?
+            .into_result()
     }
 
     /// Calls a typed ABI function and decodes its return value.
-    pub fn call_sol<C: SolCall>(&mut self, from: Address, to: Address, call: &C) -> Result<C::Return, ChainError> {
+    pub fn call_sol<C: SolCall>(
+        &mut self,
+        from: Address,
+        to: Address,
+        call: &C,
+    ) -> Result<C::Return, ChainError> {
         let out = self.call(from, to, call.abi_encode())?;
         Ok(C::abi_decode_returns(&out).expect("the contract returned data its ABI describes"))
     }
@@ -317,7 +377,11 @@ impl Chain {
     }
 
     /// Deploys EVM `init_code` and returns the new address.
-    pub fn deploy(&mut self, from: Address, init_code: impl Into<Bytes>) -> Result<Address, ChainError> {
+    pub fn deploy(
+        &mut self,
+        from: Address,
+        init_code: impl Into<Bytes>,
+    ) -> Result<Address, ChainError> {
         let receipt = self.send(TxRequest::create(from, init_code))?;
         let address = receipt.created_address();
         receipt.into_result()?;
@@ -326,7 +390,11 @@ impl Chain {
 
     /// Deploys on-chain Stylus `code` (`EF F0 00…`) with a plain CREATE, as cargo-stylus does,
     /// without activating it.
-    pub fn deploy_stylus_unactivated(&mut self, from: Address, code: &[u8]) -> Result<Address, ChainError> {
+    pub fn deploy_stylus_unactivated(
+        &mut self,
+        from: Address,
+        code: &[u8],
+    ) -> Result<Address, ChainError> {
         self.deploy(from, deploy_code_init(code))
     }
 
@@ -342,7 +410,9 @@ impl Chain {
     /// does: activation is per code hash); returns the program's address.
     pub fn deploy_stylus(&mut self, from: Address, code: &[u8]) -> Result<Address, ChainError> {
         let address = self.deploy_stylus_unactivated(from, code)?;
-        let version = IArbWasm::codehashVersionCall { codehash: keccak256(code) };
+        let version = IArbWasm::codehashVersionCall {
+            codehash: keccak256(code),
+        };
         if self.view(ARB_WASM, version.abi_encode()).is_err() {
             self.activate(from, address)?;
         }
@@ -351,7 +421,8 @@ impl Chain {
 
     /// Saves the state and block; returns an id for [`Chain::revert`].
     pub fn snapshot(&mut self) -> usize {
-        self.snapshots.push((self.db().clone(), self.evm.ctx.block.clone()));
+        self.snapshots
+            .push((self.db().clone(), self.evm.ctx.block.clone()));
         self.snapshots.len() - 1
     }
 

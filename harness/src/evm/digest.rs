@@ -21,7 +21,11 @@ pub fn state_digest(db: &Db) -> B256 {
         buf.extend_from_slice(&account.info.nonce.to_be_bytes());
         buf.extend_from_slice(&account.info.balance.to_be_bytes::<32>());
         buf.extend_from_slice(account.info.code_hash.as_slice());
-        let mut storage: Vec<_> = account.storage.iter().filter(|(_, v)| !v.is_zero()).collect();
+        let mut storage: Vec<_> = account
+            .storage
+            .iter()
+            .filter(|(_, v)| !v.is_zero())
+            .collect();
         storage.sort_by_key(|(k, _)| **k);
         buf.extend_from_slice(&(storage.len() as u64).to_be_bytes());
         for (key, value) in storage {

@@ -31,7 +31,12 @@ impl Default for Frame {
 impl Frame {
     /// A fresh slot for revm's frame-stack pool.
     pub(super) fn invalid() -> Self {
-        Self { eth: EthFrame::invalid(), stylus: None, stylus_finished: false, counted: None }
+        Self {
+            eth: EthFrame::invalid(),
+            stylus: None,
+            stylus_finished: false,
+            counted: None,
+        }
     }
 
     /// Forgets whatever a previous use of this pooled slot left behind.

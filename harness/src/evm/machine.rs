@@ -7,19 +7,20 @@ use std::{collections::HashMap, convert::Infallible};
 
 use alloy_primitives::Address;
 use revm::{
+    Journal,
     context::{
         BlockEnv, CfgEnv, Context, ContextTr, FrameStack, JournalTr, TxEnv,
         result::{EVMError, ExecResultAndState, ExecutionResult, InvalidTransaction},
     },
     database::{CacheDB, EmptyDB},
     handler::{
-        EthFrame, EvmTr, FrameInitOrResult, PrecompileProvider, FrameResult, Handler, ItemOrResult, MainnetHandler,
+        EthFrame, EvmTr, FrameInitOrResult, FrameResult, Handler, ItemOrResult, MainnetHandler,
+        PrecompileProvider,
         evm::{ContextDbError, FrameInitResult},
         instructions::EthInstructions,
     },
     interpreter::{FrameInput, interpreter::EthInterpreter, interpreter_action::FrameInit},
     state::EvmState,
-    Journal,
 };
 
 use super::{
@@ -78,7 +79,9 @@ pub struct StylusEvm {
 
 impl std::fmt::Debug for StylusEvm {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("StylusEvm").field("arbos", &self.arbos).finish_non_exhaustive()
+        f.debug_struct("StylusEvm")
+            .field("arbos", &self.arbos)
+            .finish_non_exhaustive()
     }
 }
 
@@ -115,8 +118,20 @@ impl EvmTr for StylusEvm {
         (&self.ctx, &self.instruction, &self.arbos, &self.frame_stack)
     }
 
-    fn all_mut(&mut self) -> (&mut Ctx, &mut Instructions, &mut ArbOs, &mut FrameStack<Frame>) {
-        (&mut self.ctx, &mut self.instruction, &mut self.arbos, &mut self.frame_stack)
+    fn all_mut(
+        &mut self,
+    ) -> (
+        &mut Ctx,
+        &mut Instructions,
+        &mut ArbOs,
+        &mut FrameStack<Frame>,
+    ) {
+        (
+            &mut self.ctx,
+            &mut self.instruction,
+            &mut self.arbos,
+            &mut self.frame_stack,
+        )
     }
 
     fn frame_init(
@@ -124,15 +139,21 @@ impl EvmTr for StylusEvm {
         init: FrameInit,
     ) -> Result<FrameInitResult<'_, Frame>, ContextDbError<Ctx>> {
         let first = self.frame_stack.index().is_none();
-        let mut slot =
-            if first { self.frame_stack.start_init() } else { self.frame_stack.get_next() };
+        let mut slot = if first {
+            self.frame_stack.start_init()
+        } else {
+            self.frame_stack.get_next()
+        };
         let frame = slot.get(Frame::invalid);
         frame.reset();
 
         let outcome = match init.frame_input {
             FrameInput::Call(inputs)
                 if is_stylus_program(inputs.known_bytecode.1.original_byte_slice())
-                    && !PrecompileProvider::<Ctx>::contains(&self.arbos, &inputs.bytecode_address) =>
+                    && !PrecompileProvider::<Ctx>::contains(
+                        &self.arbos,
+                        &inputs.bytecode_address,
+                    ) =>
             {
                 let counted = counts(inputs.scheme).then_some(inputs.target_address);
                 let open = counted.map(|a| self.tx.enter(a));
@@ -162,7 +183,10 @@ impl EvmTr for StylusEvm {
                 }
             }
             frame_input => {
-                let init = FrameInit { frame_input, ..init };
+                let init = FrameInit {
+                    frame_input,
+                    ..init
+                };
                 let out = revm::context_interface::local::OutFrame::new_init(&mut frame.eth);
                 let started = unit(EthFrame::init_with_context(
                     out,
@@ -213,7 +237,9 @@ impl EvmTr for StylusEvm {
             && matches!(&action, revm::interpreter::InterpreterAction::Return(r)
                 if r.result.is_ok() && is_stylus_program(&r.output));
         self.ctx.cfg.disable_eip3541 = stylus_deploy;
-        let next = frame.eth.process_next_action::<_, ContextDbError<Ctx>>(&mut self.ctx, action);
+        let next = frame
+            .eth
+            .process_next_action::<_, ContextDbError<Ctx>>(&mut self.ctx, action);
         self.ctx.cfg.disable_eip3541 = false;
         let next = next?;
         if next.is_result() {
@@ -239,7 +265,9 @@ impl EvmTr for StylusEvm {
         let frame = self.frame_stack.get();
         match frame.stylus.as_mut() {
             Some(stylus) => stylus.child_returned(result),
-            None => frame.eth.return_result::<_, ContextDbError<Ctx>>(&mut self.ctx, result)?,
+            None => frame
+                .eth
+                .return_result::<_, ContextDbError<Ctx>>(&mut self.ctx, result)?,
         }
         Ok(None)
     }

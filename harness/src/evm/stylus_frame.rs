@@ -53,7 +53,11 @@ pub(super) struct StylusFrame {
 /// An immediate result for a call that never ran.
 fn early(inputs: &CallInputs, result: InstructionResult, gas: Gas) -> FrameResult {
     FrameResult::Call(CallOutcome::new(
-        InterpreterResult { result, output: Bytes::new(), gas },
+        InterpreterResult {
+            result,
+            output: Bytes::new(),
+            gas,
+        },
         inputs.return_memory_offset.clone(),
     ))
 }
@@ -72,14 +76,20 @@ impl StylusFrame {
     ) -> ItemOrResult<Box<Self>, FrameResult> {
         let limit = inputs.gas_limit;
         if depth > CALL_STACK_LIMIT as usize {
-            return ItemOrResult::Result(early(&inputs, InstructionResult::CallTooDeep, Gas::new(limit)));
+            return ItemOrResult::Result(early(
+                &inputs,
+                InstructionResult::CallTooDeep,
+                Gas::new(limit),
+            ));
         }
         let checkpoint = ctx.journal_mut().checkpoint();
-        if let CallValue::Transfer(value) = inputs.value {
-            if let Some(e) = ctx.journal_mut().transfer_loaded(inputs.caller, inputs.target_address, value) {
-                ctx.journal_mut().checkpoint_revert(checkpoint);
-                return ItemOrResult::Result(early(&inputs, e.into(), Gas::new(limit)));
-            }
+        if let CallValue::Transfer(value) = inputs.value
+            && let Some(e) =
+                ctx.journal_mut()
+                    .transfer_loaded(inputs.caller, inputs.target_address, value)
+        {
+            ctx.journal_mut().checkpoint_revert(checkpoint);
+            return ItemOrResult::Result(early(&inputs, e.into(), Gas::new(limit)));
         }
         let spent = |ctx: &mut Ctx, result| {
             ctx.journal_mut().checkpoint_revert(checkpoint);
@@ -88,17 +98,23 @@ impl StylusFrame {
             ItemOrResult::Result(early(&inputs, result, gas))
         };
 
-        let (codehash, code) = (inputs.known_bytecode.0, inputs.known_bytecode.1.original_bytes());
+        let (codehash, code) = (
+            inputs.known_bytecode.0,
+            inputs.known_bytecode.1.original_bytes(),
+        );
         let Ok(record) = arbwasm::runnable(arbos, ctx, codehash) else {
             return spent(ctx, InstructionResult::NotActivated);
         };
         let max_wasm = arbos.params.max_wasm_size as usize;
-        let Some(program) = arbos.program(codehash, || artifact::decompress(&code, max_wasm).ok()) else {
+        let Some(program) = arbos.program(codehash, || artifact::decompress(&code, max_wasm).ok())
+        else {
             return spent(ctx, InstructionResult::NotActivated);
         };
 
         let saved_open_pages = tx.pages.open;
-        let memory_gas = tx.pages.add_pages(&MemoryModel::from(&arbos.params), record.footprint);
+        let memory_gas = tx
+            .pages
+            .add_pages(&MemoryModel::from(&arbos.params), record.footprint);
         let entry = memory_gas + record.init_gas(&arbos.params).0;
         if entry > limit {
             tx.pages.open = saved_open_pages;
@@ -145,7 +161,11 @@ impl StylusFrame {
         tx: &mut TxScope,
     ) -> ItemOrResult<FrameInit, FrameResult> {
         loop {
-            let step = match self.next.take().expect("a suspended frame always has a next step") {
+            let step = match self
+                .next
+                .take()
+                .expect("a suspended frame always has a next step")
+            {
                 Next::Step(step) => step,
                 Next::Resume(response) => self.invocation.resume(response),
             };
@@ -159,7 +179,14 @@ impl StylusFrame {
                         depth: self.depth,
                         memory: &mut self.memory,
                     };
-                    match bridge::answer(ctx, tx, &arbos.params, &mut from, &mut self.refund, request) {
+                    match bridge::answer(
+                        ctx,
+                        tx,
+                        &arbos.params,
+                        &mut from,
+                        &mut self.refund,
+                        request,
+                    ) {
                         Answer::Now(response) => self.next = Some(Next::Resume(response)),
                         Answer::Child(init, pending) => {
                             self.child = Some(pending);
@@ -178,14 +205,27 @@ impl StylusFrame {
     /// Takes a child frame's result; the program resumes with it on the next run.
     pub(super) fn child_returned(&mut self, result: FrameResult) {
         self.memory.free_child_context();
-        let pending = self.child.take().expect("a child result answers a pending call");
-        self.next = Some(Next::Resume(bridge::child_response(pending, result, &mut self.refund)));
+        let pending = self
+            .child
+            .take()
+            .expect("a child result answers a pending call");
+        self.next = Some(Next::Resume(bridge::child_response(
+            pending,
+            result,
+            &mut self.refund,
+        )));
     }
 
     /// Maps the program's outcome to a frame result (Nitro §3.9): success and revert keep the
     /// gas left; a failure reverts with no data; out of ink and out of stack take all gas. A
     /// successful return must have cost at least the EVM memory expansion of its data.
-    fn finish(&mut self, ctx: &mut Ctx, tx: &mut TxScope, outcome: Outcome, gas_left: u64) -> FrameResult {
+    fn finish(
+        &mut self,
+        ctx: &mut Ctx,
+        tx: &mut TxScope,
+        outcome: Outcome,
+        gas_left: u64,
+    ) -> FrameResult {
         tx.pages.open = self.saved_open_pages;
         let limit = self.inputs.gas_limit;
         let (result, output, gas_left) = match outcome {
@@ -214,7 +254,11 @@ impl StylusFrame {
             ctx.journal_mut().checkpoint_revert(self.checkpoint);
         }
         FrameResult::Call(CallOutcome::new(
-            InterpreterResult { result, output: Bytes::from(output), gas },
+            InterpreterResult {
+                result,
+                output: Bytes::from(output),
+                gas,
+            },
             self.inputs.return_memory_offset.clone(),
         ))
     }

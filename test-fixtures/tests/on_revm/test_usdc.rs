@@ -54,7 +54,13 @@ fn balance(chain: &mut Chain, token: Address, account: Address) -> U256 {
 }
 
 fn allowance(chain: &mut Chain, token: Address, holder: Address, spender: Address) -> U256 {
-    chain.view(token, &allowanceCall { _0: holder, _1: spender })
+    chain.view(
+        token,
+        &allowanceCall {
+            _0: holder,
+            _1: spender,
+        },
+    )
 }
 
 fn mint(chain: &mut Chain, token: Address, to: Address, value: u64) {
@@ -143,7 +149,10 @@ fn eip712_domain_follows_the_chain_id() {
     let described = chain.view(token, &eip712DomainCall {});
     assert_eq!(described.fields.0, [0x0f]);
     assert_eq!(
-        (described.domainName.as_str(), described.domainVersion.as_str()),
+        (
+            described.domainName.as_str(),
+            described.domainVersion.as_str()
+        ),
         ("Test USD Coin", "2")
     );
     assert_eq!(
@@ -258,7 +267,8 @@ fn permit_sets_allowance_bumps_nonce_and_enables_transfer_from() {
     let [log] = result.logs() else {
         panic!("expected one log: {result:?}")
     };
-    let approval = test_fixtures::abi::TestUSDC::Approval::decode_log_data(&log.data).expect("an Approval event");
+    let approval = test_fixtures::abi::TestUSDC::Approval::decode_log_data(&log.data)
+        .expect("an Approval event");
     assert_eq!(
         (approval.owner, approval.spender, approval.value),
         (holder, BOB, value)
