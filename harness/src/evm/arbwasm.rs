@@ -21,7 +21,10 @@ use super::{
     is_stylus_program,
     machine::Ctx,
 };
-use crate::{artifact, stylus::params::StylusParams};
+use crate::{
+    artifact,
+    stylus::{params::StylusParams, program},
+};
 
 sol! {
     /// Nitro's ArbWasm precompile interface (the subset the harness serves).
@@ -113,17 +116,18 @@ impl ProgramRecord {
         })
     }
 
-    /// Gas to start the program, `(not cached, cached)`: Nitro's `MinInitGas·128 +
-    /// ⌈init_cost·InitCostScalar·2/100⌉` plus the cached part `MinCachedInitGas·32 +
-    /// ⌈cached_init_cost·CachedCostScalar·2/100⌉`, which every call pays.
+    /// Gas to start the program, `(not cached, cached)`.
     pub fn init_gas(&self, params: &StylusParams) -> (u64, u64) {
-        let scaled =
-            |cost: u16, scalar: u8| (u64::from(cost) * u64::from(scalar) * 2).div_ceil(100);
-        let cached = u64::from(params.min_cached_init_gas) * 32
-            + scaled(self.cached_init_cost, params.cached_cost_scalar);
-        let init =
-            u64::from(params.min_init_gas) * 128 + scaled(self.init_cost, params.init_cost_scalar);
-        (init + cached, cached)
+        let gas = |cached| {
+            program::init_gas(
+                params,
+                self.version,
+                self.init_cost,
+                self.cached_init_cost,
+                cached,
+            )
+        };
+        (gas(false), gas(true))
     }
 
     /// Seconds until the program expires at `now`; `None` once it has. Like Nitro, ArbOS keeps

@@ -157,23 +157,15 @@ impl Program {
         })
     }
 
-    /// Gas to start the program (Nitro's `initGas` and `cachedGas`): a cached program pays
-    /// `min_cached_init_gas·32 + ⌈cached_init_cost·cached_cost_scalar·2/100⌉`; one that is not
-    /// cached pays `min_init_gas·128 + ⌈init_cost·init_cost_scalar·2/100⌉` on top (version 1
-    /// programs only that).
+    /// Gas to start the program; see [`init_gas`].
     pub fn init_gas(&self, params: &StylusParams, cached: bool) -> u64 {
-        let scaled = |cost: u16, scalar: u8| {
-            (u64::from(cost) * u64::from(scalar) * COST_SCALAR_PERCENT).div_ceil(100)
-        };
-        let cached_gas = u64::from(params.min_cached_init_gas) * MIN_CACHED_GAS_UNITS
-            + scaled(self.cached_init_cost, params.cached_cost_scalar);
-        let init_gas = u64::from(params.min_init_gas) * MIN_INIT_GAS_UNITS
-            + scaled(self.init_cost, params.init_cost_scalar);
-        match (cached, self.version > 1) {
-            (true, _) => cached_gas,
-            (false, true) => cached_gas + init_gas,
-            (false, false) => init_gas,
-        }
+        init_gas(
+            params,
+            self.version,
+            self.init_cost,
+            self.cached_init_cost,
+            cached,
+        )
     }
 
     /// A store for one invocation of this program.
@@ -187,6 +179,31 @@ impl Program {
         store: &mut Store<HostState>,
     ) -> Result<Instance, wasmi::Error> {
         self.linker.instantiate_and_start(store, &self.module)
+    }
+}
+
+/// Gas to start a program with these activation figures (Nitro's formula): the cached part
+/// `MinCachedInitGas·32 + ⌈cached_init_cost·CachedCostScalar·2/100⌉` always, plus
+/// `MinInitGas·128 + ⌈init_cost·InitCostScalar·2/100⌉` unless the program is cached; version 1
+/// programs pay only the latter.
+pub fn init_gas(
+    params: &StylusParams,
+    version: u16,
+    init_cost: u16,
+    cached_init_cost: u16,
+    cached: bool,
+) -> u64 {
+    let scaled = |cost: u16, scalar: u8| {
+        (u64::from(cost) * u64::from(scalar) * COST_SCALAR_PERCENT).div_ceil(100)
+    };
+    let cached_gas = u64::from(params.min_cached_init_gas) * MIN_CACHED_GAS_UNITS
+        + scaled(cached_init_cost, params.cached_cost_scalar);
+    let init_gas = u64::from(params.min_init_gas) * MIN_INIT_GAS_UNITS
+        + scaled(init_cost, params.init_cost_scalar);
+    match (cached, version > 1) {
+        (true, _) => cached_gas,
+        (false, true) => cached_gas + init_gas,
+        (false, false) => init_gas,
     }
 }
 
