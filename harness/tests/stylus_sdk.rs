@@ -274,20 +274,3 @@ fn reentrant_call_into_a_default_sdk_contract_reverts() {
     assert!(tried.ret.is_empty());
     assert_eq!(counter(&mut chain, a), U256::from(1));
 }
-
-#[test]
-fn deployment_is_deterministic() {
-    let run = || {
-        let mut chain = chain();
-        let probe = deploy_stylus(&mut chain, "probe");
-        let receipt = chain
-            .send(TxRequest::call(
-                ALICE,
-                probe,
-                IProbe::incrementCall {}.abi_encode(),
-            ))
-            .unwrap();
-        (probe, receipt, chain.state_digest())
-    };
-    assert_eq!(run(), run());
-}

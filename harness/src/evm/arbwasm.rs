@@ -249,13 +249,8 @@ pub(crate) fn run(arbos: &mut ArbOs, ctx: &mut Ctx, inputs: &CallInputs) -> Inte
     }
 }
 
-/// The code hash and record of a program account, for the views.
-fn program_of(
-    arbos: &ArbOs,
-    ctx: &mut Ctx,
-    program: Address,
-    gas: &mut Gas,
-) -> Result<ProgramRecord, Failure> {
+/// The code of `program`, which must be a Stylus program.
+fn stylus_code(ctx: &mut Ctx, program: Address, gas: &mut Gas) -> Result<Bytes, Failure> {
     charge(gas, 2 * STORAGE_READ_GAS)?;
     let code = ctx
         .load_account_code(program)
@@ -264,6 +259,17 @@ fn program_of(
     if !is_stylus_program(&code) {
         return Err(Failure::Revert(ProgramError::NotWasm.abi_encode()));
     }
+    Ok(code)
+}
+
+/// The record of a program account, for the views.
+fn program_of(
+    arbos: &ArbOs,
+    ctx: &mut Ctx,
+    program: Address,
+    gas: &mut Gas,
+) -> Result<ProgramRecord, Failure> {
+    let code = stylus_code(ctx, program, gas)?;
     runnable(arbos, ctx, keccak256(&code)).map_err(|e| Failure::Revert(e.abi_encode()))
 }
 
@@ -345,14 +351,7 @@ fn activate(
             "ArbWasm: activateProgram cannot run in a static call".into(),
         ));
     }
-    charge(gas, 2 * STORAGE_READ_GAS)?;
-    let code = ctx
-        .load_account_code(program)
-        .map(|c| c.data)
-        .unwrap_or_default();
-    if !is_stylus_program(&code) {
-        return Err(Failure::Revert(ProgramError::NotWasm.abi_encode()));
-    }
+    let code = stylus_code(ctx, program, gas)?;
     let codehash = keccak256(&code);
     if record(ctx, codehash).is_some_and(|existing| existing.version == arbos.params.version) {
         return Err(Failure::Revert(IArbWasm::ProgramUpToDate {}.abi_encode()));
