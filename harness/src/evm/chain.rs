@@ -246,11 +246,6 @@ impl Chain {
         self.evm.ctx.cfg.chain_id
     }
 
-    /// Stylus parameters in force.
-    pub fn stylus_params(&self) -> &StylusParams {
-        &self.evm.arbos.params
-    }
-
     /// The block the next transaction runs in.
     pub fn block(&self) -> &BlockEnv {
         &self.evm.ctx.block
@@ -446,11 +441,6 @@ impl Chain {
     /// The underlying EVM, for callers that need revm directly.
     pub fn evm_mut(&mut self) -> &mut StylusEvm {
         &mut self.evm
-    }
-
-    /// The context, read-only.
-    pub fn ctx(&self) -> &Ctx {
-        &self.evm.ctx
     }
 }
 

@@ -23,14 +23,8 @@ impl FrameTr for Frame {
 }
 
 impl Default for Frame {
-    fn default() -> Self {
-        Self::invalid()
-    }
-}
-
-impl Frame {
     /// A fresh slot for revm's frame-stack pool.
-    pub(super) fn invalid() -> Self {
+    fn default() -> Self {
         Self {
             eth: EthFrame::invalid(),
             stylus: None,
@@ -38,7 +32,9 @@ impl Frame {
             counted: None,
         }
     }
+}
 
+impl Frame {
     /// Forgets whatever a previous use of this pooled slot left behind.
     pub(super) fn reset(&mut self) {
         self.stylus = None;

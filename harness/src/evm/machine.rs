@@ -144,7 +144,7 @@ impl EvmTr for StylusEvm {
         } else {
             self.frame_stack.get_next()
         };
-        let frame = slot.get(Frame::invalid);
+        let frame = slot.get(Frame::default);
         frame.reset();
 
         let outcome = match init.frame_input {

@@ -225,14 +225,10 @@ impl Invocation {
 
 #[cfg(test)]
 mod tests {
-    use alloy_primitives::B256;
-
     use super::*;
     use crate::stylus::{
         api::{ApiStatus, Request},
-        hostio::testkit::{INK, no_evm, program, run},
-        meter::Instrumented,
-        program::engine,
+        hostio::testkit::{INK, compile_as_is, no_evm, program, run},
     };
 
     fn start(program: &Program, ink: u64) -> (Invocation, Step) {
@@ -327,20 +323,7 @@ mod tests {
                 (func (export "user_entrypoint") (param i32) (result i32) (i32.const 0)))"#,
         )
         .unwrap();
-        let instrumented = Instrumented {
-            wasm,
-            footprint: 1,
-            init_cost: 0,
-            cached_init_cost: 0,
-            asm_estimate: 0,
-        };
-        let p = Program::compile(
-            instrumented,
-            B256::ZERO,
-            &StylusParams::default(),
-            &engine(),
-        )
-        .unwrap();
+        let p = compile_as_is(wasm);
         let (_, step) = start(&p, INK);
         let Step::Finished {
             outcome: Outcome::Failure(reason),

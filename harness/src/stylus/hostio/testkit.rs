@@ -98,7 +98,11 @@ pub(crate) fn program(hooks: &[&str], data: &str, body: &str) -> Program {
             (func (export "user_entrypoint") (param $len i32) (result i32)
                 {body}))"#
     );
-    let wasm = wat::parse_str(&wat).unwrap_or_else(|e| panic!("{e}\n{wat}"));
+    compile_as_is(wat::parse_str(&wat).unwrap_or_else(|e| panic!("{e}\n{wat}")))
+}
+
+/// Compiles `wasm` as it is (no validation, no instrumentation) with default parameters.
+pub(crate) fn compile_as_is(wasm: Vec<u8>) -> Program {
     let instrumented = Instrumented {
         wasm,
         footprint: 1,
