@@ -38,4 +38,11 @@ sol! {
         /// Creates `amount` tokens for `to`. Anyone may mint: this is a test token.
         function mint(address to, uint256 amount) external;
     }
+
+    /// EIP-2612: approvals by signature, so a wallet can approve and deposit in one transaction.
+    #[derive(Debug, PartialEq, Eq)]
+    interface IERC20Permit {
+        /// Sets `owner`'s allowance for `spender` to `value`, authorised by `owner`'s signature.
+        function permit(address owner, address spender, uint256 value, uint256 deadline, uint8 v, bytes32 r, bytes32 s) external;
+    }
 }

@@ -4,8 +4,15 @@
 //! The contracts emit and revert with these very types, and every Rust consumer (harness tests,
 //! keeper, CLI) encodes calls and decodes logs and errors with them. The crate depends only on
 //! alloy, so it builds both natively and for `wasm32-unknown-unknown`.
+//!
+//! - [`market`]: protocol v1's registry and market interfaces and the types they share;
+//! - [`eligibility`]: protocol v1's eligibility rules, one function for the contracts and the
+//!   matcher;
+//! - [`erc20`], [`probe`]: the test token (plus EIP-2612 `permit`) and the SDK probe.
 
 #![no_std]
 
+pub mod eligibility;
 pub mod erc20;
+pub mod market;
 pub mod probe;
