@@ -312,6 +312,10 @@ sol! {
         error MalformedCalldata();
         /// The function does not take value.
         error NotPayable();
+        /// No function has this selector.
+        error UnknownFunction(bytes4 selector);
+        /// The contract was entered again while running (reentrancy is refused).
+        error Reentered();
         /// A call to `token` reverted or returned false.
         error TokenTransferFailed(address token);
         /// `token` delivered `received` instead of `expected` (fee-on-transfer tokens are not
@@ -328,6 +332,9 @@ sol! {
         function acceptOwnership() external;
         /// Whether new offers, deployments and matches are paused.
         function paused() external view returns (bool);
+        /// The extension program that serves, on this contract's storage, the functions the
+        /// core program does not (set once at `initialize`).
+        function extension() external view returns (address);
         /// Pauses or resumes new offers, deployments and matches. Owner only; exits,
         /// withdrawals, claims, proofs and evictions are never paused.
         function setPaused(bool paused) external;
@@ -398,8 +405,8 @@ sol! {
         /// The market is already set to `market`.
         error MarketAlreadySet(address market);
 
-        /// One-time set-up by the deployer.
-        function initialize(address owner, address token, uint64 genesisTime, uint64 epochLength, RegistryParams params) external;
+        /// One-time set-up by the deployer, with the extension program's address.
+        function initialize(address owner, address token, uint64 genesisTime, uint64 epochLength, RegistryParams params, address extension) external;
         /// Sets the market, once. Owner only.
         function setMarket(address market) external;
         /// Sets parameters within their bounds. Owner only.
@@ -555,7 +562,7 @@ sol! {
         error InsufficientTreasury(uint256 have, uint256 want);
 
         /// One-time set-up by the deployer; reads the token and clock from `registry`.
-        function initialize(address owner, address registry, MarketParams params) external;
+        function initialize(address owner, address registry, MarketParams params, address extension) external;
         /// Sets parameters within their bounds. Owner only.
         function setParams(MarketParams params) external;
         /// The parameters.

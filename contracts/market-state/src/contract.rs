@@ -1,0 +1,790 @@
+//! The market's storage and its public functions.
+
+use alloc::{vec, vec::Vec};
+
+use alloy_primitives::{Address, B256, U256};
+use alloy_sol_types::SolEvent;
+use cloudless_abi::market::{
+    DeploymentSpec, DeploymentStatus, IGoverned, IMarket, IRegistry, MarketParams, SpecField,
+};
+use contract_kit::{
+    MAX_PRICE, Revert, Small,
+    abi::{Output, emit, topic, topic_address},
+    bounded,
+    governance::Governance,
+    revert, token, too_large,
+};
+use stylus_sdk::{
+    prelude::*,
+    storage::{
+        StorageAddress, StorageB256, StorageBool, StorageMap, StorageU8, StorageU16, StorageU32,
+        StorageU64, StorageU128, StorageU256,
+    },
+};
+
+use crate::billing::{EndReason, Ending, NONE};
+
+/// Most instances one deployment may ask for.
+const MAX_INSTANCES: u32 = 10_000;
+/// Largest per-instance amounts governance may set (10^9 tokens of 6 decimals).
+const MAX_AMOUNT: u128 = 1_000_000_000_000_000;
+/// Largest keeper fee per instance (10^6 tokens of 6 decimals).
+const MAX_KEEPER_FEE: u128 = 1_000_000_000_000;
+/// Largest protocol fee, basis points (10%).
+const MAX_FEE_BPS: u128 = 1_000;
+/// Largest epoch-count parameter.
+const MAX_EPOCHS: u128 = 1_000;
+
+/// `MarketParams` as a tuple: `(feeBps, keeperFee, minPrepaidEpochs, proofWindow,
+/// noticeEpochs, exitPenalty, maxMissedEpochs, slashPerMissedInstanceEpoch, graceEpochs)`.
+pub type ParamsTuple = (u16, u128, u64, u64, u64, u128, u64, u128, u64);
+/// `EpochProof` as a tuple: `(placementId, epoch, receiptsRoot, count)`.
+pub type ProofTuple = (u64, u64, B256, u32);
+
+/// A deployment (slot 0: owner, instances, min, placed; slot 1: resources, flags, epochs;
+/// slot 2: max price, end, underfunded since).
+#[storage]
+pub struct DeploymentRecord {
+    pub(crate) owner: StorageAddress,
+    pub(crate) instances: StorageU32,
+    pub(crate) min_instances: StorageU32,
+    pub(crate) placed: StorageU32,
+    pub(crate) cpu_milli: StorageU32,
+    pub(crate) mem_mib: StorageU32,
+    pub(crate) max_per_provider: StorageU32,
+    pub(crate) min_tier: StorageU8,
+    pub(crate) reached_min: StorageBool,
+    pub(crate) ending: StorageU8,
+    pub(crate) created_epoch: StorageU64,
+    pub(crate) duration: StorageU64,
+    pub(crate) max_price: StorageU128,
+    pub(crate) end_epoch: StorageU64,
+    pub(crate) underfunded_since: StorageU64,
+    pub(crate) artifact: StorageB256,
+    pub(crate) region_mask: StorageU256,
+    pub(crate) balance: StorageU256,
+    pub(crate) rate: StorageU256,
+    pub(crate) per_provider: StorageMap<Address, StorageU32>,
+}
+
+/// A placement (slot 0: deployment, offer, start, last proven; slot 1: provider, instances,
+/// end; slot 2: price, misses, live).
+#[storage]
+pub struct PlacementRecord {
+    pub(crate) deployment: StorageU64,
+    pub(crate) offer: StorageU64,
+    pub(crate) start_epoch: StorageU64,
+    pub(crate) last_proven: StorageU64,
+    pub(crate) provider: StorageAddress,
+    pub(crate) instances: StorageU32,
+    pub(crate) end_epoch: StorageU64,
+    pub(crate) price: StorageU128,
+    pub(crate) misses: StorageU64,
+    pub(crate) live: StorageBool,
+}
+
+/// The market's storage.
+#[storage]
+pub struct Market {
+    /// Governance (owner, pause, set-up).
+    pub governance: Governance,
+    pub(crate) token: StorageAddress,
+    pub(crate) genesis_time: StorageU64,
+    pub(crate) registry: StorageAddress,
+    pub(crate) epoch_length: StorageU64,
+    pub(crate) fee_bps: StorageU16,
+    pub(crate) min_prepaid: StorageU64,
+    pub(crate) proof_window: StorageU64,
+    pub(crate) notice: StorageU64,
+    pub(crate) max_missed: StorageU64,
+    pub(crate) grace: StorageU64,
+    pub(crate) keeper_fee: StorageU128,
+    pub(crate) exit_penalty: StorageU128,
+    pub(crate) slash_per_miss: StorageU128,
+    pub(crate) deployment_count: StorageU64,
+    pub(crate) placement_count: StorageU64,
+    pub(crate) treasury: StorageU256,
+    pub(crate) deployments: StorageMap<u64, DeploymentRecord>,
+    pub(crate) placements: StorageMap<u64, PlacementRecord>,
+    pub(crate) claimable: StorageMap<Address, StorageU256>,
+}
+
+impl Market {
+    // ---- set-up and governance ----
+
+    /// One-time set-up; copies the token and the epoch clock from `registry`.
+    pub fn initialize(
+        &mut self,
+        owner: Address,
+        registry: Address,
+        params: ParamsTuple,
+    ) -> Result<(), Revert> {
+        self.governance.initialize(owner)?;
+        self.registry.set(registry);
+        let token = self.registry_view(IRegistry::tokenCall {})?;
+        let genesis = self.registry_view(IRegistry::genesisTimeCall {})?;
+        let length = self.registry_view(IRegistry::epochLengthCall {})?;
+        self.token.set(token);
+        self.genesis_time.set_num(genesis);
+        self.epoch_length.set_num(length);
+        let params = self.apply_params(params)?;
+        emit(
+            self,
+            IMarket::MarketInitialized::SIGNATURE_HASH,
+            &[],
+            params_words(
+                Output::new()
+                    .address(owner)
+                    .address(registry)
+                    .address(token)
+                    .uint(genesis.into())
+                    .uint(length.into()),
+                &params,
+            ),
+        );
+        Ok(())
+    }
+
+    /// Sets parameters within their bounds. Owner only.
+    pub fn set_params(&mut self, params: ParamsTuple) -> Result<(), Revert> {
+        self.governance.only_owner()?;
+        let params = self.apply_params(params)?;
+        emit(
+            self,
+            IMarket::MarketParamsSet::SIGNATURE_HASH,
+            &[],
+            params_words(Output::new(), &params),
+        );
+        Ok(())
+    }
+
+    /// The parameters.
+    pub fn params(&self) -> ParamsTuple {
+        (
+            self.fee_bps.num(),
+            self.keeper_fee.num(),
+            self.min_prepaid.num(),
+            self.proof_window.num(),
+            self.notice.num(),
+            self.exit_penalty.num(),
+            self.max_missed.num(),
+            self.slash_per_miss.num(),
+            self.grace.num(),
+        )
+    }
+
+    /// The registry.
+    pub fn registry(&self) -> Address {
+        self.registry.get()
+    }
+
+    /// The payment token.
+    pub fn token(&self) -> Address {
+        self.token.get()
+    }
+
+    /// The current epoch.
+    pub fn current_epoch(&self) -> u64 {
+        self.epoch()
+    }
+
+    // ---- deployments ----
+
+    /// Creates a deployment and pulls `deposit` from the sender.
+    pub fn create_deployment(
+        &mut self,
+        spec: DeploymentSpec,
+        deposit: U256,
+    ) -> Result<u64, Revert> {
+        let (id, owner) = self.open_deployment(spec, deposit)?;
+        let token = self.token.get();
+        token::pull(self, token, owner, deposit)?;
+        Ok(id)
+    }
+
+    /// `create_deployment` with an EIP-2612 permit.
+    pub fn create_deployment_with_permit(
+        &mut self,
+        spec: DeploymentSpec,
+        deposit: U256,
+        permit: token::Permit,
+    ) -> Result<u64, Revert> {
+        let (id, owner) = self.open_deployment(spec, deposit)?;
+        let token = self.token.get();
+        token::pull_with_permit(self, token, owner, deposit, permit)?;
+        Ok(id)
+    }
+
+    /// Adds `amount` to a deployment's balance.
+    pub fn top_up(&mut self, deployment_id: u64, amount: U256) -> Result<(), Revert> {
+        let from = self.credit(deployment_id, amount)?;
+        let token = self.token.get();
+        token::pull(self, token, from, amount)
+    }
+
+    /// `top_up` with an EIP-2612 permit.
+    pub fn top_up_with_permit(
+        &mut self,
+        deployment_id: u64,
+        amount: U256,
+        permit: token::Permit,
+    ) -> Result<(), Revert> {
+        let from = self.credit(deployment_id, amount)?;
+        let token = self.token.get();
+        token::pull_with_permit(self, token, from, amount, permit)
+    }
+
+    /// Sends `amount` above the reserve to the owner.
+    pub fn withdraw(&mut self, deployment_id: u64, amount: U256) -> Result<(), Revert> {
+        let owner = self.owned(deployment_id)?;
+        if amount.is_zero() {
+            return Err(revert(IGoverned::ZeroAmount {}));
+        }
+        let reserve = self.reserve(deployment_id)?;
+        let mut deployment = self.deployments.setter(deployment_id);
+        let balance = deployment.balance.get();
+        if amount > balance.saturating_sub(reserve) {
+            return Err(revert(IMarket::InsufficientReserve {
+                deploymentId: deployment_id,
+                balance,
+                reserve,
+                requested: amount,
+            }));
+        }
+        let balance = balance - amount;
+        deployment.balance.set(balance);
+        emit(
+            self,
+            IMarket::DeploymentWithdrawn::SIGNATURE_HASH,
+            &[topic((deployment_id).into())],
+            Output::new().u256(amount).u256(balance),
+        );
+        let token = self.token.get();
+        token::push(self, token, owner, amount)
+    }
+
+    /// Ends the deployment after the notice period.
+    pub fn cancel(&mut self, deployment_id: u64) -> Result<(), Revert> {
+        self.owned(deployment_id)?;
+        let end = self.epoch() + self.notice.num();
+        let end = self.end_deployment(deployment_id, Ending::Cancelled, end)?;
+        emit(
+            self,
+            IMarket::DeploymentCancelled::SIGNATURE_HASH,
+            &[topic((deployment_id).into())],
+            Output::new().uint((end).into()),
+        );
+        Ok(())
+    }
+
+    /// Ends an underfunded deployment after its grace period.
+    pub fn close(&mut self, deployment_id: u64) -> Result<(), Revert> {
+        self.existing(deployment_id)?;
+        let current = self.epoch();
+        let since = self
+            .deployments
+            .getter(deployment_id)
+            .underfunded_since
+            .num();
+        let closable_at = since + self.grace.num();
+        if since == NONE || current < closable_at {
+            return Err(revert(IMarket::NotClosable {
+                deploymentId: deployment_id,
+                underfundedSince: since,
+                closableAt: if since == NONE { 0 } else { closable_at },
+            }));
+        }
+        let end = self.end_deployment(deployment_id, Ending::Closed, current - 1)?;
+        emit(
+            self,
+            IMarket::DeploymentClosed::SIGNATURE_HASH,
+            &[topic((deployment_id).into())],
+            Output::new().uint((end).into()),
+        );
+        Ok(())
+    }
+
+    /// The state: `(owner, balance, rate, placed, endEpoch, underfundedSince, createdEpoch,
+    /// status)`.
+    #[allow(clippy::type_complexity)]
+    pub fn deployment_state(
+        &self,
+        deployment_id: u64,
+    ) -> Result<(Address, U256, U256, u32, u64, u64, u64, u8), Revert> {
+        self.existing(deployment_id)?;
+        let status = self.status(deployment_id) as u8;
+        let d = self.deployments.getter(deployment_id);
+        Ok((
+            d.owner.get(),
+            d.balance.get(),
+            d.rate.get(),
+            d.placed.num(),
+            d.end_epoch.num(),
+            d.underfunded_since.num(),
+            d.created_epoch.num(),
+            status,
+        ))
+    }
+
+    /// Balance `withdraw` must leave.
+    pub fn reserve(&self, deployment_id: u64) -> Result<U256, Revert> {
+        self.existing(deployment_id)?;
+        let d = self.deployments.getter(deployment_id);
+        let end = d.end_epoch.num();
+        let window = self.proof_window.num();
+        if end != u64::MAX && self.epoch() > end.saturating_add(window) {
+            return Ok(U256::ZERO);
+        }
+        Ok(d.rate.get() * U256::from(window + 1))
+    }
+
+    /// Instances `provider` holds in the deployment.
+    pub fn provider_instances(&self, deployment_id: u64, provider: Address) -> u32 {
+        self.deployments
+            .getter(deployment_id)
+            .per_provider
+            .getter(provider)
+            .num()
+    }
+
+    /// Deployments created so far.
+    pub fn deployment_count(&self) -> u64 {
+        self.deployment_count.num()
+    }
+
+    // ---- matching ----
+
+    /// Places instances on offers; pays the caller the keeper fee.
+    pub fn match_deployment(
+        &mut self,
+        deployment_id: u64,
+        pairs: Vec<(u64, u32)>,
+    ) -> Result<u64, Revert> {
+        self.governance.not_paused()?;
+        self.existing(deployment_id)?;
+        self.match_pairs(deployment_id, &pairs)
+    }
+
+    /// The placement: `(deploymentId, offerId, provider, instances, price, startEpoch,
+    /// lastProven, endEpoch, misses, live)`.
+    #[allow(clippy::type_complexity)]
+    pub fn placement(
+        &self,
+        placement_id: u64,
+    ) -> Result<(u64, u64, Address, u32, u128, u64, u64, u64, u64, bool), Revert> {
+        let p = self.placements.getter(placement_id);
+        if p.provider.get().is_zero() {
+            return Err(revert(IMarket::UnknownPlacement {
+                placementId: placement_id,
+            }));
+        }
+        Ok((
+            p.deployment.num(),
+            p.offer.num(),
+            p.provider.get(),
+            p.instances.num(),
+            p.price.num(),
+            p.start_epoch.num(),
+            p.last_proven.num(),
+            p.end_epoch.num(),
+            p.misses.num(),
+            p.live.get(),
+        ))
+    }
+
+    /// Placements created so far.
+    pub fn placement_count(&self) -> u64 {
+        self.placement_count.num()
+    }
+
+    // ---- proofs, exits, evictions ----
+
+    /// Proves a completed epoch of a placement and pays it.
+    pub fn submit_proof(
+        &mut self,
+        placement_id: u64,
+        epoch: u64,
+        receipts_root: B256,
+        count: u32,
+    ) -> Result<(), Revert> {
+        let mut worker_of = None;
+        self.prove((placement_id, epoch, receipts_root, count), &mut worker_of)
+    }
+
+    /// Many proofs; all or none.
+    pub fn submit_proofs(&mut self, proofs: Vec<ProofTuple>) -> Result<(), Revert> {
+        if proofs.is_empty() {
+            return Err(revert(IMarket::EmptyMatch {}));
+        }
+        let mut worker_of = None;
+        for proof in proofs {
+            self.prove(proof, &mut worker_of)?;
+        }
+        Ok(())
+    }
+
+    /// Gives notice: the placement ends after `noticeEpochs`.
+    pub fn exit_placement(&mut self, placement_id: u64) -> Result<(), Revert> {
+        self.provided_live(placement_id)?;
+        let end = self.placements.getter(placement_id).end_epoch.num();
+        if end != u64::MAX {
+            return Err(revert(IMarket::AlreadyExiting {
+                placementId: placement_id,
+                endEpoch: end,
+            }));
+        }
+        let end = self.epoch() + self.notice.num();
+        self.placements.setter(placement_id).end_epoch.set_num(end);
+        emit(
+            self,
+            IMarket::PlacementExiting::SIGNATURE_HASH,
+            &[topic((placement_id).into())],
+            Output::new().uint((end).into()),
+        );
+        Ok(())
+    }
+
+    /// Ends the placement now, slashing `exitPenalty` per instance.
+    pub fn exit_placement_now(&mut self, placement_id: u64) -> Result<(), Revert> {
+        let provider = self.provided_live(placement_id)?;
+        let p = self.placements.getter(placement_id);
+        let (instances, last) = (p.instances.num(), p.last_proven.num());
+        let penalty = U256::from(self.exit_penalty.num() * u128::from(instances));
+        let slashed = self.slash(provider, penalty, 0)?;
+        self.retire(placement_id, EndReason::ExitedWithPenalty, last, slashed)
+    }
+
+    /// Ends a placement that missed more than `maxMissedEpochs`, slashing its provider.
+    pub fn evict(&mut self, placement_id: u64) -> Result<(), Revert> {
+        let (provider, end) = self.live(placement_id)?;
+        let p = self.placements.getter(placement_id);
+        let (instances, last, offer) = (p.instances.num(), p.last_proven.num(), p.offer.num());
+        let current = self.epoch();
+        let missed = end.min(current.saturating_sub(1)).saturating_sub(last);
+        let max_missed = self.max_missed.num();
+        if missed <= max_missed || current == 0 {
+            return Err(revert(IMarket::NotEvictable {
+                placementId: placement_id,
+                missed,
+                maxMissed: max_missed,
+            }));
+        }
+        let mut p = self.placements.setter(placement_id);
+        let misses = p.misses.num() + missed;
+        p.misses.set_num(misses);
+        let amount = self
+            .slash_per_miss
+            .num()
+            .saturating_mul(u128::from(instances))
+            .saturating_mul(u128::from(missed));
+        let amount = U256::from(amount);
+        let slashed = self.slash(provider, amount, offer)?;
+        self.retire(placement_id, EndReason::Evicted, last, slashed)
+    }
+
+    /// Ends a placement whose last epoch's proof window has passed.
+    pub fn finalize(&mut self, placement_id: u64) -> Result<(), Revert> {
+        let (_, end) = self.live(placement_id)?;
+        let provable_until = end.saturating_add(self.proof_window.num());
+        if end == u64::MAX || self.epoch() <= provable_until {
+            return Err(revert(IMarket::NotFinished {
+                placementId: placement_id,
+                provableUntil: provable_until,
+            }));
+        }
+        self.retire(placement_id, EndReason::Completed, end, U256::ZERO)
+    }
+
+    // ---- claims and treasury ----
+
+    /// Earnings or keeper fees waiting for `account`.
+    pub fn claimable(&self, account: Address) -> U256 {
+        self.claimable.get(account)
+    }
+
+    /// Sends the sender everything claimable.
+    pub fn claim(&mut self) -> Result<(), Revert> {
+        let account = self.vm().msg_sender();
+        let amount = self.claimable.get(account);
+        if amount.is_zero() {
+            return Err(revert(IMarket::NothingToClaim { account }));
+        }
+        self.claimable.insert(account, U256::ZERO);
+        emit(
+            self,
+            IMarket::Claimed::SIGNATURE_HASH,
+            &[topic_address(account)],
+            Output::new().u256(amount),
+        );
+        let token = self.token.get();
+        token::push(self, token, account, amount)
+    }
+
+    /// Fees collected.
+    pub fn treasury(&self) -> U256 {
+        self.treasury.get()
+    }
+
+    /// Sends `amount` of fees to `to`. Owner only.
+    pub fn withdraw_treasury(&mut self, to: Address, amount: U256) -> Result<(), Revert> {
+        self.governance.only_owner()?;
+        if amount.is_zero() {
+            return Err(revert(IGoverned::ZeroAmount {}));
+        }
+        let have = self.treasury.get();
+        if amount > have {
+            return Err(revert(IMarket::InsufficientTreasury { have, want: amount }));
+        }
+        let treasury = have - amount;
+        self.treasury.set(treasury);
+        emit(
+            self,
+            IMarket::TreasuryWithdrawn::SIGNATURE_HASH,
+            &[topic_address(to)],
+            Output::new().u256(amount).u256(treasury),
+        );
+        let token = self.token.get();
+        token::push(self, token, to, amount)
+    }
+}
+
+impl Market {
+    fn apply_params(&mut self, params: ParamsTuple) -> Result<MarketParams, Revert> {
+        let (fee_bps, keeper_fee, prepaid, window, notice, penalty, max_missed, slash, grace) =
+            params;
+        let epochs = [
+            ("minPrepaidEpochs", prepaid),
+            ("proofWindow", window),
+            ("noticeEpochs", notice),
+            ("maxMissedEpochs", max_missed),
+            ("graceEpochs", grace),
+        ];
+        for (name, value) in epochs {
+            bounded(name, U256::from(value), 1, MAX_EPOCHS)?;
+        }
+        bounded("feeBps", U256::from(fee_bps), 0, MAX_FEE_BPS)?;
+        bounded("keeperFee", U256::from(keeper_fee), 0, MAX_KEEPER_FEE)?;
+        bounded("exitPenalty", U256::from(penalty), 0, MAX_AMOUNT)?;
+        bounded(
+            "slashPerMissedInstanceEpoch",
+            U256::from(slash),
+            0,
+            MAX_AMOUNT,
+        )?;
+        self.fee_bps.set_num(fee_bps);
+        self.keeper_fee.set_num(keeper_fee);
+        self.min_prepaid.set_num(prepaid);
+        self.proof_window.set_num(window);
+        self.notice.set_num(notice);
+        self.exit_penalty.set_num(penalty);
+        self.max_missed.set_num(max_missed);
+        self.slash_per_miss.set_num(slash);
+        self.grace.set_num(grace);
+        Ok(MarketParams {
+            feeBps: fee_bps,
+            keeperFee: keeper_fee,
+            minPrepaidEpochs: prepaid,
+            proofWindow: window,
+            noticeEpochs: notice,
+            exitPenalty: penalty,
+            maxMissedEpochs: max_missed,
+            slashPerMissedInstanceEpoch: slash,
+            graceEpochs: grace,
+        })
+    }
+
+    /// Validates and records a new deployment (the deposit is pulled next); returns its id and
+    /// owner.
+    fn open_deployment(
+        &mut self,
+        spec: DeploymentSpec,
+        deposit: U256,
+    ) -> Result<(u64, Address), Revert> {
+        self.governance.not_paused()?;
+        let invalid = [
+            (
+                spec.instances == 0 || spec.instances > MAX_INSTANCES,
+                SpecField::Instances,
+            ),
+            (
+                spec.minInstances == 0 || spec.minInstances > spec.instances,
+                SpecField::MinInstances,
+            ),
+            (spec.maxPerProvider == 0, SpecField::MaxPerProvider),
+            (spec.cpuMilli == 0, SpecField::Cpu),
+            (spec.memMiB == 0, SpecField::Memory),
+            (spec.regionMask.is_zero(), SpecField::RegionMask),
+            (
+                spec.maxPricePerInstanceEpoch == 0 || spec.maxPricePerInstanceEpoch > MAX_PRICE,
+                SpecField::Price,
+            ),
+            (spec.token != self.token.get(), SpecField::PaymentToken),
+        ];
+        if let Some((_, field)) = invalid.into_iter().find(|(bad, _)| *bad) {
+            return Err(revert(IMarket::InvalidSpec { field }));
+        }
+        // instances ≤ MAX_INSTANCES, price ≤ MAX_PRICE, prepaid ≤ 1000: fits in u128.
+        let prepaid = u128::from(self.min_prepaid.num());
+        let required =
+            U256::from(u128::from(spec.instances) * spec.maxPricePerInstanceEpoch * prepaid);
+        if deposit < required {
+            return Err(revert(IMarket::InsufficientDeposit {
+                required,
+                provided: deposit,
+            }));
+        }
+        let owner = self.vm().msg_sender();
+        let current = self.epoch();
+        let id = self.deployment_count.num() + 1;
+        self.deployment_count.set_num(id);
+        let mut d = self.deployments.setter(id);
+        d.owner.set(owner);
+        d.instances.set_num(spec.instances);
+        d.min_instances.set_num(spec.minInstances);
+        d.cpu_milli.set_num(spec.cpuMilli);
+        d.mem_mib.set_num(spec.memMiB);
+        d.max_per_provider.set_num(spec.maxPerProvider);
+        d.min_tier.set_num(spec.minTier);
+        d.created_epoch.set_num(current);
+        d.duration.set_num(spec.durationEpochs);
+        d.max_price.set_num(spec.maxPricePerInstanceEpoch);
+        d.end_epoch.set_num(u64::MAX);
+        d.artifact.set(spec.artifact);
+        d.region_mask.set(spec.regionMask);
+        d.balance.set(deposit);
+        let spec = &spec;
+        emit(
+            self,
+            IMarket::DeploymentCreated::SIGNATURE_HASH,
+            &[topic((id).into()), topic_address(owner)],
+            Output::new()
+                .spec(spec)
+                .u256(deposit)
+                .uint((current).into()),
+        );
+        Ok((id, owner))
+    }
+
+    /// Credits a top-up of `amount` (pulled next); returns the payer.
+    fn credit(&mut self, deployment_id: u64, amount: U256) -> Result<Address, Revert> {
+        self.existing(deployment_id)?;
+        if amount.is_zero() {
+            return Err(revert(IGoverned::ZeroAmount {}));
+        }
+        let from = self.vm().msg_sender();
+        let mut d = self.deployments.setter(deployment_id);
+        let balance = d.balance.get().checked_add(amount).ok_or_else(too_large)?;
+        d.balance.set(balance);
+        emit(
+            self,
+            IMarket::DeploymentFunded::SIGNATURE_HASH,
+            &[topic((deployment_id).into()), topic_address(from)],
+            Output::new().u256(amount).u256(balance),
+        );
+        self.refresh_funding(deployment_id);
+        Ok(from)
+    }
+
+    /// `UnknownDeployment` unless it exists.
+    pub fn existing(&self, deployment_id: u64) -> Result<(), Revert> {
+        if self.deployments.getter(deployment_id).owner.get().is_zero() {
+            return Err(revert(IMarket::UnknownDeployment {
+                deploymentId: deployment_id,
+            }));
+        }
+        Ok(())
+    }
+
+    /// The owner, when it is the sender.
+    fn owned(&self, deployment_id: u64) -> Result<Address, Revert> {
+        self.existing(deployment_id)?;
+        let caller = self.vm().msg_sender();
+        if self.deployments.getter(deployment_id).owner.get() != caller {
+            return Err(revert(IMarket::NotDeploymentOwner {
+                deploymentId: deployment_id,
+                caller,
+            }));
+        }
+        Ok(caller)
+    }
+
+    /// Moves the deployment's end to `end` (never later) and marks how it ends; returns the end.
+    fn end_deployment(&mut self, deployment_id: u64, how: Ending, end: u64) -> Result<u64, Revert> {
+        let mut d = self.deployments.setter(deployment_id);
+        let current_end = d.end_epoch.num();
+        let ending = d.ending.num();
+        if ending == how as u8 || ending == Ending::Closed as u8 {
+            return Err(revert(IMarket::AlreadyEnding {
+                deploymentId: deployment_id,
+                endEpoch: current_end,
+            }));
+        }
+        let end = end.min(current_end);
+        d.end_epoch.set_num(end);
+        d.ending.set_num(how as u8);
+        Ok(end)
+    }
+
+    /// The status of an existing deployment.
+    pub(crate) fn status(&self, deployment_id: u64) -> DeploymentStatus {
+        let d = self.deployments.getter(deployment_id);
+        let end = d.end_epoch.num();
+        let ending = d.ending.num() != Ending::No as u8;
+        let placed = d.placed.num();
+        if (end != u64::MAX && self.epoch() > end) || (ending && placed == 0) {
+            DeploymentStatus::Ended
+        } else if ending {
+            DeploymentStatus::Ending
+        } else if d.underfunded_since.num() != NONE {
+            DeploymentStatus::Underfunded
+        } else if placed < d.min_instances.num() {
+            DeploymentStatus::Open
+        } else {
+            DeploymentStatus::Active
+        }
+    }
+
+    /// Records the spec's provider cap failure as the registry would.
+    pub(crate) fn provider_cap(offer_id: u64) -> Revert {
+        revert(IRegistry::NotEligible {
+            offerId: offer_id,
+            reason: cloudless_abi::market::Ineligible::ProviderCap,
+        })
+    }
+
+    /// The deployment's request, for the registry's eligibility check.
+    pub fn spec(&self, deployment_id: u64) -> DeploymentSpec {
+        let d = self.deployments.getter(deployment_id);
+        DeploymentSpec {
+            artifact: d.artifact.get(),
+            instances: d.instances.num(),
+            minInstances: d.min_instances.num(),
+            cpuMilli: d.cpu_milli.num(),
+            memMiB: d.mem_mib.num(),
+            regionMask: d.region_mask.get(),
+            minTier: d.min_tier.num(),
+            token: self.token.get(),
+            maxPricePerInstanceEpoch: d.max_price.num(),
+            maxPerProvider: d.max_per_provider.num(),
+            durationEpochs: d.duration.num(),
+        }
+    }
+}
+
+// SAFETY: `Market` is always instantiated as a program's whole storage at slot 0 (see
+// `contract_kit::entrypoint!`), which is what `TopLevelStorage` promises.
+#[allow(unsafe_code)]
+unsafe impl TopLevelStorage for Market {}
+
+/// Appends `MarketParams` (9 words).
+fn params_words(out: Output, p: &MarketParams) -> Output {
+    let out = out.uint(p.feeBps.into()).uint(p.keeperFee);
+    let out = out
+        .uint(p.minPrepaidEpochs.into())
+        .uint(p.proofWindow.into());
+    let out = out.uint(p.noticeEpochs.into()).uint(p.exitPenalty);
+    let out = out
+        .uint(p.maxMissedEpochs.into())
+        .uint(p.slashPerMissedInstanceEpoch);
+    out.uint(p.graceEpochs.into())
+}

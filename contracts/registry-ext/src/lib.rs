@@ -1,0 +1,59 @@
+//! The registry's extension program: provider registration, worker keys, stake and unbonding,
+//! offer management, parameters and governance. The `registry` core delegates to it, so it runs
+//! on the core's storage ([`registry_state::Registry`]); called directly it would only see its
+//! own, empty storage.
+
+use alloc::vec::Vec;
+
+use cloudless_abi::market::IRegistry as I;
+use contract_kit::{
+    Revert,
+    abi::{Calldata, Output, unknown},
+    route,
+};
+use registry_state::Registry;
+
+extern crate alloc;
+
+contract_kit::entrypoint!(Registry, dispatch, unknown, guarded = false);
+
+/// The extension's function table.
+fn dispatch(r: &mut Registry, selector: u32, a: Calldata) -> Result<Option<Vec<u8>>, Revert> {
+    if let Some(out) = r.governance.dispatch(selector, a)? {
+        return Ok(Some(out));
+    }
+    route!(selector, {
+        I::setMarketCall => {
+            r.set_market(a.address(0)?)?;
+            Vec::new()
+        },
+        I::setParamsCall => {
+            r.set_params((a.u256(0)?, a.u64(1)?))?;
+            Vec::new()
+        },
+        I::registerProviderCall => {
+            r.register_provider(a.string(0)?)?;
+            Vec::new()
+        },
+        I::updateProviderCall => {
+            r.update_provider(a.string(0)?)?;
+            Vec::new()
+        },
+        I::providerMetadataCall => Output::string(&r.provider_metadata(a.address(0)?)),
+        I::addWorkerCall => {
+            r.add_worker(a.address(0)?)?;
+            Vec::new()
+        },
+        I::removeWorkerCall => {
+            r.remove_worker(a.address(0)?)?;
+            Vec::new()
+        },
+        I::initializeCall => {
+            let params = (a.u256(4)?, a.u64(5)?);
+            let (owner, token, genesis, length) = (a.address(0)?, a.address(1)?, a.u64(2)?, a.u64(3)?);
+            r.initialize(owner, token, genesis, length, params)?;
+            Vec::new()
+        },
+    });
+    Ok(None)
+}
