@@ -6,7 +6,9 @@
 //!   every request that touches EVM state.
 //! - [`evm`]: the EVM side: revm frames that run Stylus programs, the ArbWasm precompile and the
 //!   [`evm::Chain`] that tests, the dev node and the auditors drive.
+//! - [`marketplace`]: deploys and initializes the marketplace contracts on a [`evm::Chain`].
 
 pub mod artifact;
 pub mod evm;
+pub mod marketplace;
 pub mod stylus;

@@ -1,0 +1,142 @@
+//! The marketplace on a [`Chain`]: deploys and initializes the Stylus registry and market next
+//! to a payment token, as `cloudless contracts deploy` does on a real chain. Tests, benchmarks,
+//! the demo and audit replays start from here.
+
+use alloy_primitives::Address;
+use alloy_sol_types::SolCall;
+use cloudless_abi::market::{IMarket, IRegistry, MarketParams, RegistryParams};
+
+use crate::{
+    artifact::{Artifacts, ArtifactsError},
+    evm::{Chain, ChainError},
+};
+
+/// What a marketplace is deployed with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Setup {
+    /// Timestamp where epoch 0 starts.
+    pub genesis_time: u64,
+    /// Seconds per epoch.
+    pub epoch_length: u64,
+    /// The registry's parameters.
+    pub registry: RegistryParams,
+    /// The market's parameters.
+    pub market: MarketParams,
+}
+
+impl Default for Setup {
+    /// The harness chain's genesis, one-hour epochs and the protocol's default parameters for a
+    /// 6-decimal token: 1,000 tokens minimum stake, 2-epoch unbonding, a 5% fee, 0.01 per
+    /// instance to the keeper, 2 prepaid epochs, a 2-epoch proof window, 2 epochs of notice, 5
+    /// per instance for an immediate exit, eviction after 2 missed epochs at 1 per missed
+    /// instance-epoch, and 2 epochs of grace.
+    fn default() -> Self {
+        const UNIT: u128 = 1_000_000;
+        Self {
+            genesis_time: crate::evm::ChainConfig::default().genesis_timestamp,
+            epoch_length: 3_600,
+            registry: RegistryParams {
+                minStake: alloy_primitives::U256::from(1_000 * UNIT),
+                unbondingEpochs: 2,
+            },
+            market: MarketParams {
+                feeBps: 500,
+                keeperFee: UNIT / 100,
+                minPrepaidEpochs: 2,
+                proofWindow: 2,
+                noticeEpochs: 2,
+                exitPenalty: 5 * UNIT,
+                maxMissedEpochs: 2,
+                slashPerMissedInstanceEpoch: UNIT,
+                graceEpochs: 2,
+            },
+        }
+    }
+}
+
+/// Why a deployment failed.
+#[derive(Debug, thiserror::Error)]
+pub enum DeployError {
+    /// A built artifact is missing or unreadable.
+    #[error(transparent)]
+    Artifacts(#[from] ArtifactsError),
+    /// A deployment or set-up transaction failed.
+    #[error("{step}: {source}")]
+    Chain {
+        /// The step that failed.
+        step: &'static str,
+        /// Its error.
+        source: ChainError,
+    },
+}
+
+/// A deployed marketplace's addresses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Marketplace {
+    /// The payment and stake token.
+    pub token: Address,
+    /// The registry contract.
+    pub registry: Address,
+    /// The market contract.
+    pub market: Address,
+    /// The governance owner.
+    pub owner: Address,
+}
+
+impl Marketplace {
+    /// Deploys the built programs from `owner` (each contract is a core program plus the
+    /// extension it delegates to), initializes them with `setup` and `token`, and binds the
+    /// market to the registry.
+    pub fn deploy(
+        chain: &mut Chain,
+        artifacts: &Artifacts,
+        owner: Address,
+        token: Address,
+        setup: &Setup,
+    ) -> Result<Self, DeployError> {
+        let step = |step| move |source| DeployError::Chain { step, source };
+        let mut deploy = |name: &'static str| -> Result<Address, DeployError> {
+            let code = artifacts.load(name)?;
+            chain
+                .deploy_stylus(owner, &code)
+                .map_err(|source| DeployError::Chain { step: name, source })
+        };
+        let registry_extension = deploy("registry-ext")?;
+        let registry = deploy("registry")?;
+        let market_extension = deploy("market-ext")?;
+        let market = deploy("market")?;
+        let init_registry = IRegistry::initializeCall {
+            owner,
+            token,
+            genesisTime: setup.genesis_time,
+            epochLength: setup.epoch_length,
+            params: setup.registry.clone(),
+            extension: registry_extension,
+        };
+        chain
+            .call(owner, registry, init_registry.abi_encode())
+            .map_err(step("initializing the registry"))?;
+        let init_market = IMarket::initializeCall {
+            owner,
+            registry,
+            params: setup.market.clone(),
+            extension: market_extension,
+        };
+        chain
+            .call(owner, market, init_market.abi_encode())
+            .map_err(step("initializing the market"))?;
+        chain
+            .call(
+                owner,
+                registry,
+                IRegistry::setMarketCall { market }.abi_encode(),
+            )
+            .map_err(step("binding the market to the registry"))?;
+        Ok(Self {
+            token,
+            registry,
+            market,
+            owner,
+        })
+    }
+}

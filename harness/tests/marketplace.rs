@@ -1,0 +1,12 @@
+//! The marketplace contracts (registry and market) on the real Stylus WASM: every function's
+//! happy path and named errors, token edge cases, the worked billing example and the
+//! conservation property.
+
+mod marketplace {
+    pub mod billing_example;
+    pub mod errors;
+    pub mod fixture;
+    pub mod flow;
+    pub mod lifecycle;
+    pub mod scenario;
+}

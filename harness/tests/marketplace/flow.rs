@@ -1,0 +1,83 @@
+//! A whole round through both contracts, with the events each step emits.
+
+use alloy_primitives::{B256, U256};
+use cloudless_abi::market::{DeploymentStatus, IMarket, IRegistry};
+
+use super::fixture::{DEV, Fixture, OfferArgs, P1, UNIT, WORKER, event, tokens};
+
+#[test]
+fn a_deployment_is_matched_proven_paid_and_withdrawn() {
+    let mut f = Fixture::new();
+    let (registry, market) = (f.m.registry, f.m.market);
+    f.provider(P1, 2_000);
+    f.send(P1, registry, IRegistry::addWorkerCall { worker: WORKER });
+    let offer = f.offer(P1, OfferArgs::priced(UNIT, 4));
+    let spec = f.spec(3, 2 * UNIT);
+    let deployment = f.deployment(DEV, spec, tokens(100));
+    f.assert_conserved();
+
+    let receipt = f.match_on(deployment, offer, 3);
+    let matched = event::<IMarket::DeploymentMatched>(&receipt);
+    assert_eq!(matched.placed, 3);
+    assert_eq!(matched.keeperFee, U256::from(3 * UNIT / 100));
+    assert_eq!(matched.rate, U256::from(3 * UNIT));
+    let placed = event::<IMarket::PlacementCreated>(&receipt);
+    assert_eq!(
+        (placed.provider, placed.instances, placed.price),
+        (P1, 3, UNIT)
+    );
+    let usage = event::<IRegistry::OfferUsage>(&receipt);
+    assert_eq!(usage.inUse, 3);
+    f.assert_conserved();
+
+    let start = placed.startEpoch;
+    f.goto_epoch(start + 1);
+    let receipt = f.send(
+        WORKER,
+        market,
+        IMarket::submitProofCall {
+            placementId: placed.placementId,
+            epoch: start,
+            receiptsRoot: B256::repeat_byte(1),
+            count: 7,
+        },
+    );
+    let proven = event::<IMarket::EpochProven>(&receipt);
+    let amount = U256::from(3 * UNIT);
+    let fee = amount * U256::from(500) / U256::from(10_000);
+    assert_eq!(
+        (proven.paid, proven.fee, proven.misses),
+        (amount - fee, fee, 0)
+    );
+    f.assert_conserved();
+
+    let before = f.token_balance(P1);
+    f.send(P1, market, IMarket::claimCall {});
+    assert_eq!(f.token_balance(P1) - before, amount - fee);
+    let state = f.view(
+        market,
+        IMarket::deploymentStateCall {
+            deploymentId: deployment,
+        },
+    );
+    assert_eq!(state.status, DeploymentStatus::Active);
+    let reserve = f.view(
+        market,
+        IMarket::reserveCall {
+            deploymentId: deployment,
+        },
+    );
+    assert_eq!(reserve, amount * U256::from(3));
+    let free = state.balance - reserve;
+    let before = f.token_balance(DEV);
+    f.send(
+        DEV,
+        market,
+        IMarket::withdrawCall {
+            deploymentId: deployment,
+            amount: free,
+        },
+    );
+    assert_eq!(f.token_balance(DEV) - before, free);
+    f.assert_conserved();
+}

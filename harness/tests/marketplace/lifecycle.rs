@@ -1,0 +1,256 @@
+//! Endings and governance, each with the events that let the keeper rebuild state from logs.
+
+use alloy_primitives::{B256, U256};
+use cloudless_abi::market::{
+    DeploymentStatus, EndReason, IGoverned, IMarket, IRegistry, OfferStatus,
+};
+
+use super::{
+    fixture::{DEV, Fixture, OWNER, P1, STRANGER, UNIT, event, tokens},
+    scenario::matched,
+};
+
+fn prove(f: &mut Fixture, placement: u64, epoch: u64) {
+    let call = IMarket::submitProofCall {
+        placementId: placement,
+        epoch,
+        receiptsRoot: B256::ZERO,
+        count: 0,
+    };
+    f.send(P1, f.m.market, call);
+}
+
+#[test]
+fn an_eviction_slashes_into_the_deployment_and_pauses_the_offer() {
+    let (mut f, ids) = matched();
+    let (registry, market) = (f.m.registry, f.m.market);
+    f.goto_epoch(ids.start + 4);
+    let before = f
+        .view(
+            market,
+            IMarket::deploymentStateCall {
+                deploymentId: ids.deployment,
+            },
+        )
+        .balance;
+    let receipt = f.send(
+        STRANGER,
+        market,
+        IMarket::evictCall {
+            placementId: ids.placement,
+        },
+    );
+    let ended = event::<IMarket::PlacementEnded>(&receipt);
+    // Missed epochs start..=start+3 (4 > maxMissed 2), 3 instances, 1 token each.
+    assert_eq!(
+        (ended.reason, ended.slashed, ended.placed),
+        (EndReason::Evicted, tokens(12), 0)
+    );
+    assert_eq!(ended.balance, before + tokens(12));
+    assert_eq!(event::<IRegistry::Slashed>(&receipt).stake, tokens(1_988));
+    assert_eq!(
+        event::<IRegistry::OfferStatusChanged>(&receipt).status,
+        OfferStatus::Paused
+    );
+    assert_eq!(event::<IRegistry::OfferUsage>(&receipt).inUse, 0);
+    let state = f.view(
+        market,
+        IMarket::deploymentStateCall {
+            deploymentId: ids.deployment,
+        },
+    );
+    assert_eq!(
+        (state.status, state.rate),
+        (DeploymentStatus::Open, U256::ZERO)
+    );
+    f.expect_error::<_, IMarket::PlacementNotLive>(
+        P1,
+        market,
+        IMarket::submitProofCall {
+            placementId: ids.placement,
+            epoch: ids.start + 3,
+            receiptsRoot: B256::ZERO,
+            count: 0,
+        },
+    );
+    let info = f.view(registry, IRegistry::providerCall { provider: P1 });
+    assert_eq!(info.stake, tokens(1_988));
+    f.assert_conserved();
+}
+
+#[test]
+fn provider_exits_with_notice_for_free_or_at_once_with_a_penalty() {
+    let (mut f, ids) = matched();
+    let market = f.m.market;
+    let receipt = f.send(
+        P1,
+        market,
+        IMarket::exitPlacementCall {
+            placementId: ids.placement,
+        },
+    );
+    let end = event::<IMarket::PlacementExiting>(&receipt).endEpoch;
+    assert_eq!(end, ids.start - 1 + 2);
+    f.goto_epoch(end + 1);
+    prove(&mut f, ids.placement, end);
+    assert!(
+        !f.view(
+            market,
+            IMarket::placementCall {
+                placementId: ids.placement
+            }
+        )
+        .live
+    );
+
+    let (mut f, ids) = matched();
+    let receipt = f.send(
+        P1,
+        f.m.market,
+        IMarket::exitPlacementNowCall {
+            placementId: ids.placement,
+        },
+    );
+    let ended = event::<IMarket::PlacementEnded>(&receipt);
+    assert_eq!(
+        (ended.reason, ended.slashed),
+        (EndReason::ExitedWithPenalty, tokens(15))
+    );
+    f.assert_conserved();
+}
+
+#[test]
+fn an_underfunded_deployment_closes_after_grace_and_unproven_placements_finalize() {
+    let mut f = Fixture::new();
+    let market = f.m.market;
+    f.provider(P1, 2_000);
+    let offer = f.offer(P1, super::fixture::OfferArgs::priced(UNIT, 2));
+    let deployment = f.deployment(DEV, f.spec(2, UNIT), tokens(4));
+    let pairs = vec![cloudless_abi::market::MatchPair {
+        offerId: offer,
+        instances: 2,
+    }];
+    let receipt = f.send(
+        super::fixture::KEEPER,
+        market,
+        IMarket::matchDeploymentCall {
+            deploymentId: deployment,
+            pairs,
+        },
+    );
+    let p = event::<IMarket::PlacementCreated>(&receipt).placementId;
+    f.goto_epoch(2);
+    prove(&mut f, p, 1);
+    let state = f.view(
+        market,
+        IMarket::deploymentStateCall {
+            deploymentId: deployment,
+        },
+    );
+    assert_eq!(
+        (state.status, state.underfundedSince),
+        (DeploymentStatus::Underfunded, 2)
+    );
+    let e: IMarket::NotClosable = f.expect_error(
+        STRANGER,
+        market,
+        IMarket::closeCall {
+            deploymentId: deployment,
+        },
+    );
+    assert_eq!(e.closableAt, 4);
+    f.goto_epoch(4);
+    let receipt = f.send(
+        STRANGER,
+        market,
+        IMarket::closeCall {
+            deploymentId: deployment,
+        },
+    );
+    assert_eq!(event::<IMarket::DeploymentClosed>(&receipt).endEpoch, 3);
+    f.advance_epochs(2);
+    let receipt = f.send(STRANGER, market, IMarket::finalizeCall { placementId: p });
+    let ended = event::<IMarket::PlacementEnded>(&receipt);
+    assert_eq!((ended.reason, ended.endEpoch), (EndReason::Completed, 3));
+    let state = f.view(
+        market,
+        IMarket::deploymentStateCall {
+            deploymentId: deployment,
+        },
+    );
+    assert_eq!(state.status, DeploymentStatus::Ended);
+    f.send(
+        DEV,
+        market,
+        IMarket::withdrawCall {
+            deploymentId: deployment,
+            amount: state.balance,
+        },
+    );
+    f.assert_conserved();
+}
+
+#[test]
+fn stake_unbonds_treasury_pays_out_and_ownership_moves_in_two_steps() {
+    let (mut f, ids) = matched();
+    let (registry, market) = (f.m.registry, f.m.market);
+    let receipt = f.send(
+        P1,
+        registry,
+        IRegistry::requestUnstakeCall {
+            amount: tokens(500),
+        },
+    );
+    let request = event::<IRegistry::UnstakeRequested>(&receipt);
+    assert_eq!(
+        (request.stake, request.unbonding, request.unlockEpoch),
+        (tokens(1_500), tokens(500), 2)
+    );
+    f.expect_error::<_, IRegistry::StillUnbonding>(P1, registry, IRegistry::withdrawStakeCall {});
+    f.goto_epoch(ids.start + 1);
+    prove(&mut f, ids.placement, ids.start);
+    let before = f.token_balance(P1);
+    f.send(P1, registry, IRegistry::withdrawStakeCall {});
+    assert_eq!(f.token_balance(P1) - before, tokens(500));
+
+    let fees = f.view(market, IMarket::treasuryCall {});
+    assert_eq!(fees, U256::from(3 * UNIT / 20));
+    let receipt = f.send(
+        OWNER,
+        market,
+        IMarket::withdrawTreasuryCall {
+            to: STRANGER,
+            amount: fees,
+        },
+    );
+    assert_eq!(
+        event::<IMarket::TreasuryWithdrawn>(&receipt).treasury,
+        U256::ZERO
+    );
+
+    f.send(
+        OWNER,
+        market,
+        IGoverned::transferOwnershipCall { newOwner: STRANGER },
+    );
+    assert_eq!(f.view(market, IGoverned::ownerCall {}), OWNER);
+    let receipt = f.send(STRANGER, market, IGoverned::acceptOwnershipCall {});
+    assert_eq!(
+        event::<IGoverned::OwnershipTransferred>(&receipt).newOwner,
+        STRANGER
+    );
+    f.send(STRANGER, market, IGoverned::setPausedCall { paused: true });
+    f.expect_error::<_, IGoverned::ContractPaused>(
+        DEV,
+        market,
+        IMarket::createDeploymentCall {
+            spec: f.spec(1, UNIT),
+            deposit: tokens(10),
+        },
+    );
+    // Pause never blocks proofs, claims or withdrawals.
+    f.goto_epoch(ids.start + 2);
+    prove(&mut f, ids.placement, ids.start + 1);
+    f.send(P1, market, IMarket::claimCall {});
+    f.assert_conserved();
+}
