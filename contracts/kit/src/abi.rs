@@ -172,12 +172,12 @@ impl Output {
             .uint(s.durationEpochs.into())
     }
 
-    /// A lone `string` return value.
-    pub fn string(value: &str) -> Vec<u8> {
+    /// A lone `string` (its offset, length and padded bytes).
+    pub fn string(value: &str) -> Self {
         let mut out = Self::new().uint(32).uint(value.len() as u128).0;
         out.extend_from_slice(value.as_bytes());
         out.resize(out.len().div_ceil(32) * 32, 0);
-        out
+        Self(out)
     }
 
     /// The encoded bytes.

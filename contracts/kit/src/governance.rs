@@ -6,7 +6,9 @@ use alloc::{vec, vec::Vec};
 use alloy_primitives::Address;
 use cloudless_abi::market::IGoverned;
 
-use crate::abi::{Calldata, Output};
+use alloy_sol_types::SolEvent;
+
+use crate::abi::{Calldata, Output, emit, topic_address};
 use stylus_sdk::{
     prelude::*,
     storage::{StorageAddress, StorageBool},
@@ -33,10 +35,12 @@ impl Governance {
         }
         self.initialized.set(true);
         self.owner.set(owner);
-        self.vm().log(IGoverned::OwnershipTransferred {
-            previousOwner: Address::ZERO,
-            newOwner: owner,
-        });
+        emit(
+            self,
+            IGoverned::OwnershipTransferred::SIGNATURE_HASH,
+            &[topic_address(Address::ZERO), topic_address(owner)],
+            Output::new(),
+        );
         Ok(())
     }
 
@@ -101,10 +105,12 @@ impl Governance {
     pub fn transfer_ownership(&mut self, new_owner: Address) -> Result<(), Revert> {
         self.only_owner()?;
         self.pending_owner.set(new_owner);
-        self.vm().log(IGoverned::OwnershipTransferStarted {
-            owner: self.owner.get(),
-            newOwner: new_owner,
-        });
+        emit(
+            self,
+            IGoverned::OwnershipTransferStarted::SIGNATURE_HASH,
+            &[topic_address(self.owner.get()), topic_address(new_owner)],
+            Output::new(),
+        );
         Ok(())
     }
 
@@ -121,10 +127,12 @@ impl Governance {
         let previous = self.owner.get();
         self.owner.set(caller);
         self.pending_owner.set(Address::ZERO);
-        self.vm().log(IGoverned::OwnershipTransferred {
-            previousOwner: previous,
-            newOwner: caller,
-        });
+        emit(
+            self,
+            IGoverned::OwnershipTransferred::SIGNATURE_HASH,
+            &[topic_address(previous), topic_address(caller)],
+            Output::new(),
+        );
         Ok(())
     }
 
@@ -132,7 +140,12 @@ impl Governance {
     pub fn set_paused(&mut self, paused: bool) -> Result<(), Revert> {
         self.only_owner()?;
         self.paused.set(paused);
-        self.vm().log(IGoverned::PauseSet { paused });
+        emit(
+            self,
+            IGoverned::PauseSet::SIGNATURE_HASH,
+            &[],
+            Output::new().bool(paused),
+        );
         Ok(())
     }
 

@@ -39,7 +39,7 @@ fn dispatch(r: &mut Registry, selector: u32, a: Calldata) -> Result<Option<Vec<u
             r.update_provider(a.string(0)?)?;
             Vec::new()
         },
-        I::providerMetadataCall => Output::string(&r.provider_metadata(a.address(0)?)),
+        I::providerMetadataCall => Output::string(&r.provider_metadata(a.address(0)?)).done(),
         I::addWorkerCall => {
             r.add_worker(a.address(0)?)?;
             Vec::new()

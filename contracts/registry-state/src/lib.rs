@@ -9,6 +9,7 @@ extern crate alloc;
 use alloc::{string::String, vec, vec::Vec};
 
 use alloy_primitives::{Address, U256};
+use alloy_sol_types::SolEvent;
 use cloudless_abi::{
     eligibility,
     market::{
@@ -17,7 +18,11 @@ use cloudless_abi::{
     },
 };
 use contract_kit::{
-    MAX_PRICE, Revert, Small, bounded, epoch_at, governance::Governance, revert, token,
+    MAX_PRICE, Revert, Small,
+    abi::{Output, emit, topic, topic_address},
+    bounded, epoch_at,
+    governance::Governance,
+    revert, token,
 };
 use stylus_sdk::{
     prelude::*,
@@ -99,13 +104,18 @@ impl Registry {
         self.genesis_time.set_num(genesis_time);
         self.epoch_length.set_num(epoch_length);
         let params = self.apply_params(params)?;
-        self.vm().log(IRegistry::RegistryInitialized {
-            owner,
-            token,
-            genesisTime: genesis_time,
-            epochLength: epoch_length,
-            params,
-        });
+        emit(
+            self,
+            IRegistry::RegistryInitialized::SIGNATURE_HASH,
+            &[],
+            Output::new()
+                .address(owner)
+                .address(token)
+                .uint((genesis_time).into())
+                .uint((epoch_length).into())
+                .u256(params.minStake)
+                .uint(params.unbondingEpochs.into()),
+        );
         Ok(())
     }
 
@@ -117,7 +127,12 @@ impl Registry {
             return Err(revert(IRegistry::MarketAlreadySet { market: current }));
         }
         self.market.set(market);
-        self.vm().log(IRegistry::MarketSet { market });
+        emit(
+            self,
+            IRegistry::MarketSet::SIGNATURE_HASH,
+            &[],
+            Output::new().address(market),
+        );
         Ok(())
     }
 
@@ -125,7 +140,14 @@ impl Registry {
     pub fn set_params(&mut self, params: (U256, u64)) -> Result<(), Revert> {
         self.governance.only_owner()?;
         let params = self.apply_params(params)?;
-        self.vm().log(IRegistry::RegistryParamsSet { params });
+        emit(
+            self,
+            IRegistry::RegistryParamsSet::SIGNATURE_HASH,
+            &[],
+            Output::new()
+                .u256(params.minStake)
+                .uint(params.unbondingEpochs.into()),
+        );
         Ok(())
     }
 
@@ -175,10 +197,12 @@ impl Registry {
         }
         record.registered.set(true);
         record.metadata.set_str(&metadata_uri);
-        self.vm().log(IRegistry::ProviderRegistered {
-            provider,
-            metadataURI: metadata_uri,
-        });
+        emit(
+            self,
+            IRegistry::ProviderRegistered::SIGNATURE_HASH,
+            &[topic_address(provider)],
+            Output::string(&metadata_uri),
+        );
         Ok(())
     }
 
@@ -189,10 +213,12 @@ impl Registry {
             .setter(provider)
             .metadata
             .set_str(&metadata_uri);
-        self.vm().log(IRegistry::ProviderUpdated {
-            provider,
-            metadataURI: metadata_uri,
-        });
+        emit(
+            self,
+            IRegistry::ProviderUpdated::SIGNATURE_HASH,
+            &[topic_address(provider)],
+            Output::string(&metadata_uri),
+        );
         Ok(())
     }
 
@@ -223,7 +249,12 @@ impl Registry {
             }));
         }
         self.workers.insert(worker, provider);
-        self.vm().log(IRegistry::WorkerAdded { provider, worker });
+        emit(
+            self,
+            IRegistry::WorkerAdded::SIGNATURE_HASH,
+            &[topic_address(provider), topic_address(worker)],
+            Output::new(),
+        );
         Ok(())
     }
 
@@ -234,7 +265,12 @@ impl Registry {
             return Err(revert(IRegistry::NotWorkerOf { worker, provider }));
         }
         self.workers.delete(worker);
-        self.vm().log(IRegistry::WorkerRemoved { provider, worker });
+        emit(
+            self,
+            IRegistry::WorkerRemoved::SIGNATURE_HASH,
+            &[topic_address(provider), topic_address(worker)],
+            Output::new(),
+        );
         Ok(())
     }
 
@@ -280,13 +316,16 @@ impl Registry {
         record.stake.set(stake);
         record.unbonding.set(unbonding);
         record.unlock_epoch.set_num(unlock);
-        self.vm().log(IRegistry::UnstakeRequested {
-            provider,
-            amount,
-            stake,
-            unbonding,
-            unlockEpoch: unlock,
-        });
+        emit(
+            self,
+            IRegistry::UnstakeRequested::SIGNATURE_HASH,
+            &[topic_address(provider)],
+            Output::new()
+                .u256(amount)
+                .u256(stake)
+                .u256(unbonding)
+                .uint((unlock).into()),
+        );
         Ok(())
     }
 
@@ -308,8 +347,12 @@ impl Registry {
             }));
         }
         record.unbonding.set(U256::ZERO);
-        self.vm()
-            .log(IRegistry::StakeWithdrawn { provider, amount });
+        emit(
+            self,
+            IRegistry::StakeWithdrawn::SIGNATURE_HASH,
+            &[topic_address(provider)],
+            Output::new().u256(amount),
+        );
         let token = self.token.get();
         token::push(self, token, provider, amount)
     }
@@ -350,17 +393,19 @@ impl Registry {
         offer.tier.set_num(tier);
         offer.price.set_num(price);
         offer.capacity.set_num(capacity);
-        self.vm().log(IRegistry::OfferCreated {
-            offerId: id,
-            provider,
-            cpuMilli: cpu_milli,
-            memMiB: mem_mib,
-            region,
-            tier,
-            token,
-            pricePerInstanceEpoch: price,
-            capacity,
-        });
+        emit(
+            self,
+            IRegistry::OfferCreated::SIGNATURE_HASH,
+            &[topic((id).into()), topic_address(provider)],
+            Output::new()
+                .uint((cpu_milli).into())
+                .uint((mem_mib).into())
+                .uint((region).into())
+                .uint((tier).into())
+                .address(token)
+                .uint(price)
+                .uint((capacity).into()),
+        );
         Ok(id)
     }
 
@@ -388,11 +433,12 @@ impl Registry {
         }
         offer.price.set_num(price);
         offer.capacity.set_num(capacity);
-        self.vm().log(IRegistry::OfferUpdated {
-            offerId: offer_id,
-            pricePerInstanceEpoch: price,
-            capacity,
-        });
+        emit(
+            self,
+            IRegistry::OfferUpdated::SIGNATURE_HASH,
+            &[topic((offer_id).into())],
+            Output::new().uint(price).uint((capacity).into()),
+        );
         Ok(())
     }
 
@@ -469,12 +515,12 @@ impl Registry {
         record.stake.set(stake);
         record.unbonding.set(unbonding);
         let taken = from_stake + from_unbonding;
-        self.vm().log(IRegistry::Slashed {
-            provider,
-            amount: taken,
-            stake,
-            unbonding,
-        });
+        emit(
+            self,
+            IRegistry::Slashed::SIGNATURE_HASH,
+            &[topic_address(provider)],
+            Output::new().u256(taken).u256(stake).u256(unbonding),
+        );
         if self.offers.getter(offer_id).status.num() == OfferStatus::Open as u8 {
             self.set_status(offer_id, OfferStatus::Paused);
         }
@@ -519,11 +565,12 @@ impl Registry {
         let mut record = self.providers.setter(provider);
         let stake = record.stake.get() + amount;
         record.stake.set(stake);
-        self.vm().log(IRegistry::Staked {
-            provider,
-            amount,
-            stake,
-        });
+        emit(
+            self,
+            IRegistry::Staked::SIGNATURE_HASH,
+            &[topic_address(provider)],
+            Output::new().u256(amount).u256(stake),
+        );
         Ok(provider)
     }
 
@@ -566,18 +613,22 @@ impl Registry {
 
     fn set_status(&mut self, offer_id: u64, status: OfferStatus) {
         self.offers.setter(offer_id).status.set_num(status as u8);
-        self.vm().log(IRegistry::OfferStatusChanged {
-            offerId: offer_id,
-            status,
-        });
+        emit(
+            self,
+            IRegistry::OfferStatusChanged::SIGNATURE_HASH,
+            &[topic((offer_id).into())],
+            Output::new().uint(status as u128),
+        );
     }
 
     fn set_in_use(&mut self, offer_id: u64, in_use: u32) {
         self.offers.setter(offer_id).in_use.set_num(in_use);
-        self.vm().log(IRegistry::OfferUsage {
-            offerId: offer_id,
-            inUse: in_use,
-        });
+        emit(
+            self,
+            IRegistry::OfferUsage::SIGNATURE_HASH,
+            &[topic((offer_id).into())],
+            Output::new().uint((in_use).into()),
+        );
     }
 
     /// The market's address when it is the sender.

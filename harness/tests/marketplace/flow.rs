@@ -81,3 +81,37 @@ fn a_deployment_is_matched_proven_paid_and_withdrawn() {
     assert_eq!(f.token_balance(DEV) - before, free);
     f.assert_conserved();
 }
+
+#[test]
+fn registration_events_carry_the_metadata_and_the_view_returns_it() {
+    let mut f = Fixture::new();
+    let registry = f.m.registry;
+    let uri = "ipfs://bafy-a-provider-with-a-rather-long-metadata-uri/v1.json".to_string();
+    let receipt = f.send(
+        P1,
+        registry,
+        IRegistry::registerProviderCall {
+            metadataURI: uri.clone(),
+        },
+    );
+    let registered = event::<IRegistry::ProviderRegistered>(&receipt);
+    assert_eq!(
+        (registered.provider, registered.metadataURI.as_str()),
+        (P1, uri.as_str())
+    );
+    assert_eq!(
+        f.view(registry, IRegistry::providerMetadataCall { provider: P1 }),
+        uri
+    );
+    let receipt = f.send(
+        P1,
+        registry,
+        IRegistry::updateProviderCall {
+            metadataURI: String::new(),
+        },
+    );
+    assert_eq!(
+        event::<IRegistry::ProviderUpdated>(&receipt).metadataURI,
+        ""
+    );
+}
