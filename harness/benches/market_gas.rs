@@ -1,0 +1,331 @@
+//! Gas per marketplace operation on the real Stylus programs, and the evidence that billing is
+//! O(1): the same proof, withdrawal and claim with 10 vs 10,000 deployments in the book and with
+//! 1 vs 1,000 epochs since the last touch. Gas is deterministic, so one run is the measurement.
+//!
+//! `cargo bench -p harness --bench market_gas` (needs `cloudless contracts build` first).
+//! Prints a markdown table; `-- --json` prints the same as JSON.
+
+use alloy_primitives::{Address, B256, U256};
+use alloy_sol_types::SolCall;
+use cloudless_abi::market::{DeploymentSpec, EpochProof, IMarket, IRegistry, MatchPair};
+use harness::{
+    artifact::Artifacts,
+    evm::{Chain, chain::TxRequest},
+    marketplace::{Marketplace, Setup},
+};
+use test_fixtures::abi::TestUSDC;
+
+const OWNER: Address = Address::repeat_byte(0x0a);
+const DEV: Address = Address::repeat_byte(0xd1);
+const KEEPER: Address = Address::repeat_byte(0x4e);
+const UNIT: u128 = 1_000_000;
+
+/// A marketplace with ten funded providers and a developer.
+struct Bench {
+    chain: Chain,
+    m: Marketplace,
+    setup: Setup,
+}
+
+fn provider(i: u8) -> Address {
+    Address::repeat_byte(0x20 + i)
+}
+
+impl Bench {
+    fn new(setup: Setup) -> Self {
+        let mut chain = Chain::default();
+        let mut accounts = vec![OWNER, DEV, KEEPER];
+        accounts.extend((0..10).map(provider));
+        for who in &accounts {
+            chain.fund(*who, U256::from(10u64).pow(U256::from(21)));
+        }
+        let usdc = chain
+            .deploy(OWNER, test_fixtures::solidity("TestUSDC").creation.clone())
+            .expect("TestUSDC deploys");
+        let m = Marketplace::deploy(&mut chain, &Artifacts::locate(), OWNER, usdc, &setup)
+            .unwrap_or_else(|e| {
+                panic!("{e} (run `cargo run -p cloudless-cli -- contracts build`)")
+            });
+        let mut bench = Self { chain, m, setup };
+        for who in accounts {
+            let mint = TestUSDC::mintCall {
+                to: who,
+                value: U256::from(10u128.pow(15)),
+            };
+            bench.gas(OWNER, usdc, mint);
+            for spender in [m.registry, m.market] {
+                bench.gas(
+                    who,
+                    usdc,
+                    TestUSDC::approveCall {
+                        spender,
+                        value: U256::MAX,
+                    },
+                );
+            }
+        }
+        bench
+    }
+
+    /// Sends `call` and returns its gas; panics when it fails.
+    fn gas<C: SolCall>(&mut self, from: Address, to: Address, call: C) -> u64 {
+        let receipt = self
+            .chain
+            .send(TxRequest::call(from, to, call.abi_encode()))
+            .expect("valid transaction");
+        assert!(
+            receipt.is_success(),
+            "{} failed: {:?}",
+            C::SIGNATURE,
+            receipt.result
+        );
+        receipt.gas_used()
+    }
+
+    fn goto_epoch(&mut self, epoch: u64) {
+        let target = self.setup.genesis_time + epoch * self.setup.epoch_length;
+        let now = self.chain.block().timestamp.to::<u64>();
+        self.chain.advance(target - now);
+    }
+
+    fn spec(&self, instances: u32) -> DeploymentSpec {
+        DeploymentSpec {
+            artifact: B256::repeat_byte(0xaf),
+            instances,
+            minInstances: 1,
+            cpuMilli: 1_000,
+            memMiB: 512,
+            regionMask: U256::MAX,
+            minTier: 0,
+            token: self.m.token,
+            maxPricePerInstanceEpoch: 2 * UNIT,
+            maxPerProvider: instances,
+            durationEpochs: 0,
+        }
+    }
+
+    fn create_deployment(&mut self, instances: u32) -> (u64, u64) {
+        let spec = self.spec(instances);
+        let deposit = U256::from(10_000 * UNIT);
+        let gas = self.gas(
+            DEV,
+            self.m.market,
+            IMarket::createDeploymentCall { spec, deposit },
+        );
+        let id = self
+            .chain
+            .view_sol(self.m.market, &IMarket::deploymentCountCall {})
+            .unwrap();
+        (id, gas)
+    }
+
+    fn register(&mut self, i: u8) -> (u64, u64, u64) {
+        let (p, registry) = (provider(i), self.m.registry);
+        let register = IRegistry::registerProviderCall {
+            metadataURI: format!("ipfs://provider-{i}"),
+        };
+        let register = self.gas(p, registry, register);
+        let stake = self.gas(
+            p,
+            registry,
+            IRegistry::stakeCall {
+                amount: U256::from(2_000 * UNIT),
+            },
+        );
+        let token = self.m.token;
+        let offer = IRegistry::createOfferCall {
+            cpuMilli: 2_000,
+            memMiB: 2_048,
+            region: 0,
+            tier: 1,
+            token,
+            pricePerInstanceEpoch: UNIT,
+            capacity: 10_000,
+        };
+        let offer = self.gas(p, registry, offer);
+        (register, stake, offer)
+    }
+
+    fn match_pairs(&mut self, deployment: u64, pairs: Vec<MatchPair>) -> u64 {
+        let call = IMarket::matchDeploymentCall {
+            deploymentId: deployment,
+            pairs,
+        };
+        self.gas(KEEPER, self.m.market, call)
+    }
+
+    fn proof(placement: u64, epoch: u64) -> IMarket::submitProofCall {
+        IMarket::submitProofCall {
+            placementId: placement,
+            epoch,
+            receiptsRoot: B256::ZERO,
+            count: 1,
+        }
+    }
+}
+
+fn pair(offer: u64, instances: u32) -> MatchPair {
+    MatchPair {
+        offerId: offer,
+        instances,
+    }
+}
+
+/// Gas per operation.
+fn operations() -> Vec<(&'static str, u64)> {
+    let mut b = Bench::new(Setup::default());
+    let market = b.m.market;
+    let (register, stake, offer) = b.register(0);
+    for i in 1..10 {
+        b.register(i);
+    }
+    let (one, create) = b.create_deployment(1);
+    let match_one = b.match_pairs(one, vec![pair(1, 1)]);
+    let (ten, _) = b.create_deployment(10);
+    let match_ten = b.match_pairs(ten, (1..=10).map(|o| pair(o, 1)).collect());
+    let (evictee, _) = b.create_deployment(10);
+    b.match_pairs(evictee, vec![pair(1, 10)]);
+    // Placements 13..=22: ten single-instance deployments on provider 0's offer.
+    for _ in 0..10 {
+        let (d, _) = b.create_deployment(1);
+        b.match_pairs(d, vec![pair(1, 1)]);
+    }
+    b.goto_epoch(2);
+    let proof = b.gas(provider(0), market, Bench::proof(1, 1));
+    let proofs = (13..23u64)
+        .map(|placement| EpochProof {
+            placementId: placement,
+            epoch: 1,
+            receiptsRoot: B256::ZERO,
+            count: 1,
+        })
+        .collect();
+    let batch10 = b.gas(provider(0), market, IMarket::submitProofsCall { proofs });
+    let claim = b.gas(provider(0), market, IMarket::claimCall {});
+    let top_up = b.gas(
+        DEV,
+        market,
+        IMarket::topUpCall {
+            deploymentId: one,
+            amount: U256::from(UNIT),
+        },
+    );
+    let withdraw = b.gas(
+        DEV,
+        market,
+        IMarket::withdrawCall {
+            deploymentId: one,
+            amount: U256::from(UNIT),
+        },
+    );
+    let exit = b.gas(
+        provider(0),
+        market,
+        IMarket::exitPlacementCall { placementId: 1 },
+    );
+    b.goto_epoch(6);
+    let evict = b.gas(KEEPER, market, IMarket::evictCall { placementId: 12 });
+    let cancel = b.gas(DEV, market, IMarket::cancelCall { deploymentId: ten });
+    b.goto_epoch(12);
+    let finalize = b.gas(KEEPER, market, IMarket::finalizeCall { placementId: 1 });
+    vec![
+        ("registerProvider", register),
+        ("stake", stake),
+        ("createOffer", offer),
+        ("createDeployment", create),
+        ("matchDeployment, 1 pair", match_one),
+        ("matchDeployment, 10 pairs", match_ten),
+        ("matchDeployment, per instance (10 pairs)", match_ten / 10),
+        ("submitProof", proof),
+        ("submitProofs, batch of 10", batch10),
+        ("submitProofs, per proof (10)", batch10 / 10),
+        ("claim", claim),
+        ("topUp", top_up),
+        ("withdraw", withdraw),
+        ("exitPlacement (notice)", exit),
+        ("evict (10 instances, slashing)", evict),
+        ("cancel", cancel),
+        ("finalize", finalize),
+    ]
+}
+
+/// Gas of a proof, a withdrawal and a claim after `gap` epochs, with `book` deployments.
+fn touch_costs(book: u32, gap: u64) -> (u64, u64, u64) {
+    let mut setup = Setup::default();
+    setup.market.proofWindow = 1_000;
+    setup.market.maxMissedEpochs = 1_000;
+    let mut b = Bench::new(setup);
+    let market = b.m.market;
+    b.register(0);
+    for _ in 1..book {
+        b.create_deployment(1);
+    }
+    let (d, _) = b.create_deployment(1);
+    b.match_pairs(d, vec![pair(1, 1)]);
+    let placement = b
+        .chain
+        .view_sol(market, &IMarket::placementCountCall {})
+        .unwrap();
+    b.goto_epoch(2);
+    b.gas(provider(0), market, Bench::proof(placement, 1));
+    b.goto_epoch(2 + gap);
+    let proof = b.gas(provider(0), market, Bench::proof(placement, 1 + gap));
+    b.goto_epoch(2 + 2 * gap);
+    let withdraw = b.gas(
+        DEV,
+        market,
+        IMarket::withdrawCall {
+            deploymentId: d,
+            amount: U256::from(UNIT),
+        },
+    );
+    let claim = b.gas(provider(0), market, IMarket::claimCall {});
+    (proof, withdraw, claim)
+}
+
+fn main() {
+    let json = std::env::args().any(|a| a == "--json");
+    let ops = operations();
+    let (small, large) = (touch_costs(10, 1), touch_costs(10_000, 1));
+    let (near, far) = (touch_costs(10, 1), touch_costs(10, 1_000));
+    let names = ["submitProof", "withdraw", "claim"];
+    let pick = |t: (u64, u64, u64)| [t.0, t.1, t.2];
+    let rows: Vec<_> = names
+        .iter()
+        .zip(pick(small).into_iter().zip(pick(large)))
+        .zip(pick(near).into_iter().zip(pick(far)))
+        .map(|((name, (s, l)), (n, f))| (*name, s, l, n, f))
+        .collect();
+    if json {
+        let ops: Vec<_> = ops
+            .iter()
+            .map(|(n, g)| serde_json::json!({"operation": n, "gas": g}))
+            .collect();
+        let o1: Vec<_> = rows
+            .iter()
+            .map(|(n, s, l, near, far)| {
+                serde_json::json!({
+                    "operation": n, "book10": s, "book10000": l, "gap1": near, "gap1000": far,
+                })
+            })
+            .collect();
+        println!("{}", serde_json::json!({"operations": ops, "o1": o1}));
+        return;
+    }
+    println!("| operation | gas |\n|---|---|");
+    for (name, gas) in &ops {
+        println!("| {name} | {gas} |");
+    }
+    println!(
+        "\n| call | 10 deployments | 10,000 deployments | ratio | 1 idle epoch | 1,000 idle epochs | ratio |"
+    );
+    println!("|---|---|---|---|---|---|---|");
+    for (name, s, l, n, f) in rows {
+        let ratio = |a: u64, b: u64| b as f64 / a as f64;
+        println!(
+            "| {name} | {s} | {l} | {:.3} | {n} | {f} | {:.3} |",
+            ratio(s, l),
+            ratio(n, f)
+        );
+    }
+}
