@@ -8,5 +8,7 @@ mod marketplace {
     pub mod fixture;
     pub mod flow;
     pub mod lifecycle;
+    pub mod properties;
     pub mod scenario;
+    pub mod tokens;
 }

@@ -23,3 +23,18 @@ sol!(
     TestUSDC,
     "artifacts/TestUSDC.json"
 );
+sol!(
+    #[sol(all_derives)]
+    FeeToken,
+    "artifacts/FeeToken.json"
+);
+sol!(
+    #[sol(all_derives)]
+    NoBoolToken,
+    "artifacts/NoBoolToken.json"
+);
+sol!(
+    #[sol(all_derives)]
+    ReentrantToken,
+    "artifacts/ReentrantToken.json"
+);

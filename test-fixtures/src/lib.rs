@@ -28,7 +28,15 @@ macro_rules! embed {
 
 /// Every committed artifact, sorted by name. Keep in sync with `test-fixtures/artifacts/`
 /// (`build-solidity` and the crate's tests report a mismatch).
-const EMBEDDED: &[(&str, &str)] = embed!["Caller", "Deployer", "Store", "TestUSDC"];
+const EMBEDDED: &[(&str, &str)] = embed![
+    "Caller",
+    "Deployer",
+    "FeeToken",
+    "NoBoolToken",
+    "ReentrantToken",
+    "Store",
+    "TestUSDC",
+];
 
 static PARSED: LazyLock<Vec<SolArtifact>> = LazyLock::new(|| {
     EMBEDDED

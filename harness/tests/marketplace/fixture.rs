@@ -54,19 +54,24 @@ impl Fixture {
     /// TestUSDC, the registry and the market with the default setup; every named account
     /// holds 1,000,000 tokens and 1,000 ETH.
     pub fn new() -> Self {
-        Self::with_setup(Setup::default())
+        Self::with(Setup::default(), "TestUSDC")
     }
 
-    /// As [`Fixture::new`] with `setup`.
-    pub fn with_setup(setup: Setup) -> Self {
+    /// As [`Fixture::new`], paying in the Solidity fixture token `token` (any fixture with
+    /// ERC-20 functions and `mint(address,uint256)`).
+    pub fn with_token(token: &str) -> Self {
+        Self::with(Setup::default(), token)
+    }
+
+    fn with(setup: Setup, token: &str) -> Self {
         let mut chain = Chain::default();
         let accounts = vec![OWNER, P1, P2, P3, DEV, DEV2, KEEPER, WORKER, STRANGER];
         for who in &accounts {
             chain.fund(*who, U256::from(10u64).pow(U256::from(21)));
         }
         let usdc = chain
-            .deploy(OWNER, test_fixtures::solidity("TestUSDC").creation.clone())
-            .expect("TestUSDC deploys");
+            .deploy(OWNER, test_fixtures::solidity(token).creation.clone())
+            .unwrap_or_else(|e| panic!("{token} deploys: {e}"));
         let m = Marketplace::deploy(&mut chain, &Artifacts::locate(), OWNER, usdc, &setup)
             .unwrap_or_else(|e| {
                 panic!("{e} (run `cargo run -p cloudless-cli -- contracts build`)")

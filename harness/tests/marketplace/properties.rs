@@ -1,0 +1,461 @@
+//! Random sequences of every user action across providers, deployments and epochs. After every
+//! transaction: the conservation invariant holds; a failure is a named custom error (never
+//! empty revert data or a halt); and money only moves as the events say: every payment is one
+//! `EpochProven` for one (placement, epoch), never twice, and claimable balances grow exactly by
+//! what `EpochProven` paid and `DeploymentMatched` gave keepers.
+//!
+//! CI runs a few seeded sequences; `CLOUDLESS_LONG_TESTS=1` runs many longer ones. A failure
+//! prints its seed; `CLOUDLESS_SEED=<n>` replays one.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use alloy_primitives::{Address, B256, U256};
+use alloy_sol_types::{SolCall, SolInterface};
+use cloudless_abi::market::{
+    EpochProof, IGoverned::IGovernedErrors, IMarket, IMarket::IMarketErrors, IRegistry,
+    IRegistry::IRegistryErrors, MatchPair,
+};
+use harness::evm::{ChainError, Receipt};
+use test_fixtures::abi::TestUSDC::TestUSDCErrors;
+
+use super::fixture::{
+    DEV, DEV2, Fixture, KEEPER, OWNER, OfferArgs, P1, P2, P3, STRANGER, UNIT, WORKER, events,
+    tokens,
+};
+
+/// splitmix64: a small deterministic generator (no OS randomness).
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+
+    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+        items[self.below(items.len() as u64) as usize]
+    }
+}
+
+const PROVIDERS: [Address; 3] = [P1, P2, P3];
+const DEVS: [Address; 2] = [DEV, DEV2];
+const ANYONE: [Address; 9] = [P1, P2, P3, DEV, DEV2, KEEPER, WORKER, STRANGER, OWNER];
+
+/// What the events said, to compare with what the contracts hold.
+#[derive(Default)]
+struct Ledger {
+    paid: BTreeSet<(u64, u64)>,
+    owed: BTreeMap<Address, U256>,
+    placements: BTreeMap<u64, Address>,
+}
+
+struct Run {
+    f: Fixture,
+    rng: Rng,
+    ledger: Ledger,
+    epoch: u64,
+}
+
+impl Run {
+    fn counts(&mut self) -> (u64, u64, u64) {
+        let (registry, market) = (self.f.m.registry, self.f.m.market);
+        (
+            self.f.view(registry, IRegistry::offerCountCall {}),
+            self.f.view(market, IMarket::deploymentCountCall {}),
+            self.f.view(market, IMarket::placementCountCall {}),
+        )
+    }
+
+    /// A random id in 0..=count+1 (mostly existing ones).
+    fn id(&mut self, count: u64) -> u64 {
+        if self.rng.below(10) == 0 {
+            self.rng.below(count + 2)
+        } else {
+            1 + self.rng.below(count.max(1))
+        }
+    }
+
+    fn amount(&mut self) -> U256 {
+        match self.rng.below(6) {
+            0 => U256::ZERO,
+            1 => U256::MAX,
+            _ => U256::from(self.rng.below(50) as u128 * UNIT / 2),
+        }
+    }
+
+    fn act(&mut self) {
+        let (offers, deployments, placements) = self.counts();
+        let (registry, market) = (self.f.m.registry, self.f.m.market);
+        let who = self.rng.pick(&ANYONE);
+        let provider = self.rng.pick(&PROVIDERS);
+        let dev = self.rng.pick(&DEVS);
+        match self.rng.below(26) {
+            0 => self.send(
+                provider,
+                registry,
+                IRegistry::registerProviderCall {
+                    metadataURI: "ipfs://p".into(),
+                },
+            ),
+            1 => {
+                let amount = self.amount().min(tokens(5_000));
+                self.f.approve(provider, registry, amount);
+                self.send(provider, registry, IRegistry::stakeCall { amount })
+            }
+            2 => {
+                let amount = self.amount();
+                self.send(provider, registry, IRegistry::requestUnstakeCall { amount })
+            }
+            3 => self.send(provider, registry, IRegistry::withdrawStakeCall {}),
+            4 => self.send(
+                provider,
+                registry,
+                IRegistry::addWorkerCall { worker: WORKER },
+            ),
+            5 => {
+                let price = 1 + self.rng.below(3) as u128 * UNIT;
+                let args = OfferArgs::priced(price, 1 + self.rng.below(4) as u32);
+                let token = self.f.m.token;
+                let region = self.rng.below(3) as u8;
+                self.send(
+                    provider,
+                    registry,
+                    IRegistry::createOfferCall {
+                        cpuMilli: args.cpu_milli,
+                        memMiB: args.mem_mib,
+                        region,
+                        tier: args.tier,
+                        token,
+                        pricePerInstanceEpoch: args.price,
+                        capacity: args.capacity,
+                    },
+                )
+            }
+            6 => {
+                let offer = self.id(offers);
+                let paused = self.rng.below(2) == 0;
+                match self.rng.below(3) {
+                    0 => self.send(
+                        provider,
+                        registry,
+                        IRegistry::setOfferPausedCall {
+                            offerId: offer,
+                            paused,
+                        },
+                    ),
+                    1 => self.send(
+                        provider,
+                        registry,
+                        IRegistry::closeOfferCall { offerId: offer },
+                    ),
+                    _ => {
+                        let capacity = self.rng.below(5) as u32;
+                        self.send(
+                            provider,
+                            registry,
+                            IRegistry::updateOfferCall {
+                                offerId: offer,
+                                pricePerInstanceEpoch: UNIT,
+                                capacity,
+                            },
+                        )
+                    }
+                }
+            }
+            7 => {
+                let instances = 1 + self.rng.below(4) as u32;
+                let mut spec = self.f.spec(instances, 3 * UNIT);
+                spec.minInstances = if self.rng.below(3) == 0 {
+                    1 + self.rng.below(instances as u64) as u32
+                } else {
+                    1
+                };
+                spec.maxPerProvider = 1 + self.rng.below(instances as u64) as u32;
+                spec.regionMask = U256::from(1 + self.rng.below(7));
+                spec.durationEpochs = if self.rng.below(4) == 0 {
+                    2 + self.rng.below(6)
+                } else {
+                    0
+                };
+                let deposit =
+                    U256::from(u128::from(instances) * 3 * UNIT * (2 + self.rng.below(4) as u128));
+                self.f.approve(dev, market, deposit);
+                self.send(dev, market, IMarket::createDeploymentCall { spec, deposit })
+            }
+            8 => {
+                let (deployment, amount) = (self.id(deployments), self.amount().min(tokens(100)));
+                self.f.approve(who, market, amount);
+                self.send(
+                    who,
+                    market,
+                    IMarket::topUpCall {
+                        deploymentId: deployment,
+                        amount,
+                    },
+                )
+            }
+            9 => {
+                let (deployment, amount) = (self.id(deployments), self.amount());
+                self.send(
+                    dev,
+                    market,
+                    IMarket::withdrawCall {
+                        deploymentId: deployment,
+                        amount,
+                    },
+                )
+            }
+            10 => {
+                let deployment = self.id(deployments);
+                if self.rng.below(2) == 0 {
+                    self.send(
+                        dev,
+                        market,
+                        IMarket::cancelCall {
+                            deploymentId: deployment,
+                        },
+                    )
+                } else {
+                    self.send(
+                        who,
+                        market,
+                        IMarket::closeCall {
+                            deploymentId: deployment,
+                        },
+                    )
+                }
+            }
+            11 | 12 => {
+                let deployment = if self.rng.below(2) == 0 {
+                    deployments
+                } else {
+                    self.id(deployments)
+                };
+                let pairs = (0..1 + self.rng.below(3) / 2)
+                    .map(|_| MatchPair {
+                        offerId: self.id(offers),
+                        instances: 1 + self.rng.below(2) as u32,
+                    })
+                    .collect();
+                self.send(
+                    KEEPER,
+                    market,
+                    IMarket::matchDeploymentCall {
+                        deploymentId: deployment,
+                        pairs,
+                    },
+                )
+            }
+            13 | 14 => {
+                let known: Vec<u64> = self.ledger.placements.keys().copied().collect();
+                let placement = if known.is_empty() || self.rng.below(4) == 0 {
+                    self.id(placements)
+                } else {
+                    self.rng.pick(&known)
+                };
+                let prover = self.prover(placement, who);
+                let back = if self.rng.below(3) == 0 {
+                    1 + self.rng.below(3)
+                } else {
+                    1
+                };
+                let epoch = self.epoch.saturating_sub(back);
+                self.send(
+                    prover,
+                    market,
+                    IMarket::submitProofCall {
+                        placementId: placement,
+                        epoch,
+                        receiptsRoot: B256::ZERO,
+                        count: 1,
+                    },
+                )
+            }
+            15 => {
+                let first = self.id(placements);
+                let prover = self.prover(first, who);
+                let proofs = (0..1 + self.rng.below(4))
+                    .map(|i| EpochProof {
+                        placementId: first + i,
+                        epoch: self.epoch.saturating_sub(1),
+                        receiptsRoot: B256::ZERO,
+                        count: 1,
+                    })
+                    .collect();
+                self.send(prover, market, IMarket::submitProofsCall { proofs })
+            }
+            16 => {
+                let placement = self.id(placements);
+                let prover = self.prover(placement, who);
+                match self.rng.below(4) {
+                    0 => self.send(
+                        prover,
+                        market,
+                        IMarket::exitPlacementCall {
+                            placementId: placement,
+                        },
+                    ),
+                    1 => self.send(
+                        prover,
+                        market,
+                        IMarket::exitPlacementNowCall {
+                            placementId: placement,
+                        },
+                    ),
+                    2 => self.send(
+                        who,
+                        market,
+                        IMarket::evictCall {
+                            placementId: placement,
+                        },
+                    ),
+                    _ => self.send(
+                        who,
+                        market,
+                        IMarket::finalizeCall {
+                            placementId: placement,
+                        },
+                    ),
+                }
+            }
+            17 => self.send(who, market, IMarket::claimCall {}),
+            18 => {
+                let amount = self
+                    .amount()
+                    .min(self.f.view(market, IMarket::treasuryCall {}));
+                self.send(
+                    OWNER,
+                    market,
+                    IMarket::withdrawTreasuryCall {
+                        to: STRANGER,
+                        amount,
+                    },
+                )
+            }
+            _ => {
+                let epochs = if self.rng.below(25) == 0 {
+                    5 + self.rng.below(10)
+                } else {
+                    self.rng.below(2)
+                };
+                self.epoch += epochs;
+                self.f.goto_epoch(self.epoch);
+            }
+        }
+    }
+
+    /// Usually the placement's provider (or its worker), sometimes `other`.
+    fn prover(&mut self, placement: u64, other: Address) -> Address {
+        match (self.ledger.placements.get(&placement), self.rng.below(6)) {
+            (Some(provider), 0..=3) => *provider,
+            (Some(_), 4) => WORKER,
+            _ => other,
+        }
+    }
+
+    fn send<C: SolCall>(&mut self, from: Address, to: Address, call: C) {
+        match self.f.try_send(from, to, &call) {
+            Ok(receipt) => self.record(&receipt),
+            Err(ChainError::Reverted(data)) => {
+                let named = IMarketErrors::abi_decode(&data).is_ok()
+                    || IRegistryErrors::abi_decode(&data).is_ok()
+                    || IGovernedErrors::abi_decode(&data).is_ok()
+                    || TestUSDCErrors::abi_decode(&data).is_ok();
+                assert!(
+                    named,
+                    "{} reverted without a named error: {data}",
+                    C::SIGNATURE
+                );
+            }
+            Err(other) => panic!("{} failed outside a revert: {other}", C::SIGNATURE),
+        }
+        self.f.assert_conserved();
+        self.check_claims();
+    }
+
+    fn record(&mut self, receipt: &Receipt) {
+        for placed in events::<IMarket::PlacementCreated>(receipt) {
+            self.ledger
+                .placements
+                .insert(placed.placementId, placed.provider);
+        }
+        for matched in events::<IMarket::DeploymentMatched>(receipt) {
+            *self.ledger.owed.entry(matched.keeper).or_default() += matched.keeperFee;
+        }
+        for proven in events::<IMarket::EpochProven>(receipt) {
+            if proven.paid.is_zero() && proven.fee.is_zero() {
+                continue;
+            }
+            assert!(
+                self.ledger.paid.insert((proven.placementId, proven.epoch)),
+                "epoch {} of placement {} paid twice",
+                proven.epoch,
+                proven.placementId
+            );
+            let provider = self.ledger.placements[&proven.placementId];
+            *self.ledger.owed.entry(provider).or_default() += proven.paid;
+        }
+        for claimed in events::<IMarket::Claimed>(receipt) {
+            let owed = self.ledger.owed.entry(claimed.account).or_default();
+            assert_eq!(
+                *owed, claimed.amount,
+                "claim of {} differs from what events owed",
+                claimed.account
+            );
+            *owed = U256::ZERO;
+        }
+    }
+
+    fn check_claims(&mut self) {
+        let market = self.f.m.market;
+        for who in ANYONE {
+            let owed = self.ledger.owed.get(&who).copied().unwrap_or_default();
+            assert_eq!(
+                self.f.view(market, IMarket::claimableCall { account: who }),
+                owed,
+                "claimable of {who}"
+            );
+        }
+    }
+}
+
+fn run(seed: u64, steps: usize) {
+    let mut f = Fixture::new();
+    for provider in PROVIDERS {
+        f.provider(provider, 1_500);
+    }
+    let mut run = Run {
+        f,
+        rng: Rng(seed),
+        ledger: Ledger::default(),
+        epoch: 0,
+    };
+    for step in 0..steps {
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run.act()));
+        if let Err(panic) = outcome {
+            eprintln!(
+                "property failed: seed {seed}, step {step} (replay with CLOUDLESS_SEED={seed})"
+            );
+            std::panic::resume_unwind(panic);
+        }
+    }
+}
+
+#[test]
+fn random_action_sequences_conserve_money_and_pay_only_proven_epochs() {
+    if let Ok(seed) = std::env::var("CLOUDLESS_SEED") {
+        return run(seed.parse().expect("CLOUDLESS_SEED is a number"), 2_000);
+    }
+    let long = std::env::var("CLOUDLESS_LONG_TESTS").is_ok_and(|v| v == "1");
+    let (sequences, steps) = if long { (64, 1_500) } else { (3, 300) };
+    for seed in 0..sequences {
+        run(seed, steps);
+    }
+}
