@@ -7,7 +7,7 @@
 
 use alloy_primitives::{Address, B256, U256};
 use alloy_sol_types::SolCall;
-use cloudless_abi::market::{DeploymentSpec, EpochProof, IMarket, IRegistry, MatchPair};
+use cloudless_abi::market::{EpochProof, IMarket, IRegistry, MatchPair};
 use harness::{
     artifact::Artifacts,
     evm::{Chain, chain::TxRequest},
@@ -83,29 +83,13 @@ impl Bench {
     }
 
     fn goto_epoch(&mut self, epoch: u64) {
-        let target = self.setup.genesis_time + epoch * self.setup.epoch_length;
+        let target = self.setup.epoch_start(epoch);
         let now = self.chain.block().timestamp.to::<u64>();
         self.chain.advance(target - now);
     }
 
-    fn spec(&self, instances: u32) -> DeploymentSpec {
-        DeploymentSpec {
-            artifact: B256::repeat_byte(0xaf),
-            instances,
-            minInstances: 1,
-            cpuMilli: 1_000,
-            memMiB: 512,
-            regionMask: U256::MAX,
-            minTier: 0,
-            token: self.m.token,
-            maxPricePerInstanceEpoch: 2 * UNIT,
-            maxPerProvider: instances,
-            durationEpochs: 0,
-        }
-    }
-
     fn create_deployment(&mut self, instances: u32) -> (u64, u64) {
-        let spec = self.spec(instances);
+        let spec = self.m.request(instances, 2 * UNIT);
         let deposit = U256::from(10_000 * UNIT);
         let gas = self.gas(
             DEV,

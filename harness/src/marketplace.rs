@@ -2,9 +2,9 @@
 //! to a payment token, as `cloudless contracts deploy` does on a real chain. Tests, benchmarks,
 //! the demo and audit replays start from here.
 
-use alloy_primitives::Address;
+use alloy_primitives::{Address, B256, U256};
 use alloy_sol_types::SolCall;
-use cloudless_abi::market::{IMarket, IRegistry, MarketParams, RegistryParams};
+use cloudless_abi::market::{DeploymentSpec, IMarket, IRegistry, MarketParams, RegistryParams};
 
 use crate::{
     artifact::{Artifacts, ArtifactsError},
@@ -36,7 +36,7 @@ impl Default for Setup {
             genesis_time: crate::evm::ChainConfig::default().genesis_timestamp,
             epoch_length: 3_600,
             registry: RegistryParams {
-                minStake: alloy_primitives::U256::from(1_000 * UNIT),
+                minStake: U256::from(1_000 * UNIT),
                 unbondingEpochs: 2,
             },
             market: MarketParams {
@@ -51,6 +51,13 @@ impl Default for Setup {
                 graceEpochs: 2,
             },
         }
+    }
+}
+
+impl Setup {
+    /// The timestamp at which `epoch` starts.
+    pub fn epoch_start(&self, epoch: u64) -> u64 {
+        self.genesis_time + epoch * self.epoch_length
     }
 }
 
@@ -138,5 +145,26 @@ impl Marketplace {
             market,
             owner,
         })
+    }
+}
+
+impl Marketplace {
+    /// A plain request in this marketplace's token: `instances` instances (one at least, all
+    /// on one provider allowed) of 1 CPU and 512 MiB in any region and tier, at up to
+    /// `max_price` per instance-epoch, until cancelled.
+    pub fn request(&self, instances: u32, max_price: u128) -> DeploymentSpec {
+        DeploymentSpec {
+            artifact: B256::repeat_byte(0xaf),
+            instances,
+            minInstances: 1,
+            cpuMilli: 1_000,
+            memMiB: 512,
+            regionMask: U256::MAX,
+            minTier: 0,
+            token: self.token,
+            maxPricePerInstanceEpoch: max_price,
+            maxPerProvider: instances,
+            durationEpochs: 0,
+        }
     }
 }

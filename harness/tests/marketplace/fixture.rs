@@ -1,7 +1,7 @@
 //! A deployed marketplace on a fresh chain, with typed helpers for sending calls, expecting
 //! named errors, reading events and checking the conservation invariant.
 
-use alloy_primitives::{Address, B256, Log, U256};
+use alloy_primitives::{Address, Log, U256};
 use alloy_sol_types::{SolCall, SolError, SolEvent};
 use cloudless_abi::market::{DeploymentSpec, IMarket, IRegistry, MatchPair};
 use harness::{
@@ -172,7 +172,7 @@ impl Fixture {
 
     /// Moves time to the start of epoch `epoch` (and one block on).
     pub fn goto_epoch(&mut self, epoch: u64) {
-        let target = self.setup.genesis_time + epoch * self.setup.epoch_length;
+        let target = self.setup.epoch_start(epoch);
         let now = self.chain.block().timestamp.to::<u64>();
         assert!(target >= now, "time cannot go back (epoch {epoch})");
         self.chain.advance(target - now);
@@ -243,19 +243,7 @@ impl Fixture {
 
     /// A request for `instances` instances at up to `max_price`, all regions, 1 CPU, 512 MiB.
     pub fn spec(&self, instances: u32, max_price: u128) -> DeploymentSpec {
-        DeploymentSpec {
-            artifact: B256::repeat_byte(0xaf),
-            instances,
-            minInstances: 1,
-            cpuMilli: 1_000,
-            memMiB: 512,
-            regionMask: U256::MAX,
-            minTier: 0,
-            token: self.m.token,
-            maxPricePerInstanceEpoch: max_price,
-            maxPerProvider: instances,
-            durationEpochs: 0,
-        }
+        self.m.request(instances, max_price)
     }
 
     /// `owner` approves and creates a deployment with `deposit`; returns its id.
