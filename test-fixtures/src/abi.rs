@@ -10,6 +10,11 @@ sol!(
 );
 sol!(
     #[sol(all_derives)]
+    DaoTreasury,
+    "artifacts/DaoTreasury.json"
+);
+sol!(
+    #[sol(all_derives)]
     Deployer,
     "artifacts/Deployer.json"
 );

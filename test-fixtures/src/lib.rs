@@ -30,6 +30,7 @@ macro_rules! embed {
 /// (`build-solidity` and the crate's tests report a mismatch).
 const EMBEDDED: &[(&str, &str)] = embed![
     "Caller",
+    "DaoTreasury",
     "Deployer",
     "FeeToken",
     "NoBoolToken",

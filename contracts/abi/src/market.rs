@@ -284,6 +284,7 @@ sol! {
     /// What both contracts share: two-step ownership, the pause switch, one-time set-up and
     /// the token errors.
     #[derive(Debug, PartialEq, Eq)]
+    #[sol(abi)]
     interface IGoverned {
         /// `newOwner` may now accept ownership from `owner`.
         event OwnershipTransferStarted(address indexed owner, address indexed newOwner);
@@ -342,6 +343,7 @@ sol! {
 
     /// Providers, stake, worker keys and offers.
     #[derive(Debug, PartialEq, Eq)]
+    #[sol(abi)]
     interface IRegistry {
         /// Set-up: owner, token, epoch clock and parameters.
         event RegistryInitialized(address owner, address token, uint64 genesisTime, uint64 epochLength, RegistryParams params);
@@ -406,11 +408,11 @@ sol! {
         error MarketAlreadySet(address market);
 
         /// One-time set-up by the deployer, with the extension program's address.
-        function initialize(address owner, address token, uint64 genesisTime, uint64 epochLength, RegistryParams params, address extension) external;
+        function initialize(address owner, address token, uint64 genesisTime, uint64 epochLength, RegistryParams calldata params, address extension) external;
         /// Sets the market, once. Owner only.
         function setMarket(address market) external;
         /// Sets parameters within their bounds. Owner only.
-        function setParams(RegistryParams params) external;
+        function setParams(RegistryParams calldata params) external;
         /// The parameters.
         function params() external view returns (RegistryParams memory);
         /// The stake and payment token.
@@ -425,9 +427,9 @@ sol! {
         function currentEpoch() external view returns (uint64);
 
         /// Registers the sender as a provider.
-        function registerProvider(string metadataURI) external;
+        function registerProvider(string calldata metadataURI) external;
         /// Changes the sender's metadata.
-        function updateProvider(string metadataURI) external;
+        function updateProvider(string calldata metadataURI) external;
         /// The provider's standing.
         function provider(address provider) external view returns (ProviderInfo memory);
         /// The provider's metadata URI.
@@ -462,12 +464,12 @@ sol! {
         function offerCount() external view returns (uint64);
         /// The protocol's eligibility check of `offerId` for `instances` of `spec`, with the
         /// provider's instances already in the deployment.
-        function eligibility(uint64 offerId, uint32 instances, uint32 providerInstances, DeploymentSpec spec) external view returns (bool eligible, Ineligible reason);
+        function eligibility(uint64 offerId, uint32 instances, uint32 providerInstances, DeploymentSpec calldata spec) external view returns (bool eligible, Ineligible reason);
 
         /// Market only: checks eligibility up to (not including) the provider cap, which the
         /// market checks with the provider returned; takes `instances` of capacity; returns the
         /// provider and price.
-        function consume(uint64 offerId, uint32 instances, DeploymentSpec spec) external returns (address provider, uint128 price);
+        function consume(uint64 offerId, uint32 instances, DeploymentSpec calldata spec) external returns (address provider, uint128 price);
         /// Market only: returns `instances` of capacity to the offer.
         function release(uint64 offerId, uint32 instances) external;
         /// Market only: moves up to `amount` of the provider's stake (then unbonding) to the
@@ -478,6 +480,7 @@ sol! {
     /// Deployments, escrow, matching, placements, pay-on-proof billing, exits, evictions, claims
     /// and the treasury.
     #[derive(Debug, PartialEq, Eq)]
+    #[sol(abi)]
     interface IMarket {
         /// Set-up: owner, registry, token, epoch clock (copied from the registry) and parameters.
         event MarketInitialized(address owner, address registry, address token, uint64 genesisTime, uint64 epochLength, MarketParams params);
@@ -562,9 +565,9 @@ sol! {
         error InsufficientTreasury(uint256 have, uint256 want);
 
         /// One-time set-up by the deployer; reads the token and clock from `registry`.
-        function initialize(address owner, address registry, MarketParams params, address extension) external;
+        function initialize(address owner, address registry, MarketParams calldata params, address extension) external;
         /// Sets parameters within their bounds. Owner only.
-        function setParams(MarketParams params) external;
+        function setParams(MarketParams calldata params) external;
         /// The parameters.
         function params() external view returns (MarketParams memory);
         /// The registry.
@@ -576,9 +579,9 @@ sol! {
 
         /// Creates a deployment and pulls `deposit` from the sender (after `approve`); returns
         /// its id.
-        function createDeployment(DeploymentSpec spec, uint256 deposit) external returns (uint64);
+        function createDeployment(DeploymentSpec calldata spec, uint256 deposit) external returns (uint64);
         /// `createDeployment` with an EIP-2612 permit instead of a prior `approve`.
-        function createDeploymentWithPermit(DeploymentSpec spec, uint256 deposit, uint256 deadline, uint8 v, bytes32 r, bytes32 s) external returns (uint64);
+        function createDeploymentWithPermit(DeploymentSpec calldata spec, uint256 deposit, uint256 deadline, uint8 v, bytes32 r, bytes32 s) external returns (uint64);
         /// Adds `amount` to a deployment's balance; anyone may pay.
         function topUp(uint64 deploymentId, uint256 amount) external;
         /// `topUp` with an EIP-2612 permit.
@@ -601,7 +604,7 @@ sol! {
         function deploymentCount() external view returns (uint64);
 
         /// Places instances of a deployment on offers; pays the caller the keeper fee. Anyone.
-        function matchDeployment(uint64 deploymentId, MatchPair[] pairs) external returns (uint64 firstPlacementId);
+        function matchDeployment(uint64 deploymentId, MatchPair[] calldata pairs) external returns (uint64 firstPlacementId);
         /// The placement.
         function placement(uint64 placementId) external view returns (Placement memory);
         /// Placements created so far (ids are 1..=placementCount).
@@ -610,7 +613,7 @@ sol! {
         /// Proves a completed epoch of a placement and pays it. Provider or worker key.
         function submitProof(uint64 placementId, uint64 epoch, bytes32 receiptsRoot, uint32 count) external;
         /// Many proofs in one transaction; all or none.
-        function submitProofs(EpochProof[] proofs) external;
+        function submitProofs(EpochProof[] calldata proofs) external;
         /// Ends the placement after `noticeEpochs`. Provider only.
         function exitPlacement(uint64 placementId) external;
         /// Ends the placement now and slashes `exitPenalty` per instance. Provider only.

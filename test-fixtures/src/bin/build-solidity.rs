@@ -57,6 +57,25 @@ fn run(layout: &Layout, check: bool) -> Result<ExitCode, BuildError> {
         );
     }
     let artifacts_dir = layout.display(&layout.artifacts);
+    if check {
+        let stale = build::interface::stale(layout)?;
+        if !stale.is_empty() {
+            for (path, _) in &stale {
+                eprintln!(
+                    "  {} is not what contracts/abi/src/market.rs generates",
+                    layout.display(path)
+                );
+            }
+            eprintln!(
+                "Fix: run `cargo run -p test-fixtures --features build --bin build-solidity`."
+            );
+            return Ok(ExitCode::from(DIFFERS));
+        }
+    } else {
+        for path in build::interface::write_exports(layout)? {
+            println!("wrote {path}");
+        }
+    }
     let problems = if check {
         let mismatches = build::check(layout, &built)?;
         if mismatches.is_empty() {

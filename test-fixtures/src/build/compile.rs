@@ -100,6 +100,14 @@ fn read_sources(layout: &Layout) -> Result<Sources, BuildError> {
             sources.insert(PathBuf::from(name), Source::new(text));
         }
     }
+    // The marketplace interface, generated from its `sol!` source, for fixtures to import.
+    if !sources.is_empty() {
+        let (_, interface) = super::interface::exports(layout)?.swap_remove(0);
+        sources.insert(
+            PathBuf::from(super::interface::INTERFACE),
+            Source::new(interface),
+        );
+    }
     if sources.is_empty() {
         return Err(BuildError::NoSources {
             dir: layout.display(&layout.sources).to_string(),

@@ -6,6 +6,7 @@
 //! `npm ci` at the repository root.
 
 mod compile;
+pub mod interface;
 mod store;
 
 pub use compile::{SOLC_VERSION, compile_all, settings};
