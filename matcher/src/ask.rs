@@ -32,6 +32,7 @@ pub(crate) struct Ask {
     pub any_live: bool,
     pub left: u32,
     pub right: u32,
+    pub parent: u32,
     /// Largest CPU among live nodes of this subtree.
     pub best_cpu: u32,
     /// Largest memory among live nodes of this subtree.
@@ -57,6 +58,7 @@ impl Ask {
             any_live: false,
             left: NIL,
             right: NIL,
+            parent: NIL,
             best_cpu: 0,
             best_mem: 0,
         };

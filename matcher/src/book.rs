@@ -4,6 +4,7 @@
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use alloy_primitives::{Address, U256};
 use cloudless_abi::market::{DeploymentSpec, Offer, OfferStatus};
@@ -45,6 +46,27 @@ pub enum BookError {
     DuplicatePlacement(u64),
 }
 
+/// Hashes offer ids with one multiplication. Ids are consecutive numbers the registry assigns,
+/// not values a user picks, so a keyed hash would only cost time.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(self.0 ^ u64::from(b));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0 ^ n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
 /// A provider: its stake and its offers (arena slots).
 #[derive(Clone, Debug)]
 pub(crate) struct Provider {
@@ -67,7 +89,7 @@ pub(crate) struct PlacementRef {
 pub struct Book {
     pub(crate) config: Config,
     pub(crate) asks: Vec<Ask>,
-    ask_slots: HashMap<u64, u32>,
+    ask_slots: HashMap<u64, u32, BuildHasherDefault<IdHasher>>,
     pub(crate) buckets: BTreeMap<(u8, u8), u32>,
     pub(crate) providers: Vec<Provider>,
     provider_slots: HashMap<Address, u32>,
@@ -514,8 +536,7 @@ impl Book {
         let live = self.is_live(slot);
         if self.asks[slot as usize].live != live {
             self.asks[slot as usize].live = live;
-            let root = self.root(slot);
-            tree::refresh(&mut self.asks, root, slot);
+            tree::repair(&mut self.asks, slot);
         }
     }
 

@@ -23,8 +23,8 @@ fn priority(id: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// Recomputes `t`'s subtree aggregates from its children.
-fn pull(nodes: &mut [Ask], t: u32) {
+/// Recomputes `t`'s subtree aggregates from its children; returns whether they changed.
+fn pull(nodes: &mut [Ask], t: u32) -> bool {
     let n = &nodes[t as usize];
     let (mut any, mut cpu, mut mem) = if n.live {
         (true, n.cpu, n.mem)
@@ -42,7 +42,33 @@ fn pull(nodes: &mut [Ask], t: u32) {
         }
     }
     let n = &mut nodes[t as usize];
+    let changed = (n.any_live, n.best_cpu, n.best_mem) != (any, cpu, mem);
     (n.any_live, n.best_cpu, n.best_mem) = (any, cpu, mem);
+    changed
+}
+
+/// Makes `c` the left child of `t`.
+fn set_left(nodes: &mut [Ask], t: u32, c: u32) {
+    nodes[t as usize].left = c;
+    if c != NIL {
+        nodes[c as usize].parent = t;
+    }
+}
+
+/// Makes `c` the right child of `t`.
+fn set_right(nodes: &mut [Ask], t: u32, c: u32) {
+    nodes[t as usize].right = c;
+    if c != NIL {
+        nodes[c as usize].parent = t;
+    }
+}
+
+/// Marks `t` (if any) as a root.
+fn detach(nodes: &mut [Ask], t: u32) -> u32 {
+    if t != NIL {
+        nodes[t as usize].parent = NIL;
+    }
+    t
 }
 
 /// Splits `t` into keys `< key` and keys `>= key`.
@@ -52,12 +78,12 @@ fn split(nodes: &mut [Ask], t: u32, key: Key) -> (u32, u32) {
     }
     if nodes[t as usize].key() < key {
         let (l, r) = split(nodes, nodes[t as usize].right, key);
-        nodes[t as usize].right = l;
+        set_right(nodes, t, l);
         pull(nodes, t);
         (t, r)
     } else {
         let (l, r) = split(nodes, nodes[t as usize].left, key);
-        nodes[t as usize].left = r;
+        set_left(nodes, t, r);
         pull(nodes, t);
         (l, t)
     }
@@ -73,12 +99,12 @@ fn merge(nodes: &mut [Ask], a: u32, b: u32) -> u32 {
     }
     if priority(nodes[a as usize].id) > priority(nodes[b as usize].id) {
         let r = merge(nodes, nodes[a as usize].right, b);
-        nodes[a as usize].right = r;
+        set_right(nodes, a, r);
         pull(nodes, a);
         a
     } else {
         let l = merge(nodes, a, nodes[b as usize].left);
-        nodes[b as usize].left = l;
+        set_left(nodes, b, l);
         pull(nodes, b);
         b
     }
@@ -86,64 +112,59 @@ fn merge(nodes: &mut [Ask], a: u32, b: u32) -> u32 {
 
 /// Inserts the detached node `x` into the tree rooted at `t`; returns the new root.
 pub(crate) fn insert(nodes: &mut [Ask], t: u32, x: u32) -> u32 {
-    if t == NIL {
-        let n = &mut nodes[x as usize];
-        (n.left, n.right) = (NIL, NIL);
-        pull(nodes, x);
-        return x;
-    }
-    let key = nodes[x as usize].key();
-    if priority(nodes[x as usize].id) > priority(nodes[t as usize].id) {
-        let (l, r) = split(nodes, t, key);
-        let n = &mut nodes[x as usize];
-        (n.left, n.right) = (l, r);
-        pull(nodes, x);
-        return x;
-    }
-    if key < nodes[t as usize].key() {
-        let l = insert(nodes, nodes[t as usize].left, x);
-        nodes[t as usize].left = l;
-    } else {
-        let r = insert(nodes, nodes[t as usize].right, x);
-        nodes[t as usize].right = r;
-    }
-    pull(nodes, t);
-    t
-}
-
-/// Removes node `x` (which is in the tree rooted at `t`); returns the new root.
-pub(crate) fn remove(nodes: &mut [Ask], t: u32, x: u32) -> u32 {
-    if t == x {
-        let (l, r) = (nodes[x as usize].left, nodes[x as usize].right);
-        let n = &mut nodes[x as usize];
-        (n.left, n.right) = (NIL, NIL);
-        return merge(nodes, l, r);
-    }
-    let key = nodes[x as usize].key();
-    if key < nodes[t as usize].key() {
-        let l = remove(nodes, nodes[t as usize].left, x);
-        nodes[t as usize].left = l;
-    } else {
-        let r = remove(nodes, nodes[t as usize].right, x);
-        nodes[t as usize].right = r;
-    }
-    pull(nodes, t);
-    t
-}
-
-/// Recomputes the aggregates on the path from `t` down to node `x` after `x` changed
-/// liveness (its key unchanged).
-pub(crate) fn refresh(nodes: &mut [Ask], t: u32, x: u32) {
-    if t != x {
+    fn go(nodes: &mut [Ask], t: u32, x: u32) -> u32 {
+        if t == NIL {
+            let n = &mut nodes[x as usize];
+            (n.left, n.right) = (NIL, NIL);
+            pull(nodes, x);
+            return x;
+        }
         let key = nodes[x as usize].key();
-        let child = if key < nodes[t as usize].key() {
-            nodes[t as usize].left
+        if priority(nodes[x as usize].id) > priority(nodes[t as usize].id) {
+            let (l, r) = split(nodes, t, key);
+            set_left(nodes, x, l);
+            set_right(nodes, x, r);
+            pull(nodes, x);
+            return x;
+        }
+        if key < nodes[t as usize].key() {
+            let l = go(nodes, nodes[t as usize].left, x);
+            set_left(nodes, t, l);
         } else {
-            nodes[t as usize].right
-        };
-        refresh(nodes, child, x);
+            let r = go(nodes, nodes[t as usize].right, x);
+            set_right(nodes, t, r);
+        }
+        pull(nodes, t);
+        t
     }
-    pull(nodes, t);
+    let root = go(nodes, t, x);
+    detach(nodes, root)
+}
+
+/// Removes node `x` from the tree rooted at `t`; returns the new root.
+pub(crate) fn remove(nodes: &mut [Ask], t: u32, x: u32) -> u32 {
+    let n = &nodes[x as usize];
+    let (l, r, parent) = (n.left, n.right, n.parent);
+    let merged = merge(nodes, l, r);
+    let n = &mut nodes[x as usize];
+    (n.left, n.right, n.parent) = (NIL, NIL, NIL);
+    if parent == NIL {
+        return detach(nodes, merged);
+    }
+    if nodes[parent as usize].left == x {
+        set_left(nodes, parent, merged);
+    } else {
+        set_right(nodes, parent, merged);
+    }
+    repair(nodes, parent);
+    t
+}
+
+/// Recomputes aggregates from `t` up towards the root, stopping where nothing changes.
+pub(crate) fn repair(nodes: &mut [Ask], mut t: u32) {
+    while t != NIL && pull(nodes, t) {
+        t = nodes[t as usize].parent;
+    }
 }
 
 /// The first live ask after `after` (in key order) that meets `need`, if any.
@@ -190,6 +211,12 @@ pub(crate) fn validate(nodes: &[Ask], t: u32) -> Result<usize, String> {
             if child != NIL && priority(nodes[child as usize].id) > priority(n.id) {
                 return Err(format!("offer {} breaks the heap order", n.id));
             }
+            if child != NIL && nodes[child as usize].parent != t {
+                return Err(format!(
+                    "offer {} has a wrong parent link",
+                    nodes[child as usize].id
+                ));
+            }
         }
         let (ls, la, lc, lm) = walk(nodes, n.left, (bounds.0, Some(key)))?;
         let (rs, ra, rc, rm) = walk(nodes, n.right, (Some(key), bounds.1))?;
@@ -200,6 +227,9 @@ pub(crate) fn validate(nodes: &[Ask], t: u32) -> Result<usize, String> {
             return Err(format!("offer {} has stale aggregates", n.id));
         }
         Ok((ls + rs + 1, any, cpu, mem))
+    }
+    if t != NIL && nodes[t as usize].parent != NIL {
+        return Err(format!("root offer {} has a parent", nodes[t as usize].id));
     }
     walk(nodes, t, (None, None)).map(|(size, ..)| size)
 }

@@ -183,6 +183,13 @@ impl Workload {
 
     /// A book holding the whole workload.
     pub fn book(&self) -> Book {
+        let mut book = self.asks();
+        self.add_bids(&mut book);
+        book
+    }
+
+    /// A book holding the providers and offers only.
+    pub fn asks(&self) -> Book {
         let mut book = Book::new(self.config.clone());
         for &(provider, stake) in &self.stakes {
             book.set_stake(provider, stake);
@@ -190,11 +197,15 @@ impl Workload {
         for (id, offer) in &self.offers {
             book.add_offer(*id, offer).expect("fresh offer ids");
         }
+        book
+    }
+
+    /// Adds the deployment requests to `book`.
+    pub fn add_bids(&self, book: &mut Book) {
         for (id, spec, balance) in &self.bids {
             book.add_bid(*id, spec.clone(), *balance)
                 .expect("fresh deployment ids");
         }
-        book
     }
 }
 

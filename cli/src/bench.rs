@@ -1,0 +1,247 @@
+//! `cloudless bench …`: performance reports operators use to size their machines.
+
+use std::time::{Duration, Instant};
+
+use alloy_primitives::U256;
+use anyhow::{Result, ensure};
+use clap::{Args, Subcommand};
+use cloudless_abi::market::{MatchPair, OfferStatus};
+use matcher::workload::{Rng, Shape, Workload};
+use matcher::{Book, Session};
+use serde::Serialize;
+
+use crate::METER;
+
+/// `cloudless bench` subcommands.
+#[derive(Subcommand)]
+pub enum Command {
+    /// Build a synthetic order book, match every bid against it, apply a stream of updates and
+    /// compare with a naive linear-scan matcher. Single-threaded.
+    Matcher(MatcherArgs),
+}
+
+/// Options of `cloudless bench matcher`.
+#[derive(Args)]
+pub struct MatcherArgs {
+    /// Offers (asks) in the book.
+    #[arg(long, default_value_t = 1_000_000)]
+    offers: usize,
+    /// Deployment requests (bids) to match.
+    #[arg(long, default_value_t = 10_000)]
+    bids: usize,
+    /// Updates (usage, price, capacity, status) to apply.
+    #[arg(long, default_value_t = 1_000_000)]
+    updates: usize,
+    /// Bids the naive baseline matches (it scans every offer per bid).
+    #[arg(long, default_value_t = 100)]
+    baseline_bids: usize,
+    /// Workload seed.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Latency and throughput of one way of matching.
+#[derive(Debug, Serialize)]
+struct Matching {
+    bids: usize,
+    matched_bids: usize,
+    instances: u64,
+    bids_per_second: f64,
+    p50_us: f64,
+    p99_us: f64,
+    max_us: f64,
+}
+
+/// The whole report.
+#[derive(Debug, Serialize)]
+struct MatcherReport {
+    offers: usize,
+    bids: usize,
+    seed: u64,
+    build_seconds: f64,
+    bytes_per_offer: f64,
+    indexed: Matching,
+    updates: usize,
+    updates_per_second: f64,
+    baseline: Matching,
+    speedup: f64,
+    baseline_agrees: bool,
+}
+
+/// Runs a `bench` subcommand.
+pub fn run(command: Command) -> Result<()> {
+    match command {
+        Command::Matcher(args) => matcher(&args),
+    }
+}
+
+fn matcher(args: &MatcherArgs) -> Result<()> {
+    ensure!(
+        args.offers > 0 && args.bids > 0,
+        "--offers and --bids must be positive"
+    );
+    let work = Workload::generate(&Shape::new(args.offers, args.bids, args.seed));
+    let before = METER.live_bytes();
+    let started = Instant::now();
+    let mut book = work.asks();
+    let build = started.elapsed();
+    let bytes = METER.live_bytes().saturating_sub(before);
+    work.add_bids(&mut book);
+    let ids: Vec<u64> = book.waiting().collect();
+
+    let (indexed, results) = time_bids(&mut book, &ids, |s, id| s.match_bid(id));
+    let sample = &ids[..args.baseline_bids.min(ids.len())];
+    let (baseline, scanned) = time_bids(&mut book, sample, |s, id| s.match_bid_scan(id));
+    let updates = update_stream(&book, &work, args.updates, args.seed);
+    let started = Instant::now();
+    for update in &updates {
+        update.apply(&mut book);
+    }
+    let update_time = started.elapsed();
+
+    let report = MatcherReport {
+        offers: args.offers,
+        bids: args.bids,
+        seed: args.seed,
+        build_seconds: build.as_secs_f64(),
+        bytes_per_offer: bytes as f64 / args.offers as f64,
+        speedup: indexed.bids_per_second / baseline.bids_per_second,
+        baseline_agrees: scanned[..] == results[..sample.len()],
+        indexed,
+        updates: updates.len(),
+        updates_per_second: per_second(updates.len(), update_time),
+        baseline,
+    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print_report(&report);
+    }
+    Ok(())
+}
+
+type MatchFn = fn(&mut Session<'_>, u64) -> Option<Vec<MatchPair>>;
+
+/// Matches `ids` in order in one session, timing each bid.
+fn time_bids(
+    book: &mut Book,
+    ids: &[u64],
+    match_fn: MatchFn,
+) -> (Matching, Vec<Option<Vec<MatchPair>>>) {
+    let mut session = book.session(5);
+    let mut latencies = Vec::with_capacity(ids.len());
+    let mut results = Vec::with_capacity(ids.len());
+    let started = Instant::now();
+    for &id in ids {
+        let t = Instant::now();
+        let pairs = match_fn(&mut session, id);
+        latencies.push(t.elapsed());
+        results.push(pairs);
+    }
+    let total = started.elapsed();
+    drop(session);
+    latencies.sort_unstable();
+    let at = |q: f64| latencies[((latencies.len() - 1) as f64 * q) as usize].as_secs_f64() * 1e6;
+    let matching = Matching {
+        bids: ids.len(),
+        matched_bids: results.iter().flatten().count(),
+        instances: results
+            .iter()
+            .flatten()
+            .flatten()
+            .map(|p| u64::from(p.instances))
+            .sum(),
+        bids_per_second: per_second(ids.len(), total),
+        p50_us: at(0.50),
+        p99_us: at(0.99),
+        max_us: at(1.0),
+    };
+    (matching, results)
+}
+
+fn per_second(n: usize, time: Duration) -> f64 {
+    n as f64 / time.as_secs_f64().max(f64::MIN_POSITIVE)
+}
+
+/// One chain update as the book receives it.
+enum Update {
+    Usage(u64, u32),
+    Price(u64, u128, u32),
+    Status(u64, OfferStatus),
+    Stake(alloy_primitives::Address, U256),
+}
+
+impl Update {
+    fn apply(&self, book: &mut Book) {
+        let applied = match *self {
+            Self::Usage(id, in_use) => book.set_in_use(id, in_use),
+            Self::Price(id, price, capacity) => book.update_offer(id, price, capacity),
+            Self::Status(id, status) => book.set_offer_status(id, status),
+            Self::Stake(provider, stake) => {
+                book.set_stake(provider, stake);
+                Ok(())
+            }
+        };
+        applied.expect("updates name offers of the workload");
+    }
+}
+
+/// A realistic mix: mostly usage changes (matches and ended placements), then price and
+/// capacity changes, status changes and stake changes.
+fn update_stream(book: &Book, work: &Workload, n: usize, seed: u64) -> Vec<Update> {
+    let mut rng = Rng::new(seed ^ 0x5eed);
+    let offers = work.offers.len() as u64;
+    (0..n)
+        .map(|_| {
+            let id = rng.range(1, offers);
+            let offer = book.offer(id).expect("workload offer");
+            match rng.below(100) {
+                0..60 => Update::Usage(id, rng.below(u64::from(offer.capacity) + 1) as u32),
+                60..85 => Update::Price(id, u128::from(rng.range(100, 10_000)), offer.capacity),
+                85..98 => Update::Status(
+                    id,
+                    rng.pick(&[OfferStatus::Open, OfferStatus::Open, OfferStatus::Paused]),
+                ),
+                _ => {
+                    let (provider, _) = work.stakes[rng.below(work.stakes.len() as u64) as usize];
+                    Update::Stake(provider, U256::from(rng.range(900, 2_000)))
+                }
+            }
+        })
+        .collect()
+}
+
+fn print_report(r: &MatcherReport) {
+    println!(
+        "book: {} offers, {} bids (seed {}); built in {:.2} s; {:.0} bytes per offer",
+        r.offers, r.bids, r.seed, r.build_seconds, r.bytes_per_offer
+    );
+    println!(
+        "{:<10} {:>8} {:>8} {:>10} {:>14} {:>9} {:>9} {:>9}",
+        "matcher", "bids", "matched", "instances", "bids/s", "p50 µs", "p99 µs", "max µs"
+    );
+    for (name, m) in [("indexed", &r.indexed), ("scan", &r.baseline)] {
+        println!(
+            "{:<10} {:>8} {:>8} {:>10} {:>14.0} {:>9.2} {:>9.2} {:>9.2}",
+            name,
+            m.bids,
+            m.matched_bids,
+            m.instances,
+            m.bids_per_second,
+            m.p50_us,
+            m.p99_us,
+            m.max_us
+        );
+    }
+    println!(
+        "speed-up over the linear scan: {:.0}× (same matches: {})",
+        r.speedup, r.baseline_agrees
+    );
+    println!(
+        "updates: {} at {:.0} per second",
+        r.updates, r.updates_per_second
+    );
+}
