@@ -9,6 +9,7 @@ mod marketplace {
     pub mod fixture;
     pub mod flow;
     pub mod lifecycle;
+    pub mod matching;
     pub mod properties;
     pub mod scenario;
     pub mod tokens;
