@@ -80,8 +80,8 @@ pub fn run(command: Command) -> Result<()> {
 
 fn matcher(args: &MatcherArgs) -> Result<()> {
     ensure!(
-        args.offers > 0 && args.bids > 0,
-        "--offers and --bids must be positive"
+        args.offers > 0 && args.bids > 0 && args.baseline_bids > 0,
+        "--offers, --bids and --baseline-bids must be positive"
     );
     let work = Workload::generate(&Shape::new(args.offers, args.bids, args.seed));
     let before = METER.live_bytes();
