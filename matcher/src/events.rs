@@ -40,28 +40,18 @@ impl Book {
     /// contracts and events that do not affect matching are ignored. Returns whether the
     /// log changed the book.
     pub fn apply_log(&mut self, sources: &Sources, log: &Log) -> Result<bool, IngestError> {
-        let topic0 = log.topics().first().map(|t| t.0);
-        let known = |selectors: &[[u8; 32]]| topic0.is_some_and(|t| selectors.contains(&t));
         if log.address == sources.registry {
-            if known(IRegistryEvents::SELECTORS) {
-                let event =
-                    IRegistryEvents::decode_log(log).map_err(|source| IngestError::Decode {
-                        contract: "registry",
-                        source,
-                    })?;
-                return Ok(self.apply_registry(event.data)?);
+            if let Some(event) =
+                decode::<IRegistryEvents>(log, IRegistryEvents::SELECTORS, "registry")?
+            {
+                return Ok(self.apply_registry(event)?);
             }
         } else if log.address == sources.market {
-            if known(IMarketEvents::SELECTORS) {
-                let event =
-                    IMarketEvents::decode_log(log).map_err(|source| IngestError::Decode {
-                        contract: "market",
-                        source,
-                    })?;
-                return Ok(self.apply_market(event.data)?);
+            if let Some(event) = decode::<IMarketEvents>(log, IMarketEvents::SELECTORS, "market")? {
+                return Ok(self.apply_market(event)?);
             }
-            if let Ok(IGovernedEvents::PauseSet(e)) =
-                IGovernedEvents::decode_log(log).map(|event| event.data)
+            if let Some(IGovernedEvents::PauseSet(e)) =
+                decode(log, IGovernedEvents::SELECTORS, "market")?
             {
                 self.set_paused(e.paused);
                 return Ok(true);
@@ -134,4 +124,23 @@ impl Book {
         }
         Ok(true)
     }
+}
+
+/// `log` as one of the events of `E` (whose signatures are `selectors`); `None` when it is
+/// none of them.
+fn decode<E: SolEventInterface>(
+    log: &Log,
+    selectors: &[[u8; 32]],
+    contract: &'static str,
+) -> Result<Option<E>, IngestError> {
+    let known = log
+        .topics()
+        .first()
+        .is_some_and(|topic| selectors.contains(&topic.0));
+    if !known {
+        return Ok(None);
+    }
+    E::decode_log(log)
+        .map(|event| Some(event.data))
+        .map_err(|source| IngestError::Decode { contract, source })
 }
