@@ -1,5 +1,7 @@
 //! `cloudless contracts …`: the Stylus contracts of the workspace.
 
+pub mod deploy;
+
 use anyhow::Context;
 use clap::Subcommand;
 use harness::artifact::{Artifacts, ContractSizes, build::build_contracts, workspace_root};
@@ -14,12 +16,18 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Deploy the built contracts to a chain (any JSON-RPC URL): create and activate the four
+    /// programs, deploy the TestUSDC fixture unless `--token` is given, initialize the registry
+    /// and market and bind them; write `deployments/<chain>.json`. Re-running is safe: it
+    /// resumes an interrupted deployment or reports "already deployed".
+    Deploy(Box<deploy::Args>),
 }
 
 /// Runs a `contracts` subcommand.
 pub fn run(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Build { json } => build(json),
+        Command::Deploy(args) => deploy::run(*args),
     }
 }
 

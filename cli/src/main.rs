@@ -2,8 +2,14 @@
 
 mod alloc_meter;
 mod bench;
+mod chain;
 mod contracts;
 mod demo;
+mod developer;
+mod devnode;
+mod market;
+mod provider;
+mod token;
 
 use clap::{Parser, Subcommand};
 
@@ -35,6 +41,20 @@ enum Group {
         #[arg(long)]
         json: bool,
     },
+    /// Run a local Stylus-capable chain with an Ethereum JSON-RPC server (HTTP and WebSocket).
+    Devnode(devnode::Args),
+    /// Provider actions: register, stake, offers, placements, proofs, claims.
+    #[command(subcommand)]
+    Provider(provider::Command),
+    /// Developer actions on deployments: create, top up, withdraw, cancel, inspect.
+    #[command(subcommand)]
+    Deploy(developer::Command),
+    /// Read-only views of the marketplace: offers, deployments, parameters.
+    #[command(subcommand)]
+    Market(market::Command),
+    /// The payment and stake token: balances, approvals, minting on dev chains.
+    #[command(subcommand)]
+    Token(token::Command),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -42,5 +62,10 @@ fn main() -> anyhow::Result<()> {
         Group::Contracts(command) => contracts::run(command),
         Group::Bench(command) => bench::run(command),
         Group::Demo { json } => demo::run(json),
+        Group::Devnode(args) => devnode::run(args),
+        Group::Provider(command) => provider::run(command),
+        Group::Deploy(command) => developer::run(command),
+        Group::Market(command) => market::run(command),
+        Group::Token(command) => token::run(command),
     }
 }

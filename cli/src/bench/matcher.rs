@@ -1,24 +1,17 @@
-//! `cloudless bench …`: performance reports operators use to size their machines.
+//! `cloudless bench matcher`: the order book at a million offers against a linear scan.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use alloy_primitives::U256;
 use anyhow::{Result, ensure};
-use clap::{Args, Subcommand};
+use clap::Args;
 use cloudless_abi::market::{MatchPair, OfferStatus};
 use matcher::workload::{Rng, Shape, Workload};
 use matcher::{Book, Session};
 use serde::Serialize;
 
+use super::{Latencies, per_second};
 use crate::METER;
-
-/// `cloudless bench` subcommands.
-#[derive(Subcommand)]
-pub enum Command {
-    /// Build a synthetic order book, match every bid against it, apply a stream of updates and
-    /// compare with a naive linear-scan matcher. Single-threaded.
-    Matcher(MatcherArgs),
-}
 
 /// Options of `cloudless bench matcher`.
 #[derive(Args)]
@@ -71,14 +64,8 @@ struct MatcherReport {
     baseline_agrees: bool,
 }
 
-/// Runs a `bench` subcommand.
-pub fn run(command: Command) -> Result<()> {
-    match command {
-        Command::Matcher(args) => matcher(&args),
-    }
-}
-
-fn matcher(args: &MatcherArgs) -> Result<()> {
+/// Runs `cloudless bench matcher`.
+pub fn run(args: &MatcherArgs) -> Result<()> {
     ensure!(
         args.offers > 0 && args.bids > 0 && args.baseline_bids > 0,
         "--offers, --bids and --baseline-bids must be positive"
@@ -143,8 +130,7 @@ fn time_bids(
     }
     let total = started.elapsed();
     drop(session);
-    latencies.sort_unstable();
-    let at = |q: f64| latencies[((latencies.len() - 1) as f64 * q) as usize].as_secs_f64() * 1e6;
+    let latencies = Latencies::new(latencies);
     let matching = Matching {
         bids: ids.len(),
         matched_bids: results.iter().flatten().count(),
@@ -155,15 +141,11 @@ fn time_bids(
             .map(|p| u64::from(p.instances))
             .sum(),
         bids_per_second: per_second(ids.len(), total),
-        p50_us: at(0.50),
-        p99_us: at(0.99),
-        max_us: at(1.0),
+        p50_us: latencies.micros(0.50),
+        p99_us: latencies.micros(0.99),
+        max_us: latencies.micros(1.0),
     };
     (matching, results)
-}
-
-fn per_second(n: usize, time: Duration) -> f64 {
-    n as f64 / time.as_secs_f64().max(f64::MIN_POSITIVE)
 }
 
 /// One chain update as the book receives it.

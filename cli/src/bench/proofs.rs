@@ -1,0 +1,225 @@
+//! The `submitProof` half of `cloudless bench devnode`: a marketplace with enough live
+//! placements that every client proves its own placements, two epochs each.
+
+use alloy::{
+    primitives::{Address, B256, Bytes, U256},
+    providers::Provider,
+    signers::local::PrivateKeySigner,
+};
+use alloy_sol_types::SolCall;
+use anyhow::{Context, Result};
+use clap::Parser;
+use cloudless_abi::{
+    erc20::IStylusToken,
+    market::{IMarket, IRegistry, MatchPair},
+};
+
+use super::devnode::{Call, Throughput, measure, sign};
+use crate::{
+    chain::{
+        Client,
+        client::{RpcArgs, WalletArgs},
+    },
+    contracts::deploy,
+};
+
+/// Gas limit of one benchmark `submitProof` (it uses about 85k; the first of a deployment more).
+const PROOF_GAS: u64 = 300_000;
+/// Offers the provider opens; each deployment takes one instance of every offer.
+const MAX_OFFERS: u64 = 50;
+/// Price per instance-epoch (base units).
+const PRICE: u128 = 1_000_000;
+
+/// A live placement the benchmark proves.
+struct Placement {
+    id: u64,
+    start: u64,
+}
+
+/// Sets up a marketplace on `url` with `signers[0]` as owner, provider and developer and the
+/// next `clients` signers as the provider's workers, then measures `proofs` proofs sent by the
+/// workers at once.
+pub(super) async fn run(
+    url: &str,
+    signers: &[PrivateKeySigner],
+    clients: usize,
+    proofs: usize,
+) -> Result<Throughput> {
+    let workers = &signers[1..=clients];
+    let (market, placements) = open_placements(url, &signers[0], workers, proofs.div_ceil(2))
+        .await
+        .context("setting up the marketplace for the proof benchmark")?;
+    let client = Client::connect(&rpc(url), &WalletArgs::default()).await?;
+    let mut batches: Vec<Vec<Bytes>> = vec![Vec::new(); clients];
+    for (i, placement) in placements.iter().enumerate() {
+        let worker = i % clients;
+        let first_nonce = client
+            .provider
+            .get_transaction_count(workers[worker].address())
+            .await?;
+        for epoch in [placement.start, placement.start + 1] {
+            let call = Call {
+                to: market,
+                data: IMarket::submitProofCall {
+                    placementId: placement.id,
+                    epoch,
+                    receiptsRoot: B256::repeat_byte(0x5a),
+                    count: 1,
+                }
+                .abi_encode()
+                .into(),
+                value: U256::ZERO,
+                gas_limit: PROOF_GAS,
+            };
+            let nonce = first_nonce + batches[worker].len() as u64;
+            batches[worker].push(sign(&workers[worker], client.chain_id, nonce, &call)?);
+        }
+    }
+    batches.retain(|batch| !batch.is_empty());
+    measure(url, "submitProof", batches).await
+}
+
+fn rpc(url: &str) -> RpcArgs {
+    RpcArgs {
+        rpc_url: url.to_owned(),
+        json: true,
+    }
+}
+
+/// Deploys the marketplace, registers `owner` as a provider with `workers`, opens offers and
+/// matches deployments until there are `wanted` placements, then moves time on until each
+/// placement's first two epochs can be proven. Returns the market and the placements.
+async fn open_placements(
+    url: &str,
+    owner: &PrivateKeySigner,
+    workers: &[PrivateKeySigner],
+    wanted: usize,
+) -> Result<(Address, Vec<Placement>)> {
+    let manifests = tempfile::tempdir()?;
+    let key = format!("0x{}", hex::encode(owner.to_bytes()));
+    let out = manifests.path().to_string_lossy().into_owned();
+    let args = deploy::Args::try_parse_from([
+        "deploy",
+        "--rpc-url",
+        url,
+        "--private-key",
+        &key,
+        "--out",
+        &out,
+    ])?;
+    let deployed = deploy::ensure_deployed(&args).await?;
+    let manifest = deployed.manifest;
+    let (token, registry, market) = (
+        manifest.token.context("deployed token")?,
+        manifest.address("registry").context("deployed registry")?,
+        manifest.address("market").context("deployed market")?,
+    );
+    let wallet = WalletArgs {
+        private_key: Some(key),
+        ..WalletArgs::default()
+    };
+    let client = Client::connect(&rpc(url), &wallet).await?;
+    let me = client.sender()?;
+
+    let offers = MAX_OFFERS.min(wanted as u64);
+    let deployments = (wanted as u64).div_ceil(offers);
+    let deposit = U256::from(PRICE * u128::from(offers) * 10);
+    let stake = U256::from(manifest.registry_params.min_stake);
+    let supply = stake + deposit * U256::from(deployments);
+    client
+        .send(
+            token,
+            IStylusToken::mintCall {
+                to: me,
+                amount: supply,
+            },
+        )
+        .await?;
+    for spender in [registry, market] {
+        let approve = IStylusToken::approveCall {
+            spender,
+            value: supply,
+        };
+        client.send(token, approve).await?;
+    }
+    let register = IRegistry::registerProviderCall {
+        metadataURI: "bench".into(),
+    };
+    client.send(registry, register).await?;
+    client
+        .send(registry, IRegistry::stakeCall { amount: stake })
+        .await?;
+    for worker in workers {
+        let add = IRegistry::addWorkerCall {
+            worker: worker.address(),
+        };
+        client.send(registry, add).await?;
+    }
+    let mut offer_ids = Vec::new();
+    for _ in 0..offers {
+        let create = IRegistry::createOfferCall {
+            cpuMilli: 4_000,
+            memMiB: 8_192,
+            region: 0,
+            tier: 0,
+            token,
+            pricePerInstanceEpoch: PRICE,
+            capacity: u32::try_from(deployments)?,
+        };
+        let sent = client.send(registry, create).await?;
+        offer_ids.push(event_id(&sent, "OfferCreated", "offer_id")?);
+    }
+    let mut placements = Vec::new();
+    for _ in 0..deployments {
+        let mut spec = harness::marketplace::Marketplace {
+            token,
+            registry,
+            market,
+            owner: me,
+        }
+        .request(u32::try_from(offers)?, PRICE);
+        spec.maxPerProvider = spec.instances;
+        let create = IMarket::createDeploymentCall { spec, deposit };
+        let sent = client.send(market, create).await?;
+        let deployment = event_id(&sent, "DeploymentCreated", "deployment_id")?;
+        let pairs = offer_ids
+            .iter()
+            .map(|&offer_id| MatchPair {
+                offerId: offer_id,
+                instances: 1,
+            })
+            .collect();
+        let matched = IMarket::matchDeploymentCall {
+            deploymentId: deployment,
+            pairs,
+        };
+        let sent = client.send(market, matched).await?;
+        let first = event_id(&sent, "PlacementCreated", "placement_id")?;
+        let start = client
+            .view(market, IMarket::placementCall { placementId: first })
+            .await?
+            .startEpoch;
+        placements.extend((first..first + offers).map(|id| Placement { id, start }));
+    }
+    placements.truncate(wanted);
+    let latest_start = placements.iter().map(|p| p.start).max().unwrap_or_default();
+    let now = client.view(market, IMarket::currentEpochCall {}).await?;
+    let seconds = (latest_start + 2 - now) * manifest.epoch_length;
+    client
+        .provider
+        .raw_request::<_, serde_json::Value>("evm_increaseTime".into(), (seconds,))
+        .await?;
+    client
+        .provider
+        .raw_request::<_, serde_json::Value>("evm_mine".into(), ())
+        .await?;
+    Ok((market, placements))
+}
+
+/// The id field `field` of the first `name` event `sent` emitted.
+fn event_id(sent: &crate::chain::send::Sent, name: &str, field: &str) -> Result<u64> {
+    sent.event(name)
+        .and_then(|event| event.fields.get(field))
+        .and_then(serde_json::Value::as_u64)
+        .with_context(|| format!("{} emitted no {name} event", sent.action))
+}

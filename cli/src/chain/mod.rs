@@ -1,0 +1,63 @@
+//! Talking to a chain over JSON-RPC: the client and wallet from flags, the deployment manifest,
+//! simulate-send-await for transactions, revert decoding with hints, and output.
+
+pub mod client;
+pub mod events;
+pub mod manifest;
+pub mod output;
+pub mod revert;
+pub mod send;
+
+use std::future::Future;
+
+pub use client::{Client, Session, WriteArgs};
+
+/// Runs a command's future on a fresh runtime; with `json`, a failure is also printed as
+/// `{"error": …}` on stdout so scripts always get one JSON document.
+pub fn run<F>(json: bool, future: F) -> anyhow::Result<()>
+where
+    F: Future<Output = anyhow::Result<()>>,
+{
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let result = runtime.block_on(future);
+    if let (true, Err(error)) = (json, &result) {
+        println!("{}", output::error_json(error));
+    }
+    result
+}
+
+/// Runs `action` on a session that signs with the wallet of `args` (required).
+pub fn write<F, Fut>(args: WriteArgs, action: F) -> anyhow::Result<()>
+where
+    F: FnOnce(Session) -> Fut,
+    Fut: Future<Output = anyhow::Result<()>>,
+{
+    run(args.chain.rpc.json, async move {
+        action(Session::open_write(&args).await?).await
+    })
+}
+
+/// Runs `action` on a session; the wallet, if given, only names the default account.
+pub fn read<F, Fut>(args: WriteArgs, action: F) -> anyhow::Result<()>
+where
+    F: FnOnce(Session) -> Fut,
+    Fut: Future<Output = anyhow::Result<()>>,
+{
+    run(args.chain.rpc.json, async move {
+        action(Session::open(&args.chain, &args.wallet).await?).await
+    })
+}
+
+/// `account`, else the wallet's address, else an error asking for `flag`.
+pub fn account_or_wallet(
+    session: &Session,
+    account: Option<alloy_primitives::Address>,
+    flag: &str,
+) -> anyhow::Result<alloy_primitives::Address> {
+    match account.or(session.client.from) {
+        Some(account) => Ok(account),
+        None => anyhow::bail!("pass {flag} or a wallet (--private-key / --keystore)"),
+    }
+}

@@ -1,0 +1,430 @@
+//! `cloudless contracts deploy`: the marketplace on any JSON-RPC chain, as harness
+//! `Marketplace::deploy` does in-process — each program created and activated through ArbWasm,
+//! the registry and market initialized, the market bound — recording every step in the
+//! manifest so that a re-run resumes or reports "already deployed".
+
+use std::path::PathBuf;
+
+use alloy::{
+    eips::BlockNumberOrTag, network::TransactionBuilder, providers::Provider,
+    rpc::types::TransactionRequest,
+};
+use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
+use alloy_sol_types::SolCall;
+use anyhow::{Context, bail};
+use cloudless_abi::market::{IGoverned, IMarket, IRegistry};
+use harness::{
+    artifact::Artifacts,
+    evm::{arbos::ARB_WASM, arbwasm::IArbWasm, chain::deploy_code_init},
+    marketplace::Setup,
+};
+use serde_json::json;
+
+use crate::chain::{
+    Client,
+    client::{RpcArgs, WalletArgs},
+    manifest::{self, Manifest, MarketSettings, Program, RegistrySettings},
+    output, revert,
+    send::Sent,
+};
+
+/// The programs in deployment order: each extension before the core program that delegates to it.
+const PROGRAMS: [&str; 4] = ["registry-ext", "registry", "market-ext", "market"];
+
+/// Flags of `cloudless contracts deploy`; parameters default to the protocol's defaults.
+/// (`Parser` too, so `cloudless bench` can deploy with the same flags.)
+#[derive(clap::Parser)]
+pub struct Args {
+    #[command(flatten)]
+    rpc: RpcArgs,
+    #[command(flatten)]
+    wallet: WalletArgs,
+    /// An existing ERC-20 to pay and stake with; without it the TestUSDC fixture is deployed
+    /// (for dev chains).
+    #[arg(long)]
+    token: Option<Address>,
+    /// Folder of the manifest `<chain>.json`.
+    #[arg(long, value_name = "DIR", default_value = manifest::DEFAULT_DIR)]
+    out: PathBuf,
+    /// Seconds per epoch.
+    #[arg(long, default_value_t = Setup::default().epoch_length)]
+    epoch_length: u64,
+    /// Timestamp where epoch 0 starts [default: the latest block's timestamp].
+    #[arg(long)]
+    genesis_time: Option<u64>,
+    /// Stake a provider needs for new placements (token base units).
+    #[arg(long, default_value_t = Setup::default().registry.minStake.to::<u128>())]
+    min_stake: u128,
+    /// Epochs between an unstake request and the withdrawal.
+    #[arg(long, default_value_t = Setup::default().registry.unbondingEpochs)]
+    unbonding_epochs: u64,
+    /// Protocol fee on each paid epoch, basis points.
+    #[arg(long, default_value_t = Setup::default().market.feeBps)]
+    fee_bps: u16,
+    /// Paid to the matcher per instance placed (base units).
+    #[arg(long, default_value_t = Setup::default().market.keeperFee)]
+    keeper_fee: u128,
+    /// Epochs of the full bid a new deployment must deposit.
+    #[arg(long, default_value_t = Setup::default().market.minPrepaidEpochs)]
+    min_prepaid_epochs: u64,
+    /// Epochs after its end during which an epoch can be proven.
+    #[arg(long, default_value_t = Setup::default().market.proofWindow)]
+    proof_window: u64,
+    /// Epochs of notice for cancels and provider exits.
+    #[arg(long, default_value_t = Setup::default().market.noticeEpochs)]
+    notice_epochs: u64,
+    /// Slashed per instance on an immediate provider exit (base units).
+    #[arg(long, default_value_t = Setup::default().market.exitPenalty)]
+    exit_penalty: u128,
+    /// Missed epochs tolerated before eviction.
+    #[arg(long, default_value_t = Setup::default().market.maxMissedEpochs)]
+    max_missed_epochs: u64,
+    /// Slashed per missed instance-epoch on eviction (base units).
+    #[arg(long, default_value_t = Setup::default().market.slashPerMissedInstanceEpoch)]
+    slash_per_missed_instance_epoch: u128,
+    /// Epochs an underfunded deployment may wait for a top-up before it can be closed.
+    #[arg(long, default_value_t = Setup::default().market.graceEpochs)]
+    grace_epochs: u64,
+}
+
+/// Runs `cloudless contracts deploy`.
+pub fn run(args: Args) -> anyhow::Result<()> {
+    crate::chain::run(args.rpc.json, deploy(args))
+}
+
+async fn deploy(args: Args) -> anyhow::Result<()> {
+    let deployed = ensure_deployed(&args).await?;
+    let manifest = &deployed.manifest;
+    let [registry_extension, registry, market_extension, market] =
+        PROGRAMS.map(|name| manifest.address(name).expect("deployed"));
+    let status = if deployed.sent.is_empty() {
+        "already deployed"
+    } else {
+        "deployed"
+    };
+    let summary = json!({
+        "status": status,
+        "manifest": deployed.path.display().to_string(),
+        "chain": manifest.chain,
+        "chain_id": manifest.chain_id,
+        "owner": manifest.owner.to_string(),
+        "token": manifest.token.unwrap_or_default().to_string(),
+        "test_token": manifest.test_token,
+        "registry": registry.to_string(),
+        "market": market.to_string(),
+        "registry_extension": registry_extension.to_string(),
+        "market_extension": market_extension.to_string(),
+        "deploy_block": manifest.deploy_block,
+        "gas_used": deployed.sent.iter().map(|tx| tx.gas_used).sum::<u64>(),
+    });
+    output::report(args.rpc.json, &deployed.sent, summary);
+    Ok(())
+}
+
+/// What [`ensure_deployed`] did.
+pub struct Deployed {
+    /// The complete manifest.
+    pub manifest: Manifest,
+    /// Where it was written.
+    pub path: PathBuf,
+    /// The transactions this run sent (none when everything was deployed already).
+    pub sent: Vec<Sent>,
+}
+
+/// Deploys, activates, initializes and binds whatever of the marketplace the chain does not
+/// have yet, saving the manifest after every step.
+pub async fn ensure_deployed(args: &Args) -> anyhow::Result<Deployed> {
+    let artifacts = Artifacts::locate();
+    let codes = PROGRAMS
+        .iter()
+        .map(|name| {
+            artifacts.load(name).with_context(|| {
+                format!("loading the {name} artifact: run `cloudless contracts build` first")
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let client = Client::connect(&args.rpc, &args.wallet).await?;
+    let owner = client.sender()?;
+    let path = Manifest::path_in(&args.out, client.chain_id);
+    let mut manifest = match Manifest::load(&path)? {
+        Some(manifest) => {
+            if manifest.owner != owner {
+                bail!(
+                    "{} was deployed by {}: sign with that key to resume it, or pass another --out",
+                    path.display(),
+                    manifest.owner
+                );
+            }
+            forget_vanished(&client, manifest, &path).await?
+        }
+        None => fresh(args, &client, owner).await?,
+    };
+    let mut sent = Vec::new();
+    let mut record = |manifest: &Manifest, tx: Sent| -> anyhow::Result<()> {
+        sent.push(tx);
+        manifest.save(&path)
+    };
+
+    match (args.token, manifest.token) {
+        (Some(token), Some(recorded)) if token != recorded => bail!(
+            "{} uses token {recorded}, not {token}: pass another --out for a new deployment",
+            path.display()
+        ),
+        (Some(token), _) => manifest.token = Some(token),
+        (None, Some(_)) => {}
+        (None, None) => {
+            let creation = &test_fixtures::solidity("TestUSDC").creation;
+            let tx = create(&client, "deploy TestUSDC", creation.clone()).await?;
+            manifest.token = tx.created;
+            manifest.test_token = true;
+            manifest.deploy_block.get_or_insert(tx.block);
+            record(&manifest, tx)?;
+        }
+    }
+    manifest.save(&path)?;
+
+    for (name, code) in PROGRAMS.iter().zip(&codes) {
+        let code_hash = keccak256(code);
+        if manifest.contracts.get(*name).map(|p| p.code_hash) != Some(code_hash) {
+            let tx = create(&client, &format!("deploy {name}"), deploy_code_init(code)).await?;
+            let address = tx
+                .created
+                .context("the creation receipt names no contract")?;
+            manifest.contracts.insert(
+                (*name).to_owned(),
+                Program {
+                    address,
+                    code_hash,
+                    activated: false,
+                },
+            );
+            manifest.deploy_block.get_or_insert(tx.block);
+            record(&manifest, tx)?;
+        }
+        let program = &manifest.contracts[*name];
+        if !program.activated {
+            let activation = activate(&client, name, program.address, code_hash).await?;
+            manifest
+                .contracts
+                .get_mut(*name)
+                .expect("recorded")
+                .activated = true;
+            match activation {
+                Some(tx) => record(&manifest, tx)?,
+                None => manifest.save(&path)?,
+            }
+        }
+    }
+
+    let [registry_extension, registry, market_extension, market] =
+        PROGRAMS.map(|name| manifest.address(name).expect("deployed above"));
+    let token = manifest.token.expect("chosen above");
+    if !initialized(&client, registry).await? {
+        let call = IRegistry::initializeCall {
+            owner,
+            token,
+            genesisTime: manifest.genesis_time,
+            epochLength: manifest.epoch_length,
+            params: (&manifest.registry_params).into(),
+            extension: registry_extension,
+        };
+        let tx = client.send(registry, call).await?;
+        manifest.mark("registry-initialized");
+        record(&manifest, tx)?;
+    }
+    if !initialized(&client, market).await? {
+        let call = IMarket::initializeCall {
+            owner,
+            registry,
+            params: (&manifest.market_params).into(),
+            extension: market_extension,
+        };
+        let tx = client.send(market, call).await?;
+        manifest.mark("market-initialized");
+        record(&manifest, tx)?;
+    }
+    if client.view(registry, IRegistry::marketCall {}).await? == Address::ZERO {
+        let tx = client
+            .send(registry, IRegistry::setMarketCall { market })
+            .await?;
+        manifest.mark("market-set");
+        record(&manifest, tx)?;
+    }
+    for step in ["registry-initialized", "market-initialized", "market-set"] {
+        manifest.mark(step);
+    }
+    manifest.save(&path)?;
+    Ok(Deployed {
+        manifest,
+        path,
+        sent,
+    })
+}
+
+/// A new manifest from the flags; genesis defaults to the latest block's timestamp.
+async fn fresh(args: &Args, client: &Client, owner: Address) -> anyhow::Result<Manifest> {
+    let genesis_time = match args.genesis_time {
+        Some(time) => time,
+        None => {
+            client
+                .provider
+                .get_block_by_number(BlockNumberOrTag::Latest)
+                .await?
+                .context("the node has no latest block")?
+                .header
+                .timestamp
+        }
+    };
+    Ok(Manifest {
+        chain: manifest::chain_name(client.chain_id),
+        chain_id: client.chain_id,
+        abi_version: manifest::ABI_VERSION.into(),
+        owner,
+        token: args.token,
+        test_token: false,
+        deploy_block: None,
+        genesis_time,
+        epoch_length: args.epoch_length,
+        registry_params: RegistrySettings {
+            min_stake: args.min_stake,
+            unbonding_epochs: args.unbonding_epochs,
+        },
+        market_params: MarketSettings {
+            fee_bps: args.fee_bps,
+            keeper_fee: args.keeper_fee,
+            min_prepaid_epochs: args.min_prepaid_epochs,
+            proof_window: args.proof_window,
+            notice_epochs: args.notice_epochs,
+            exit_penalty: args.exit_penalty,
+            max_missed_epochs: args.max_missed_epochs,
+            slash_per_missed_instance_epoch: args.slash_per_missed_instance_epoch,
+            grace_epochs: args.grace_epochs,
+        },
+        contracts: Default::default(),
+        steps: Vec::new(),
+    })
+}
+
+/// Checks the manifest against the chain: when a recorded contract has other code there (a
+/// restarted dev chain), the manifest is stale and the deployment starts afresh with the same
+/// parameters.
+async fn forget_vanished(
+    client: &Client,
+    mut manifest: Manifest,
+    path: &std::path::Path,
+) -> anyhow::Result<Manifest> {
+    let mut expected: Vec<(Address, Option<B256>)> = manifest
+        .contracts
+        .values()
+        .map(|program| (program.address, Some(program.code_hash)))
+        .collect();
+    if let (Some(token), true) = (manifest.token, manifest.test_token) {
+        expected.push((token, None));
+    }
+    for (address, code_hash) in expected {
+        let code = client.provider.get_code_at(address).await?;
+        let present = match code_hash {
+            Some(hash) => keccak256(&code) == hash,
+            None => !code.is_empty(),
+        };
+        if !present {
+            eprintln!(
+                "{} is stale (the code at {address} is not the recorded one): deploying afresh",
+                path.display()
+            );
+            manifest.contracts.clear();
+            manifest.steps.clear();
+            manifest.deploy_block = None;
+            if manifest.test_token {
+                manifest.token = None;
+                manifest.test_token = false;
+            }
+            break;
+        }
+    }
+    Ok(manifest)
+}
+
+/// Whether `contract` is initialized: its `owner()` is set (it reverts `NotInitialized` before).
+async fn initialized(client: &Client, contract: Address) -> anyhow::Result<bool> {
+    match client.view(contract, IGoverned::ownerCall {}).await {
+        Ok(owner) => Ok(owner != Address::ZERO),
+        Err(error)
+            if error
+                .downcast_ref::<revert::Reverted>()
+                .is_some_and(|reverted| reverted.name == "NotInitialized") =>
+        {
+            Ok(false)
+        }
+        Err(error) => Err(error),
+    }
+}
+
+/// Sends a contract-creation transaction with `init` code.
+async fn create(client: &Client, action: &str, init: Bytes) -> anyhow::Result<Sent> {
+    let tx = TransactionRequest::default().with_deploy_code(init);
+    client.transact(action, tx).await
+}
+
+/// Activates `program` through ArbWasm unless its code hash is active already; the data fee is
+/// learnt with an `eth_call` first and sent with a 20% margin (Nitro refunds the excess).
+async fn activate(
+    client: &Client,
+    name: &str,
+    program: Address,
+    codehash: B256,
+) -> anyhow::Result<Option<Sent>> {
+    if client
+        .view(ARB_WASM, IArbWasm::codehashVersionCall { codehash })
+        .await
+        .is_ok()
+    {
+        return Ok(None);
+    }
+    let from = client.sender()?;
+    let call = IArbWasm::activateProgramCall { program };
+    let balance = client.provider.get_balance(from).await?;
+    let probe = TransactionRequest::default()
+        .with_from(from)
+        .with_to(ARB_WASM)
+        .with_input(call.abi_encode())
+        .with_value(balance);
+    let action = format!("activate {name}");
+    let output = client
+        .provider
+        .call(probe)
+        .await
+        .map_err(|error| revert::from_rpc(error, &action))?;
+    let fee = IArbWasm::activateProgramCall::abi_decode_returns(&output)
+        .context("decoding activateProgram's data fee")?
+        .dataFee;
+    let value = fee + fee / U256::from(5);
+    let tx = TransactionRequest::default()
+        .with_to(ARB_WASM)
+        .with_input(call.abi_encode())
+        .with_value(value);
+    client.transact(&action, tx).await.map(Some)
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::{Args as _, Parser};
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        args: super::Args,
+    }
+
+    #[test]
+    fn flags_default_to_the_protocol_defaults() {
+        super::Args::augment_args(clap::Command::new("deploy")).debug_assert();
+        let cli = Cli::parse_from(["deploy", "--fee-bps", "100"]);
+        let setup = super::Setup::default();
+        assert_eq!(cli.args.fee_bps, 100);
+        assert_eq!(cli.args.epoch_length, setup.epoch_length);
+        assert_eq!(cli.args.min_stake, setup.registry.minStake.to::<u128>());
+        assert_eq!(cli.args.grace_epochs, setup.market.graceEpochs);
+        assert_eq!(cli.args.genesis_time, None);
+    }
+}

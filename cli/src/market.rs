@@ -1,0 +1,234 @@
+//! `cloudless market …`: read-only views of the marketplace (offers, deployments, parameters
+//! and the epoch clock), plus `match` to submit a match by hand until the keeper runs.
+
+use alloy_primitives::Address;
+use anyhow::Context;
+use clap::Subcommand;
+use cloudless_abi::market::{IGoverned, IMarket, IRegistry, MatchPair};
+use serde_json::json;
+
+use crate::{
+    chain::{self, Session, WriteArgs, output},
+    developer,
+};
+
+/// `cloudless market` subcommands.
+#[derive(Subcommand)]
+pub enum Command {
+    /// List offers (open ones only unless `--all`).
+    Offers {
+        /// Include paused and closed offers.
+        #[arg(long)]
+        all: bool,
+        /// Only this provider's.
+        #[arg(long)]
+        provider: Option<Address>,
+        #[command(flatten)]
+        args: WriteArgs,
+    },
+    /// List deployments (every one unless `--owner`).
+    Deployments {
+        /// Only this owner's.
+        #[arg(long)]
+        owner: Option<Address>,
+        #[command(flatten)]
+        args: WriteArgs,
+    },
+    /// Show the addresses, parameters, the current epoch and when the next one starts.
+    Params {
+        #[command(flatten)]
+        args: WriteArgs,
+    },
+    /// Place instances of a deployment on offers (`matchDeployment`); the sender earns the
+    /// keeper fee.
+    Match {
+        /// The deployment.
+        #[arg(long)]
+        deployment: u64,
+        /// `OFFER_ID:INSTANCES` pairs, e.g. `--offer 1:2 --offer 4:1`.
+        #[arg(long = "offer", required = true, value_parser = parse_pair)]
+        offers: Vec<(u64, u32)>,
+        #[command(flatten)]
+        args: WriteArgs,
+    },
+}
+
+/// Runs a `market` subcommand.
+pub fn run(command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Offers {
+            all,
+            provider,
+            args,
+        } => chain::read(args, move |s| offers(s, all, provider)),
+        Command::Deployments { owner, args } => {
+            chain::read(
+                args,
+                move |s| async move { developer::list(&s, owner).await },
+            )
+        }
+        Command::Params { args } => chain::read(args, params),
+        Command::Match {
+            deployment,
+            offers,
+            args,
+        } => chain::write(args, move |s| async move {
+            let pairs = offers
+                .iter()
+                .map(|&(offer_id, instances)| MatchPair {
+                    offerId: offer_id,
+                    instances,
+                })
+                .collect();
+            let call = IMarket::matchDeploymentCall {
+                deploymentId: deployment,
+                pairs,
+            };
+            let sent = s.client.send(s.market(), call).await?;
+            let placements: Vec<_> = sent
+                .events
+                .iter()
+                .filter(|event| event.name == "PlacementCreated")
+                .filter_map(|event| event.fields.get("placement_id").cloned())
+                .collect();
+            output::report(s.json, &[sent], json!({ "placement_ids": placements }));
+            Ok(())
+        }),
+    }
+}
+
+/// Parses `OFFER_ID:INSTANCES`.
+fn parse_pair(text: &str) -> anyhow::Result<(u64, u32)> {
+    let (offer, instances) = text
+        .split_once(':')
+        .context("expected OFFER_ID:INSTANCES, e.g. 3:2")?;
+    Ok((
+        offer
+            .trim()
+            .parse()
+            .context("the offer id is not a number")?,
+        instances
+            .trim()
+            .parse()
+            .context("the instance count is not a number")?,
+    ))
+}
+
+async fn offers(s: Session, all: bool, provider: Option<Address>) -> anyhow::Result<()> {
+    let registry = s.registry();
+    let count = s
+        .client
+        .view(registry, IRegistry::offerCountCall {})
+        .await?;
+    let mut rows = Vec::new();
+    for id in 1..=count {
+        let offer = s
+            .client
+            .view(registry, IRegistry::offerCall { offerId: id })
+            .await?;
+        let status = format!("{:?}", offer.status);
+        if (!all && status != "Open") || provider.is_some_and(|p| p != offer.provider) {
+            continue;
+        }
+        rows.push(json!({
+            "offer_id": id,
+            "provider": offer.provider.to_string(),
+            "cpu_milli": offer.cpuMilli,
+            "mem_mib": offer.memMiB,
+            "region": offer.region,
+            "tier": offer.tier,
+            "price": offer.pricePerInstanceEpoch.to_string(),
+            "capacity": offer.capacity,
+            "in_use": offer.inUse,
+            "status": status,
+        }));
+    }
+    if s.json {
+        output::print_json(&json!({ "offers": rows }));
+        return Ok(());
+    }
+    let keys = [
+        "offer_id",
+        "provider",
+        "cpu_milli",
+        "mem_mib",
+        "region",
+        "tier",
+        "price",
+        "capacity",
+        "in_use",
+        "status",
+    ];
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|row| keys.iter().map(|key| output::plain(&row[*key])).collect())
+        .collect();
+    output::table(
+        &[
+            "id", "provider", "cpu", "MiB", "region", "tier", "price", "cap", "used", "status",
+        ],
+        &cells,
+    );
+    Ok(())
+}
+
+async fn params(s: Session) -> anyhow::Result<()> {
+    let (registry, market, client) = (s.registry(), s.market(), &s.client);
+    let registry_params = client.view(registry, IRegistry::paramsCall {}).await?;
+    let market_params = client.view(market, IMarket::paramsCall {}).await?;
+    let epoch = client.view(market, IMarket::currentEpochCall {}).await?;
+    let genesis = client.view(registry, IRegistry::genesisTimeCall {}).await?;
+    let length = client.view(registry, IRegistry::epochLengthCall {}).await?;
+    let report = json!({
+        "chain_id": client.chain_id,
+        "token": s.token().to_string(),
+        "registry": registry.to_string(),
+        "market": market.to_string(),
+        "owner": client.view(market, IGoverned::ownerCall {}).await?.to_string(),
+        "paused": client.view(market, IGoverned::pausedCall {}).await?,
+        "current_epoch": epoch,
+        "genesis_time": genesis,
+        "epoch_length": length,
+        "next_epoch_starts_at": genesis + (epoch + 1) * length,
+        "offers": client.view(registry, IRegistry::offerCountCall {}).await?,
+        "deployments": client.view(market, IMarket::deploymentCountCall {}).await?,
+        "placements": client.view(market, IMarket::placementCountCall {}).await?,
+        "treasury": client.view(market, IMarket::treasuryCall {}).await?.to_string(),
+        "min_stake": registry_params.minStake.to_string(),
+        "unbonding_epochs": registry_params.unbondingEpochs,
+        "fee_bps": market_params.feeBps,
+        "keeper_fee": market_params.keeperFee.to_string(),
+        "min_prepaid_epochs": market_params.minPrepaidEpochs,
+        "proof_window": market_params.proofWindow,
+        "notice_epochs": market_params.noticeEpochs,
+        "exit_penalty": market_params.exitPenalty.to_string(),
+        "max_missed_epochs": market_params.maxMissedEpochs,
+        "slash_per_missed_instance_epoch": market_params.slashPerMissedInstanceEpoch.to_string(),
+        "grace_epochs": market_params.graceEpochs,
+    });
+    output::fields(s.json, &report);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_match_pairs() {
+        assert_eq!(parse_pair("3:2").unwrap(), (3, 2));
+        assert_eq!(parse_pair(" 10 : 1 ").unwrap(), (10, 1));
+        assert!(parse_pair("3").is_err());
+        assert!(parse_pair("x:1").is_err());
+    }
+}
+
+#[cfg(test)]
+mod cli_tests {
+    use clap::Subcommand;
+
+    #[test]
+    fn flags_are_consistent() {
+        super::Command::augment_subcommands(clap::Command::new("market")).debug_assert();
+    }
+}

@@ -1,0 +1,200 @@
+//! Test support: a `cloudless devnode` subprocess and a tiny blocking JSON-RPC client.
+#![allow(dead_code)]
+
+use std::{
+    io::{BufRead, BufReader, Read, Write},
+    net::TcpStream,
+    process::{Child, Command, Stdio},
+    sync::{Arc, Mutex},
+    thread,
+    time::Duration,
+};
+
+use alloy::primitives::Address;
+use serde_json::Value;
+
+/// A running `cloudless devnode --port 0 --json` child.
+pub struct NodeProcess {
+    /// `http://127.0.0.1:PORT`.
+    pub rpc_url: String,
+    /// `ws://127.0.0.1:PORT`.
+    pub ws_url: String,
+    /// The dev accounts: (address, 0x-prefixed private key).
+    pub accounts: Vec<(Address, String)>,
+    /// Chain id.
+    pub chain_id: u64,
+    child: Option<Child>,
+    stderr: Arc<Mutex<String>>,
+}
+
+impl NodeProcess {
+    /// Starts a node with `extra_args` and waits for its ready line.
+    pub fn start(extra_args: &[&str]) -> NodeProcess {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_cloudless"))
+            .args(["devnode", "--port", "0", "--json"])
+            .args(extra_args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn cloudless devnode");
+        let stderr = Arc::new(Mutex::new(String::new()));
+        {
+            let mut pipe = child.stderr.take().expect("stderr piped");
+            let sink = stderr.clone();
+            thread::spawn(move || {
+                let mut buf = [0u8; 4096];
+                while let Ok(n) = pipe.read(&mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    sink.lock()
+                        .unwrap()
+                        .push_str(&String::from_utf8_lossy(&buf[..n]));
+                }
+            });
+        }
+        let mut stdout = BufReader::new(child.stdout.take().expect("stdout piped"));
+        let mut line = String::new();
+        let read = stdout.read_line(&mut line).unwrap_or(0);
+        if read == 0 || line.trim().is_empty() {
+            let status = child.wait().expect("wait for devnode");
+            thread::sleep(Duration::from_millis(100));
+            panic!(
+                "cloudless devnode {extra_args:?} exited ({status}) before it was ready; stderr:\n{}",
+                stderr.lock().unwrap()
+            );
+        }
+        // Keep draining stdout so the child never blocks on a full pipe.
+        thread::spawn(move || {
+            let mut rest = String::new();
+            while stdout.read_line(&mut rest).unwrap_or(0) > 0 {
+                rest.clear();
+            }
+        });
+        let ready: Value = serde_json::from_str(line.trim())
+            .unwrap_or_else(|e| panic!("ready line is not JSON ({e}): {line}"));
+        let accounts = ready["accounts"]
+            .as_array()
+            .expect("accounts")
+            .iter()
+            .map(|a| {
+                (
+                    a["address"].as_str().unwrap().parse().unwrap(),
+                    a["private_key"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        NodeProcess {
+            rpc_url: ready["rpc_url"].as_str().expect("rpc_url").to_string(),
+            ws_url: ready["ws_url"].as_str().expect("ws_url").to_string(),
+            chain_id: ready["chain_id"].as_u64().expect("chain_id"),
+            accounts,
+            child: Some(child),
+            stderr,
+        }
+    }
+
+    /// What the node wrote to stderr so far.
+    pub fn stderr(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    /// SIGKILLs the node and waits for it.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// SIGTERMs the node and waits for it to exit.
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let status = Command::new("kill")
+                .args(["-TERM", &child.id().to_string()])
+                .status()
+                .expect("run kill");
+            assert!(status.success(), "kill -TERM failed");
+            let status = child.wait().expect("wait for devnode");
+            assert!(
+                status.success(),
+                "devnode did not exit cleanly on SIGTERM: {status}"
+            );
+        }
+    }
+}
+
+impl Drop for NodeProcess {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// POSTs `body` to `url` and returns the parsed JSON response body.
+pub fn post(url: &str, body: &str) -> Value {
+    let host = url
+        .strip_prefix("http://")
+        .expect("http:// URL")
+        .trim_end_matches('/');
+    let mut stream = TcpStream::connect(host).expect("connect to devnode");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(120)))
+        .unwrap();
+    let request = format!(
+        "POST / HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).unwrap();
+    let text = String::from_utf8_lossy(&response);
+    let (head, body) = text
+        .split_once("\r\n\r\n")
+        .unwrap_or_else(|| panic!("no HTTP body in {text}"));
+    let body = if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        dechunk(body)
+    } else {
+        body.to_string()
+    };
+    serde_json::from_str(&body).unwrap_or_else(|e| panic!("response is not JSON ({e}): {text}"))
+}
+
+fn dechunk(mut body: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = body.split_once("\r\n") {
+        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if n == 0 {
+            break;
+        }
+        out.push_str(&rest[..n]);
+        body = rest[n..].trim_start_matches("\r\n");
+    }
+    out
+}
+
+/// Calls `method` with `params`; returns the whole response object.
+pub fn rpc(url: &str, method: &str, params: Value) -> Value {
+    let body = serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
+    post(url, &body.to_string())
+}
+
+/// Calls `method` and returns its `result`, panicking on an error response.
+pub fn call(url: &str, method: &str, params: Value) -> Value {
+    let response = rpc(url, method, params);
+    match response.get("result") {
+        Some(result) => result.clone(),
+        None => panic!("{method} failed: {response}"),
+    }
+}
+
+/// A hex quantity as u64.
+pub fn quantity(value: &Value) -> u64 {
+    let s = value
+        .as_str()
+        .unwrap_or_else(|| panic!("not a quantity: {value}"));
+    u64::from_str_radix(s.trim_start_matches("0x"), 16).unwrap()
+}
