@@ -1,5 +1,6 @@
 //! `cloudless market …`: read-only views of the marketplace (offers, deployments, parameters
-//! and the epoch clock), plus `match` to submit a match by hand until the keeper runs.
+//! and the epoch clock), plus the actions anyone may take that the keeper automates: `match`,
+//! `evict`, `finalize` and `close`.
 
 use alloy_primitives::Address;
 use anyhow::Context;
@@ -51,6 +52,28 @@ pub enum Command {
         #[command(flatten)]
         args: WriteArgs,
     },
+    /// End a placement whose provider missed more than `maxMissedEpochs` proofs and slash the
+    /// provider into the deployment's balance (`evict`).
+    Evict {
+        /// The placement.
+        placement: u64,
+        #[command(flatten)]
+        args: WriteArgs,
+    },
+    /// Release a placement whose end epoch's proof window has passed (`finalize`).
+    Finalize {
+        /// The placement.
+        placement: u64,
+        #[command(flatten)]
+        args: WriteArgs,
+    },
+    /// End a deployment that stayed underfunded past the grace period (`close`).
+    Close {
+        /// The deployment.
+        deployment: u64,
+        #[command(flatten)]
+        args: WriteArgs,
+    },
 }
 
 /// Runs a `market` subcommand.
@@ -94,7 +117,38 @@ pub fn run(command: Command) -> anyhow::Result<()> {
             output::report(s.json, &[sent], json!({ "placement_ids": placements }));
             Ok(())
         }),
+        Command::Evict { placement, args } => {
+            let call = IMarket::evictCall {
+                placementId: placement,
+            };
+            send_market(args, call, json!({ "placement_id": placement }))
+        }
+        Command::Finalize { placement, args } => {
+            let call = IMarket::finalizeCall {
+                placementId: placement,
+            };
+            send_market(args, call, json!({ "placement_id": placement }))
+        }
+        Command::Close { deployment, args } => {
+            let call = IMarket::closeCall {
+                deploymentId: deployment,
+            };
+            send_market(args, call, json!({ "deployment_id": deployment }))
+        }
     }
+}
+
+/// Sends `call` to the market from the wallet and reports it with `summary`.
+fn send_market<C: alloy_sol_types::SolCall + Send + 'static>(
+    args: WriteArgs,
+    call: C,
+    summary: serde_json::Value,
+) -> anyhow::Result<()> {
+    chain::write(args, move |s| async move {
+        let sent = s.client.send(s.market(), call).await?;
+        output::report(s.json, &[sent], summary);
+        Ok(())
+    })
 }
 
 /// Parses `OFFER_ID:INSTANCES`.

@@ -331,6 +331,11 @@ async fn placements(s: Session, provider: Option<Address>) -> anyhow::Result<()>
     let provider = chain::account_or_wallet(&s, provider, "--provider")?;
     let market = s.market();
     let epoch = s.client.view(market, IMarket::currentEpochCall {}).await?;
+    let proof_window = s
+        .client
+        .view(market, IMarket::paramsCall {})
+        .await?
+        .proofWindow;
     let count = s
         .client
         .view(market, IMarket::placementCountCall {})
@@ -345,12 +350,14 @@ async fn placements(s: Session, provider: Option<Address>) -> anyhow::Result<()>
             continue;
         }
         let end = (p.endEpoch != u64::MAX).then_some(p.endEpoch);
-        // Epochs after the last proven one that are over (and not past the end) can be proven.
+        // Epochs after the last proven one that are over, not past the end and still inside
+        // the proof window can be proven.
         let provable_to = epoch
             .checked_sub(1)
             .map(|last| end.map_or(last, |end| last.min(end)));
+        let provable_from = (p.lastProven + 1).max(epoch.saturating_sub(proof_window));
         let provable = match provable_to {
-            Some(to) if p.live && to > p.lastProven => Some((p.lastProven + 1, to)),
+            Some(to) if p.live && to >= provable_from => Some((provable_from, to)),
             _ => None,
         };
         rows.push(json!({

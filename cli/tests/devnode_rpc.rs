@@ -471,3 +471,43 @@ async fn interval_mining_batches_the_pending_pool() {
         assert_eq!(rb.transaction_index, Some(1));
     }
 }
+
+#[test]
+fn browser_pages_may_call_it() {
+    let node = NodeProcess::start(&[]);
+    let origin = ("Origin", "http://localhost:5173");
+    let preflight = support::exchange(
+        &node.rpc_url,
+        "OPTIONS",
+        &[
+            origin,
+            ("Access-Control-Request-Method", "POST"),
+            ("Access-Control-Request-Headers", "content-type"),
+        ],
+        "",
+    )
+    .to_ascii_lowercase();
+    assert!(preflight.starts_with("http/1.1 200"), "{preflight}");
+    assert!(
+        preflight.contains("access-control-allow-origin: *"),
+        "{preflight}"
+    );
+    assert!(
+        preflight.contains("access-control-allow-headers: *"),
+        "{preflight}"
+    );
+    let body = r#"{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}"#;
+    let response = support::exchange(
+        &node.rpc_url,
+        "POST",
+        &[origin, ("Content-Type", "application/json")],
+        body,
+    );
+    assert!(
+        response
+            .to_ascii_lowercase()
+            .contains("access-control-allow-origin: *"),
+        "{response}"
+    );
+    assert!(response.contains(r#""result":"0x64aba""#), "{response}");
+}

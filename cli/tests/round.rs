@@ -1,7 +1,8 @@
 //! A whole marketplace round through the `cloudless` binary against a real dev node process:
 //! contracts deploy (twice), token mints, a provider's registration, stake and offer, a
 //! developer's deployment, a match, epochs advanced and proven, a claim, a withdrawal and a
-//! cancel, plus refused inputs that must change nothing. Needs `cloudless contracts build`.
+//! cancel, plus refused inputs that must change nothing; and an eviction of a provider that
+//! never proves. Needs `cloudless contracts build`.
 
 mod support;
 
@@ -275,4 +276,100 @@ fn a_whole_round_through_the_cli() {
         amount(&round.ok(None, &["market", "params"])["treasury"]),
         fees
     );
+}
+
+/// Deploys the marketplace and gives `provider` a staked registration with one offer of 4
+/// instances at 1 token an epoch, and `developer` 1,000 tokens.
+fn open_market(node: &NodeProcess, out: &std::path::Path) -> Round {
+    let (owner_key, provider, developer) = (
+        &node.accounts[0].1,
+        node.accounts[1].0.to_string(),
+        node.accounts[2].0.to_string(),
+    );
+    let (success, deployed, stderr) = cloudless(&[
+        "contracts",
+        "deploy",
+        "--rpc-url",
+        &node.rpc_url,
+        "--private-key",
+        owner_key,
+        "--out",
+        out.to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(success, "deploy failed: {deployed}\n{stderr}");
+    let round = Round {
+        rpc_url: node.rpc_url.clone(),
+        manifest: deployed["manifest"].as_str().unwrap().to_owned(),
+    };
+    let owner = Some(owner_key.as_str());
+    let prov = Some(node.accounts[1].1.as_str());
+    round.ok(owner, &["token", "mint", &provider, "10000000000"]);
+    round.ok(owner, &["token", "mint", &developer, "1000000000"]);
+    let min_stake = round.ok(None, &["market", "params"])["min_stake"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    round.ok(prov, &["provider", "register"]);
+    round.ok(prov, &["provider", "stake", &min_stake]);
+    let offer = ["--price", "1000000", "--capacity", "4"];
+    round.ok(
+        prov,
+        &[&["provider", "offer", "create"][..], &offer].concat(),
+    );
+    round
+}
+
+#[test]
+fn an_absent_provider_is_evicted_through_the_cli() {
+    let node = NodeProcess::start(&[]);
+    let out = tempfile::tempdir().unwrap();
+    let round = open_market(&node, out.path());
+    let owner = Some(node.accounts[0].1.as_str());
+    let dev = Some(node.accounts[2].1.as_str());
+    let anyone = Some(node.accounts[3].1.as_str());
+    let params = round.ok(None, &["market", "params"]);
+    let epoch_length = params["epoch_length"].as_u64().unwrap();
+    let advance = |epochs: u64| {
+        support::call(
+            &node.rpc_url,
+            "evm_increaseTime",
+            json!([epochs * epoch_length]),
+        );
+        support::call(&node.rpc_url, "evm_mine", json!([]));
+    };
+
+    // Two instances placed with the minimum deposit; the provider never proves.
+    let spec = ["deploy", "create", "--instances", "2", "--any-region"];
+    let create = [&spec[..], &["--max-price", "1000000"]].concat();
+    assert_eq!(round.ok(dev, &create)["deployment_id"], 1);
+    round.ok(
+        owner,
+        &["market", "match", "--deployment", "1", "--offer", "1:2"],
+    );
+    let before = amount(&round.ok(None, &["deploy", "status", "1"])["balance"]);
+
+    // Start epoch + 2 missed epochs is still tolerated (maxMissedEpochs = 2): refused, by name.
+    advance(3);
+    let (error, _) = round.refused(anyone, &["market", "evict", "1"]);
+    assert_eq!(error["error"], "NotEvictable", "{error}");
+    assert_eq!(
+        amount(&round.ok(None, &["deploy", "status", "1"])["balance"]),
+        before
+    );
+
+    // One more epoch: anyone evicts; the provider's stake pays 1 token per missed
+    // instance-epoch (3 missed × 2 instances) into the deployment, which waits for a new match.
+    advance(1);
+    round.ok(anyone, &["market", "evict", "1"]);
+    let status = round.ok(None, &["deploy", "status", "1"]);
+    assert_eq!(amount(&status["balance"]), before + 3 * 2 * 1_000_000);
+    assert_eq!(status["placed"], 0);
+    assert_eq!(status["status"], "Open");
+    let offers = round.ok(None, &["market", "offers", "--all"]);
+    assert_eq!(offers["offers"][0]["status"], "Paused", "{offers}");
+
+    // Closing needs an underfunded deployment past its grace period: refused by name.
+    let (error, _) = round.refused(anyone, &["market", "close", "1"]);
+    assert_eq!(error["error"], "NotClosable", "{error}");
 }

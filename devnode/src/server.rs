@@ -4,6 +4,7 @@ use std::{net::SocketAddr, time::Duration};
 
 use jsonrpsee::server::{Server, ServerConfig, ServerHandle};
 use tokio::{sync::broadcast, task::JoinHandle};
+use tower_http::cors::CorsLayer;
 
 use crate::{
     Config, Error,
@@ -65,7 +66,9 @@ pub async fn start(config: Config) -> Result<DevNode, Error> {
     };
     let module = rpc::module(shared.clone())?;
     let addr = SocketAddr::new(config.host, config.port);
+    // Any origin may call, as on other dev nodes: dapps in a browser talk to it directly.
     let server = Server::builder()
+        .set_http_middleware(tower::ServiceBuilder::new().layer(CorsLayer::permissive()))
         .set_config(
             ServerConfig::builder()
                 .set_id_provider(HexIds::default())

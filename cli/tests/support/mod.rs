@@ -133,22 +133,7 @@ impl Drop for NodeProcess {
 
 /// POSTs `body` to `url` and returns the parsed JSON response body.
 pub fn post(url: &str, body: &str) -> Value {
-    let host = url
-        .strip_prefix("http://")
-        .expect("http:// URL")
-        .trim_end_matches('/');
-    let mut stream = TcpStream::connect(host).expect("connect to devnode");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(120)))
-        .unwrap();
-    let request = format!(
-        "POST / HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    stream.write_all(request.as_bytes()).unwrap();
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response).unwrap();
-    let text = String::from_utf8_lossy(&response);
+    let text = exchange(url, "POST", &[("Content-Type", "application/json")], body);
     let (head, body) = text
         .split_once("\r\n\r\n")
         .unwrap_or_else(|| panic!("no HTTP body in {text}"));
@@ -161,6 +146,31 @@ pub fn post(url: &str, body: &str) -> Value {
         body.to_string()
     };
     serde_json::from_str(&body).unwrap_or_else(|e| panic!("response is not JSON ({e}): {text}"))
+}
+
+/// Sends one HTTP/1.1 request with `method`, extra `headers` and `body` to `url`; returns the
+/// whole response, head and body.
+pub fn exchange(url: &str, method: &str, headers: &[(&str, &str)], body: &str) -> String {
+    let host = url
+        .strip_prefix("http://")
+        .expect("http:// URL")
+        .trim_end_matches('/');
+    let mut stream = TcpStream::connect(host).expect("connect to devnode");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(120)))
+        .unwrap();
+    let extra: String = headers
+        .iter()
+        .map(|(name, value)| format!("{name}: {value}\r\n"))
+        .collect();
+    let request = format!(
+        "{method} / HTTP/1.1\r\nHost: {host}\r\n{extra}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).unwrap();
+    String::from_utf8_lossy(&response).into_owned()
 }
 
 fn dechunk(mut body: &str) -> String {
