@@ -15,11 +15,9 @@ use alloy::{
     sol_types::{SolCall, SolEvent, SolInterface},
 };
 use cloudless_abi::probe::IProbe;
-use harness::evm::{arbwasm::IArbWasm, chain::deploy_code_init};
-use serde_json::json;
+use harness::evm::{arbos::ARB_WASM, arbwasm::IArbWasm, chain::deploy_code_init};
+use serde_json::{Value, json};
 use support::{NodeProcess, call, quantity, rpc};
-
-const ARB_WASM: Address = address!("0000000000000000000000000000000000000071");
 
 fn signer(node: &NodeProcess, i: usize) -> PrivateKeySigner {
     node.accounts[i].1.parse().unwrap()
@@ -510,4 +508,74 @@ fn browser_pages_may_call_it() {
         "{response}"
     );
     assert!(response.contains(r#""result":"0x64aba""#), "{response}");
+}
+
+#[test]
+fn calls_take_state_overrides_as_cargo_stylus_uses_them() {
+    let node = NodeProcess::start(&[]);
+    let url = &node.rpc_url;
+    // A program that exists only in the override: activation succeeds in the simulation…
+    let program = Address::repeat_byte(0x77);
+    let nobody = Address::repeat_byte(0x78);
+    let activate = Bytes::from(IArbWasm::activateProgramCall { program }.abi_encode());
+    let call = json!({"from": nobody, "to": ARB_WASM, "data": activate, "value": "0x1"});
+    let overrides = json!({
+        program.to_string(): {"code": Bytes::from(probe_code())},
+        nobody.to_string(): {"balance": "0xde0b6b3a7640000"},
+    });
+    let out = call_result(url, "eth_call", json!([call, "latest", overrides]));
+    let returned = IArbWasm::activateProgramCall::abi_decode_returns(&out).unwrap();
+    assert!(
+        returned.version > 0,
+        "activated at Stylus version {}",
+        returned.version
+    );
+    let gas = quantity(&support::call(
+        url,
+        "eth_estimateGas",
+        json!([call, "latest", overrides]),
+    ));
+    assert!(gas > 21_000, "activation costs more than a transfer: {gas}");
+    // …and leaves no trace: without the override there is no program and no balance.
+    let plain = rpc(url, "eth_call", json!([call, "latest"]));
+    assert!(plain.get("error").is_some(), "{plain}");
+    assert_eq!(
+        support::call(url, "eth_getCode", json!([program, "latest"])),
+        json!("0x")
+    );
+    assert_eq!(
+        quantity(&support::call(url, "eth_blockNumber", json!([]))),
+        0
+    );
+
+    // Storage overrides on an EVM reader of slot 0 (SLOAD 0, return it): `stateDiff` sets one
+    // slot, `state` replaces the whole storage.
+    let reader = Address::repeat_byte(0x79);
+    let code = Bytes::from_static(&[
+        0x60, 0x00, 0x54, 0x60, 0x00, 0x52, 0x60, 0x20, 0x60, 0x00, 0xf3,
+    ]);
+    let word = |n: u64| B256::from(U256::from(n));
+    let read = |storage_key: &str, slot: u64| {
+        let overrides = json!({ reader.to_string(): {
+            "code": code,
+            storage_key: { word(slot).to_string(): word(7) },
+        }});
+        let out = call_result(
+            url,
+            "eth_call",
+            json!([{"to": reader}, "latest", overrides]),
+        );
+        U256::from_be_slice(&out)
+    };
+    assert_eq!(read("stateDiff", 0), U256::from(7));
+    assert_eq!(read("state", 0), U256::from(7));
+    assert_eq!(read("state", 1), U256::ZERO);
+    let both = json!({ reader.to_string(): {"state": {}, "stateDiff": {}} });
+    let refused = rpc(url, "eth_call", json!([{"to": reader}, "latest", both]));
+    assert_eq!(refused["error"]["code"], -32602, "{refused}");
+}
+
+/// The `result` of `method` as bytes.
+fn call_result(url: &str, method: &str, params: Value) -> Bytes {
+    serde_json::from_value(support::call(url, method, params)).unwrap()
 }

@@ -5,7 +5,8 @@
 //! - [`config`]: [`Config`] and [`Error`]; [`accounts`]: the prefunded dev accounts.
 //! - `node`: the chain with its blocks, receipts, pending pool, clock and snapshots; `blocks`:
 //!   the block model with real headers; `admission`: raw transaction checks.
-//! - `history`: per-block undo records for queries at past blocks.
+//! - `history`: per-block undo records for queries at past blocks; `overrides`: state overrides
+//!   for simulations.
 //! - `state_file`: the append-only JSON-lines log replayed on restart.
 //! - `rpc`: the method handlers; `server`: [`start`] and [`DevNode`].
 //!
@@ -20,6 +21,7 @@ mod blocks;
 pub mod config;
 mod history;
 mod node;
+mod overrides;
 mod rpc;
 mod server;
 mod state_file;

@@ -6,7 +6,7 @@ use std::{borrow::Cow, collections::HashMap, sync::Arc};
 
 use alloy::consensus::{Transaction as _, TxEnvelope};
 use alloy::eips::BlockNumberOrTag;
-use alloy::rpc::types::BlockId;
+use alloy::rpc::types::{BlockId, state::StateOverride};
 use alloy_primitives::{Address, B256, Bytes, U256};
 use harness::evm::{
     Chain, ChainConfig,
@@ -607,16 +607,29 @@ impl Node {
 
     /// Runs `env` against the state after `at` without committing, with balance, base fee and
     /// nonce checks off (`eth_call`, `eth_estimateGas`).
-    pub(crate) fn simulate(&mut self, env: TxEnv, at: At) -> RpcResult<ExecutionResult> {
+    pub(crate) fn simulate(
+        &mut self,
+        env: TxEnv,
+        at: At,
+        overrides: Option<&StateOverride>,
+    ) -> RpcResult<ExecutionResult> {
         let (number, timestamp) = if at.pending {
             (self.head() + 1, self.next_timestamp())
         } else {
             let block = &self.blocks[at.number as usize];
             (block.number(), block.timestamp())
         };
-        let historical = (at.number < self.head()).then(|| self.state_at(at.number).into_owned());
+        let state = if at.number < self.head() || overrides.is_some() {
+            let mut db = self.state_at(at.number).into_owned();
+            if let Some(overrides) = overrides {
+                crate::overrides::apply(&mut db, overrides)?;
+            }
+            Some(db)
+        } else {
+            None
+        };
         let saved_block: BlockEnv = self.chain.block().clone();
-        let live = historical.map(|db| std::mem::replace(self.db_mut(), db));
+        let live = state.map(|db| std::mem::replace(self.db_mut(), db));
         self.set_block(number, timestamp);
         let evm = self.chain.evm_mut();
         evm.ctx.cfg.disable_balance_check = true;

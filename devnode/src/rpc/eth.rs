@@ -4,6 +4,7 @@ use alloy::{
     eips::BlockNumberOrTag,
     rpc::types::{
         BlockId, FeeHistory, Filter, FilterBlockOption, Log as RpcLog, TransactionRequest,
+        state::StateOverride,
     },
 };
 use alloy_primitives::{Address, B256, Bytes, TxKind, U64, U256};
@@ -78,15 +79,17 @@ pub(super) fn register(module: &mut RpcModule<Shared>) -> Result<(), Error> {
         let mut seq = params.sequence();
         let req: TransactionRequest = seq.next()?;
         let at = node.resolve(seq.optional_next()?)?;
+        let overrides: Option<StateOverride> = seq.optional_next()?;
         let gas = req.gas.unwrap_or(TX_GAS_CAP).min(TX_GAS_CAP);
         let env = call_env(node, &req, at, gas)?;
-        Ok(output(node.simulate(env, at)?)?)
+        Ok(output(node.simulate(env, at, overrides.as_ref())?)?)
     })?;
     node_method(module, "eth_estimateGas", |node, params| {
         let mut seq = params.sequence();
         let req: TransactionRequest = seq.next()?;
         let at = node.resolve(seq.optional_next()?)?;
-        Ok(U64::from(estimate_gas(node, &req, at)?))
+        let overrides: Option<StateOverride> = seq.optional_next()?;
+        Ok(U64::from(estimate_gas(node, &req, at, overrides.as_ref())?))
     })?;
     node_method(module, "eth_feeHistory", |node, params| {
         let mut seq = params.sequence();
@@ -216,11 +219,16 @@ fn halt_message(reason: &HaltReason) -> String {
 }
 
 /// The smallest gas limit under which `req` succeeds, by binary search up to the cap.
-fn estimate_gas(node: &mut Node, req: &TransactionRequest, at: At) -> RpcResult<u64> {
+fn estimate_gas(
+    node: &mut Node,
+    req: &TransactionRequest,
+    at: At,
+    overrides: Option<&StateOverride>,
+) -> RpcResult<u64> {
     let cap = req.gas.unwrap_or(TX_GAS_CAP).min(TX_GAS_CAP);
     let run = |node: &mut Node, gas: u64| -> RpcResult<ExecutionResult> {
         let env = call_env(node, req, at, gas)?;
-        node.simulate(env, at)
+        node.simulate(env, at, overrides)
     };
     let first = run(node, cap)?;
     let used = match &first {
