@@ -92,7 +92,7 @@ async fn bench(args: &DevnodeArgs) -> Result<Vec<Throughput>> {
     Ok(report)
 }
 
-/// Each client sends `total / clients` transfers of 1 wei to the next client's address.
+/// The clients share `total` transfers of 1 wei, each to the next client's address.
 async fn transfers(url: &str, clients: &[PrivateKeySigner], total: usize) -> Result<Throughput> {
     let provider = ProviderBuilder::new().connect_http(url.parse()?);
     let chain_id = provider.get_chain_id().await?;
@@ -100,7 +100,8 @@ async fn transfers(url: &str, clients: &[PrivateKeySigner], total: usize) -> Res
     for (i, signer) in clients.iter().enumerate() {
         let to = clients[(i + 1) % clients.len()].address();
         let nonce = provider.get_transaction_count(signer.address()).await?;
-        let txs = (0..total / clients.len())
+        let share = total / clients.len() + usize::from(i < total % clients.len());
+        let txs = (0..share)
             .map(|k| {
                 let call = Call {
                     to,
