@@ -34,6 +34,10 @@ pub struct DevnodeArgs {
     /// `submitProof` transactions to send in all (0 skips the marketplace run).
     #[arg(long, default_value_t = 1_000)]
     proofs: usize,
+    /// Keep the chain in a state file (in a temporary folder), as `devnode --state` does: every
+    /// block is appended and synced to disk before its transaction is acknowledged.
+    #[arg(long)]
+    persist: bool,
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
@@ -70,9 +74,11 @@ pub fn run(args: &DevnodeArgs) -> Result<()> {
 }
 
 async fn bench(args: &DevnodeArgs) -> Result<Vec<Throughput>> {
+    let folder = tempfile::tempdir()?;
     let config = devnode::Config {
         port: 0,
         accounts: u32::try_from(args.clients + 1)?,
+        state: args.persist.then(|| folder.path().join("chain.jsonl")),
         ..Default::default()
     };
     let node = devnode::start(config)
