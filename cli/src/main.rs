@@ -11,6 +11,8 @@ mod market;
 mod provider;
 mod token;
 
+use std::process::ExitCode;
+
 use clap::{Parser, Subcommand};
 
 /// Counts live heap bytes for `cloudless bench`.
@@ -57,8 +59,8 @@ enum Group {
     Token(token::Command),
 }
 
-fn main() -> anyhow::Result<()> {
-    match Cli::parse().command {
+fn main() -> ExitCode {
+    let result = match Cli::parse().command {
         Group::Contracts(command) => contracts::run(command),
         Group::Bench(command) => bench::run(command),
         Group::Demo { json } => demo::run(json),
@@ -67,5 +69,20 @@ fn main() -> anyhow::Result<()> {
         Group::Deploy(command) => developer::run(command),
         Group::Market(command) => market::run(command),
         Group::Token(command) => token::run(command),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            // The message and its causes, never a backtrace: users read this.
+            let mut last = error.to_string();
+            eprintln!("error: {last}");
+            for cause in error.chain().skip(1).map(|cause| cause.to_string()) {
+                if cause != last {
+                    eprintln!("  caused by: {cause}");
+                }
+                last = cause;
+            }
+            ExitCode::FAILURE
+        }
     }
 }
