@@ -51,7 +51,8 @@ enum Group {
     /// Developer actions on deployments: create, top up, withdraw, cancel, inspect.
     #[command(subcommand)]
     Deploy(developer::Command),
-    /// Read-only views of the marketplace: offers, deployments, parameters.
+    /// The marketplace: offers, deployments and parameters, and what anyone may do (match,
+    /// evict, finalize, close).
     #[command(subcommand)]
     Market(market::Command),
     /// The payment and stake token: balances, approvals, minting on dev chains.
