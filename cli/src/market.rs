@@ -121,34 +121,36 @@ pub fn run(command: Command) -> anyhow::Result<()> {
             let call = IMarket::evictCall {
                 placementId: placement,
             };
-            send_market(args, call, json!({ "placement_id": placement }))
+            chain::send_one(
+                args,
+                Session::market,
+                call,
+                json!({ "placement_id": placement }),
+            )
         }
         Command::Finalize { placement, args } => {
             let call = IMarket::finalizeCall {
                 placementId: placement,
             };
-            send_market(args, call, json!({ "placement_id": placement }))
+            chain::send_one(
+                args,
+                Session::market,
+                call,
+                json!({ "placement_id": placement }),
+            )
         }
         Command::Close { deployment, args } => {
             let call = IMarket::closeCall {
                 deploymentId: deployment,
             };
-            send_market(args, call, json!({ "deployment_id": deployment }))
+            chain::send_one(
+                args,
+                Session::market,
+                call,
+                json!({ "deployment_id": deployment }),
+            )
         }
     }
-}
-
-/// Sends `call` to the market from the wallet and reports it with `summary`.
-fn send_market<C: alloy_sol_types::SolCall + Send + 'static>(
-    args: WriteArgs,
-    call: C,
-    summary: serde_json::Value,
-) -> anyhow::Result<()> {
-    chain::write(args, move |s| async move {
-        let sent = s.client.send(s.market(), call).await?;
-        output::report(s.json, &[sent], summary);
-        Ok(())
-    })
 }
 
 /// Parses `OFFER_ID:INSTANCES`.

@@ -167,39 +167,28 @@ pub enum OfferCommand {
 /// Runs a `provider` subcommand.
 pub fn run(command: Command) -> anyhow::Result<()> {
     match command {
-        Command::Register { metadata, args } => chain::write(args, |s| async move {
+        Command::Register { metadata, args } => {
             let call = IRegistry::registerProviderCall {
                 metadataURI: metadata,
             };
-            let sent = s.client.send(s.registry(), call).await?;
-            finish(&s, vec![sent], json!({}))
-        }),
+            chain::send_one(args, Session::registry, call, json!({}))
+        }
         Command::Stake { amount, args } => chain::write(args, move |s| stake(s, amount)),
-        Command::Unstake { amount, args } => chain::write(args, move |s| async move {
+        Command::Unstake { amount, args } => {
             let call = IRegistry::requestUnstakeCall { amount };
-            let sent = s.client.send(s.registry(), call).await?;
-            finish(&s, vec![sent], json!({}))
-        }),
-        Command::WithdrawStake { args } => chain::write(args, |s| async move {
-            let sent = s
-                .client
-                .send(s.registry(), IRegistry::withdrawStakeCall {})
-                .await?;
-            finish(&s, vec![sent], json!({}))
-        }),
+            chain::send_one(args, Session::registry, call, json!({}))
+        }
+        Command::WithdrawStake { args } => {
+            let call = IRegistry::withdrawStakeCall {};
+            chain::send_one(args, Session::registry, call, json!({}))
+        }
         Command::Worker(WorkerCommand::Add { worker, args }) => {
-            chain::write(args, move |s| async move {
-                let call = IRegistry::addWorkerCall { worker };
-                let sent = s.client.send(s.registry(), call).await?;
-                finish(&s, vec![sent], json!({}))
-            })
+            let call = IRegistry::addWorkerCall { worker };
+            chain::send_one(args, Session::registry, call, json!({}))
         }
         Command::Worker(WorkerCommand::Remove { worker, args }) => {
-            chain::write(args, move |s| async move {
-                let call = IRegistry::removeWorkerCall { worker };
-                let sent = s.client.send(s.registry(), call).await?;
-                finish(&s, vec![sent], json!({}))
-            })
+            let call = IRegistry::removeWorkerCall { worker };
+            chain::send_one(args, Session::registry, call, json!({}))
         }
         Command::Offer(command) => offer(command),
         Command::Placements { provider, args } => {
@@ -308,11 +297,10 @@ fn offer(command: OfferCommand) -> anyhow::Result<()> {
         }),
         OfferCommand::Pause(id) => set_paused(id, true),
         OfferCommand::Resume(id) => set_paused(id, false),
-        OfferCommand::Close(OfferId { offer, args }) => chain::write(args, move |s| async move {
+        OfferCommand::Close(OfferId { offer, args }) => {
             let call = IRegistry::closeOfferCall { offerId: offer };
-            let sent = s.client.send(s.registry(), call).await?;
-            finish(&s, vec![sent], json!({}))
-        }),
+            chain::send_one(args, Session::registry, call, json!({ "offer_id": offer }))
+        }
     }
 }
 

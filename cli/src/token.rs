@@ -59,26 +59,16 @@ pub enum Command {
 pub fn run(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Balance { account, args } => chain::read(args, move |s| balance(s, account)),
-        Command::Mint { to, amount, args } => chain::write(args, move |s| async move {
+        Command::Mint { to, amount, args } => {
             let call = IStylusToken::mintCall { to, amount };
-            let sent = s.client.send(s.token(), call).await?;
-            output::report(
-                s.json,
-                &[sent],
-                json!({ "to": to.to_string(), "amount": amount.to_string() }),
-            );
-            Ok(())
-        }),
-        Command::Transfer { to, amount, args } => chain::write(args, move |s| async move {
+            let summary = json!({ "to": to.to_string(), "amount": amount.to_string() });
+            chain::send_one(args, Session::token, call, summary)
+        }
+        Command::Transfer { to, amount, args } => {
             let call = IStylusToken::transferCall { to, value: amount };
-            let sent = s.client.send(s.token(), call).await?;
-            output::report(
-                s.json,
-                &[sent],
-                json!({ "to": to.to_string(), "amount": amount.to_string() }),
-            );
-            Ok(())
-        }),
+            let summary = json!({ "to": to.to_string(), "amount": amount.to_string() });
+            chain::send_one(args, Session::token, call, summary)
+        }
         Command::Approve {
             spender,
             amount,

@@ -430,26 +430,15 @@ async fn interval_mining_batches_the_pending_pool() {
     let provider = ProviderBuilder::new()
         .wallet(EthereumWallet::from(alice))
         .connect_http(node.rpc_url.parse().unwrap());
-    let a = provider
-        .send_transaction(
-            TransactionRequest::default()
-                .with_to(bob)
-                .with_value(U256::from(1))
-                .with_nonce(0)
-                .with_gas_limit(21_000),
-        )
-        .await
-        .unwrap();
-    let b = provider
-        .send_transaction(
-            TransactionRequest::default()
-                .with_to(bob)
-                .with_value(U256::from(1))
-                .with_nonce(1)
-                .with_gas_limit(21_000),
-        )
-        .await
-        .unwrap();
+    let transfer = |nonce: u64| {
+        TransactionRequest::default()
+            .with_to(bob)
+            .with_value(U256::from(1))
+            .with_nonce(nonce)
+            .with_gas_limit(21_000)
+    };
+    let a = provider.send_transaction(transfer(0)).await.unwrap();
+    let b = provider.send_transaction(transfer(1)).await.unwrap();
     let ra = a.get_receipt().await.unwrap();
     let rb = b.get_receipt().await.unwrap();
     assert!(ra.status() && rb.status());

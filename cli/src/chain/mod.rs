@@ -50,6 +50,24 @@ where
     })
 }
 
+/// Sends `call` from the wallet of `args` to the contract `to` names (e.g. [`Session::market`])
+/// and reports the transaction followed by the `summary` fields.
+pub fn send_one<C>(
+    args: WriteArgs,
+    to: fn(&Session) -> alloy_primitives::Address,
+    call: C,
+    summary: serde_json::Value,
+) -> anyhow::Result<()>
+where
+    C: alloy_sol_types::SolCall + Send + 'static,
+{
+    write(args, move |s| async move {
+        let sent = s.client.send(to(&s), call).await?;
+        output::report(s.json, &[sent], summary);
+        Ok(())
+    })
+}
+
 /// `account`, else the wallet's address, else an error asking for `flag`.
 pub fn account_or_wallet(
     session: &Session,
