@@ -35,6 +35,13 @@ fn cast(args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
+/// `cast send --json` signed with `key`; returns the receipt.
+fn cast_send(url: &str, key: &str, args: &[&str]) -> Value {
+    let mut all = vec!["send", "--json", "--rpc-url", url, "--private-key", key];
+    all.extend(args);
+    serde_json::from_str(&cast(&all)).unwrap()
+}
+
 #[test]
 fn cast_talks_to_the_dev_node() {
     let node = NodeProcess::start(&[]);
@@ -49,18 +56,7 @@ fn cast_talks_to_the_dev_node() {
     );
 
     // A signed ETH transfer and its receipt.
-    let sent: Value = serde_json::from_str(&cast(&[
-        "send",
-        "--json",
-        "--rpc-url",
-        url,
-        "--private-key",
-        key,
-        &bob,
-        "--value",
-        "1234",
-    ]))
-    .unwrap();
+    let sent = cast_send(url, key, &[&bob, "--value", "1234"]);
     assert_eq!(sent["status"], "0x1", "{sent}");
     let tx = sent["transactionHash"].as_str().unwrap();
     assert_eq!(
@@ -79,45 +75,22 @@ fn cast_talks_to_the_dev_node() {
         .load("probe")
         .expect("the probe artifact (run `cargo run -p cloudless-cli -- contracts build`)");
     let init = format!("0x{}", hex::encode(deploy_code_init(&code)));
-    let deployed: Value = serde_json::from_str(&cast(&[
-        "send",
-        "--json",
-        "--rpc-url",
-        url,
-        "--private-key",
-        key,
-        "--create",
-        &init,
-    ]))
-    .unwrap();
+    let deployed = cast_send(url, key, &["--create", &init]);
     let probe = deployed["contractAddress"]
         .as_str()
         .expect("contract address")
         .to_string();
-    let activated: Value = serde_json::from_str(&cast(&[
-        "send",
-        "--json",
-        "--rpc-url",
+    let activated = cast_send(
         url,
-        "--private-key",
         key,
-        "0x0000000000000000000000000000000000000071",
-        "activateProgram(address)",
-        &probe,
-    ]))
-    .unwrap();
+        &[
+            "0x0000000000000000000000000000000000000071",
+            "activateProgram(address)",
+            &probe,
+        ],
+    );
     assert_eq!(activated["status"], "0x1", "{activated}");
-    let inc: Value = serde_json::from_str(&cast(&[
-        "send",
-        "--json",
-        "--rpc-url",
-        url,
-        "--private-key",
-        key,
-        &probe,
-        "increment()",
-    ]))
-    .unwrap();
+    let inc = cast_send(url, key, &[&probe, "increment()"]);
     assert_eq!(inc["status"], "0x1", "{inc}");
     assert_eq!(
         cast(&["call", &probe, "counter()(uint256)", "--rpc-url", url]),
