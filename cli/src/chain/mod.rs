@@ -3,10 +3,10 @@
 
 pub mod client;
 pub mod events;
-pub mod manifest;
 pub mod output;
-pub mod revert;
 pub mod send;
+
+pub use cloudless_client::{manifest, revert};
 
 use std::future::Future;
 

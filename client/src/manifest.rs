@@ -42,21 +42,32 @@ pub struct Program {
 /// The registry's parameters, as stored in the manifest.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RegistrySettings {
+    /// Stake a provider needs for new placements (token base units).
     pub min_stake: u128,
+    /// Epochs between an unstake request and the withdrawal.
     pub unbonding_epochs: u64,
 }
 
 /// The market's parameters, as stored in the manifest.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MarketSettings {
+    /// Protocol fee on each paid epoch, basis points.
     pub fee_bps: u16,
+    /// Paid to the matcher per instance placed.
     pub keeper_fee: u128,
+    /// Epochs of the full bid a new deployment must deposit.
     pub min_prepaid_epochs: u64,
+    /// Epochs after its end during which an epoch can be proven.
     pub proof_window: u64,
+    /// Epochs of notice for cancels and provider exits.
     pub notice_epochs: u64,
+    /// Slashed per instance on an immediate provider exit.
     pub exit_penalty: u128,
+    /// Missed epochs tolerated before eviction.
     pub max_missed_epochs: u64,
+    /// Slashed per missed instance-epoch on eviction.
     pub slash_per_missed_instance_epoch: u128,
+    /// Epochs an underfunded deployment may wait before it can be closed.
     pub grace_epochs: u64,
 }
 
