@@ -1,0 +1,197 @@
+//! What the market needs from a keeper at an epoch: the matcher's round of `matchDeployment`
+//! transactions, then evictions, closes and finalizations, each as a keyed [`Work`] item.
+//! Pure: the same state and epoch always give the same list in the same order.
+
+use alloy_primitives::{Address, Bytes};
+use alloy_sol_types::SolCall;
+use cloudless_abi::market::{IMarket, MarketParams};
+use matcher::Budget;
+
+use crate::state::MarketState;
+
+/// The kinds of work, as named in the journal, logs and metrics.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// `matchDeployment`.
+    Match,
+    /// `evict`.
+    Evict,
+    /// `close`.
+    Close,
+    /// `finalize`.
+    Finalize,
+}
+
+impl Kind {
+    /// The journal's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Match => "match",
+            Kind::Evict => "evict",
+            Kind::Close => "close",
+            Kind::Finalize => "finalize",
+        }
+    }
+}
+
+/// One transaction the market needs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Work {
+    /// `kind:id`: at most one job per key is in flight.
+    pub key: String,
+    /// What it does.
+    pub kind: Kind,
+    /// The contract to call.
+    pub target: Address,
+    /// The call.
+    pub calldata: Bytes,
+    /// Instances it places (matches only).
+    pub instances: u32,
+}
+
+/// Everything due at `epoch` (the epoch the next block will be in): settlements first (they
+/// free capacity and instances the matcher then sees), then the matcher's round.
+pub fn due(state: &mut MarketState, epoch: u64, budget: &Budget) -> Vec<Work> {
+    let market = state.sources().market;
+    let mut work = Vec::new();
+    if let Some(params) = &state.params {
+        settlements(state, params, epoch, &mut work);
+    }
+    let plan = state.book.plan(epoch, budget);
+    for tx in &plan.txs {
+        work.push(Work {
+            key: format!("match:{}", tx.deployment_id),
+            kind: Kind::Match,
+            target: market,
+            calldata: tx.call().abi_encode().into(),
+            instances: tx.instances(),
+        });
+    }
+    work
+}
+
+/// Evictions and finalizations (by placement id), then closes (by deployment id).
+fn settlements(state: &MarketState, params: &MarketParams, epoch: u64, work: &mut Vec<Work>) {
+    let market = state.sources().market;
+    for (&id, p) in &state.placements {
+        let deployment_end = state
+            .deployments
+            .get(&p.deployment)
+            .map_or(u64::MAX, |d| d.end);
+        let end = p.end.min(deployment_end);
+        let missed = end
+            .min(epoch.saturating_sub(1))
+            .saturating_sub(p.last_proven);
+        let call = if epoch > 0 && missed > params.maxMissedEpochs {
+            (
+                Kind::Evict,
+                IMarket::evictCall { placementId: id }.abi_encode(),
+            )
+        } else if end != u64::MAX && epoch > end.saturating_add(params.proofWindow) {
+            (
+                Kind::Finalize,
+                IMarket::finalizeCall { placementId: id }.abi_encode(),
+            )
+        } else {
+            continue;
+        };
+        work.push(Work {
+            key: format!("{}:{id}", call.0.as_str()),
+            kind: call.0,
+            target: market,
+            calldata: call.1.into(),
+            instances: 0,
+        });
+    }
+    for (&id, d) in &state.deployments {
+        if d.underfunded_since != 0
+            && !d.ending
+            && epoch >= d.underfunded_since.saturating_add(params.graceEpochs)
+        {
+            work.push(Work {
+                key: format!("close:{id}"),
+                kind: Kind::Close,
+                target: market,
+                calldata: IMarket::closeCall { deploymentId: id }.abi_encode().into(),
+                instances: 0,
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use alloy_primitives::Address;
+
+    use super::*;
+    use crate::state::{Deadlines, LivePlacement};
+
+    fn state() -> MarketState {
+        let mut state = MarketState::new(matcher::Sources {
+            registry: Address::repeat_byte(1),
+            market: Address::repeat_byte(2),
+        });
+        state.params = Some(MarketParams {
+            feeBps: 500,
+            keeperFee: 0,
+            minPrepaidEpochs: 2,
+            proofWindow: 2,
+            noticeEpochs: 2,
+            exitPenalty: 0,
+            maxMissedEpochs: 2,
+            slashPerMissedInstanceEpoch: 0,
+            graceEpochs: 2,
+        });
+        state
+    }
+
+    fn keys(state: &mut MarketState, epoch: u64) -> Vec<String> {
+        due(state, epoch, &Budget::default())
+            .into_iter()
+            .map(|w| w.key)
+            .collect()
+    }
+
+    #[test]
+    fn evicts_finalizes_and_closes_exactly_when_the_contract_allows() {
+        let mut s = state();
+        let open = Deadlines {
+            end: u64::MAX,
+            ..Deadlines::default()
+        };
+        s.deployments.insert(1, open);
+        s.deployments.insert(2, Deadlines { end: 5, ..open });
+        s.deployments.insert(
+            3,
+            Deadlines {
+                underfunded_since: 4,
+                ..open
+            },
+        );
+        // Placement 1 started at epoch 1 and was never proven; placement 2 ends at 5, proven.
+        s.placements.insert(
+            1,
+            LivePlacement {
+                deployment: 1,
+                last_proven: 0,
+                end: u64::MAX,
+            },
+        );
+        s.placements.insert(
+            2,
+            LivePlacement {
+                deployment: 2,
+                last_proven: 5,
+                end: u64::MAX,
+            },
+        );
+        // Missed = min(epoch − 1, end) − lastProven must exceed 2.
+        assert!(keys(&mut s, 3).is_empty());
+        assert_eq!(keys(&mut s, 4), ["evict:1"]);
+        // Finalizable once epoch > 5 + proofWindow; closable from since + grace.
+        assert_eq!(keys(&mut s, 6), ["evict:1", "close:3"]);
+        assert_eq!(keys(&mut s, 8), ["evict:1", "finalize:2", "close:3"]);
+        s.deployments.get_mut(&3).unwrap().ending = true;
+        assert_eq!(keys(&mut s, 8), ["evict:1", "finalize:2"]);
+    }
+}
