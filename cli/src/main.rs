@@ -7,6 +7,7 @@ mod contracts;
 mod demo;
 mod developer;
 mod devnode;
+mod keeper;
 mod market;
 mod provider;
 mod token;
@@ -36,13 +37,10 @@ enum Group {
     /// Measure performance (the matcher at a million offers, …).
     #[command(subcommand)]
     Bench(bench::Command),
-    /// Run the embedded default: build the contracts if needed, start an in-process chain, deploy
-    /// Stylus and Solidity contracts, play a round and check that a replay ends in the same state.
-    Demo {
-        /// Print the report as JSON.
-        #[arg(long)]
-        json: bool,
-    },
+    /// Run the embedded default: build the contracts if needed, start a dev node, deploy the
+    /// marketplace, run a keeper and play a market round; print the statement and check that
+    /// every token is accounted for.
+    Demo(demo::Args),
     /// Run a local Stylus-capable chain with an Ethereum JSON-RPC server (HTTP and WebSocket).
     Devnode(devnode::Args),
     /// Provider actions: register, stake, offers, placements, proofs, claims.
@@ -58,18 +56,22 @@ enum Group {
     /// The payment and stake token: balances, approvals, minting on dev chains.
     #[command(subcommand)]
     Token(token::Command),
+    /// The keeper daemon: matches deployments, evicts, closes and finalizes.
+    #[command(subcommand)]
+    Keeper(keeper::Command),
 }
 
 fn main() -> ExitCode {
     let result = match Cli::parse().command {
         Group::Contracts(command) => contracts::run(command),
         Group::Bench(command) => bench::run(command),
-        Group::Demo { json } => demo::run(json),
+        Group::Demo(args) => demo::run(args),
         Group::Devnode(args) => devnode::run(args),
         Group::Provider(command) => provider::run(command),
         Group::Deploy(command) => developer::run(command),
         Group::Market(command) => market::run(command),
         Group::Token(command) => token::run(command),
+        Group::Keeper(command) => keeper::run(command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

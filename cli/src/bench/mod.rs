@@ -1,6 +1,7 @@
 //! `cloudless bench …`: performance reports operators use to size their machines.
 
 mod devnode;
+mod keeper;
 mod matcher;
 mod proofs;
 
@@ -18,6 +19,9 @@ pub enum Command {
     /// Transactions per second a dev node sustains from concurrent clients: plain transfers and
     /// the marketplace's `submitProof`, with p50/p99 latency per transaction.
     Devnode(devnode::DevnodeArgs),
+    /// Blocks and milliseconds from a deployment's creation to its match, and instances
+    /// matched per block, for bursts of pending deployments (in-process node and keeper).
+    Keeper(keeper::KeeperArgs),
 }
 
 /// Runs a `bench` subcommand.
@@ -25,6 +29,7 @@ pub fn run(command: Command) -> Result<()> {
     match command {
         Command::Matcher(args) => matcher::run(&args),
         Command::Devnode(args) => devnode::run(&args),
+        Command::Keeper(args) => keeper::run(&args),
     }
 }
 

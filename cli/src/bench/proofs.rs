@@ -167,7 +167,7 @@ async fn open_placements(
             capacity: u32::try_from(deployments)?,
         };
         let sent = client.send(registry, create).await?;
-        offer_ids.push(event_id(&sent, "OfferCreated", "offer_id")?);
+        offer_ids.push(sent.event_id("OfferCreated", "offer_id")?);
     }
     let mut placements = Vec::new();
     for _ in 0..deployments {
@@ -181,7 +181,7 @@ async fn open_placements(
         spec.maxPerProvider = spec.instances;
         let create = IMarket::createDeploymentCall { spec, deposit };
         let sent = client.send(market, create).await?;
-        let deployment = event_id(&sent, "DeploymentCreated", "deployment_id")?;
+        let deployment = sent.event_id("DeploymentCreated", "deployment_id")?;
         let pairs = offer_ids
             .iter()
             .map(|&offer_id| MatchPair {
@@ -194,7 +194,7 @@ async fn open_placements(
             pairs,
         };
         let sent = client.send(market, matched).await?;
-        let first = event_id(&sent, "PlacementCreated", "placement_id")?;
+        let first = sent.event_id("PlacementCreated", "placement_id")?;
         let start = client
             .view(market, IMarket::placementCall { placementId: first })
             .await?
@@ -214,12 +214,4 @@ async fn open_placements(
         .raw_request::<_, serde_json::Value>("evm_mine".into(), ())
         .await?;
     Ok((market, placements))
-}
-
-/// The id field `field` of the first `name` event `sent` emitted.
-fn event_id(sent: &crate::chain::send::Sent, name: &str, field: &str) -> Result<u64> {
-    sent.event(name)
-        .and_then(|event| event.fields.get(field))
-        .and_then(serde_json::Value::as_u64)
-        .with_context(|| format!("{} emitted no {name} event", sent.action))
 }

@@ -72,6 +72,14 @@ impl Sent {
     pub fn event(&self, name: &str) -> Option<&Event> {
         self.events.iter().find(|event| event.name == name)
     }
+
+    /// The id field `field` of the first `name` event.
+    pub fn event_id(&self, name: &str, field: &str) -> anyhow::Result<u64> {
+        self.event(name)
+            .and_then(|event| event.fields.get(field))
+            .and_then(Value::as_u64)
+            .with_context(|| format!("{} emitted no {name} event", self.action))
+    }
 }
 
 /// The function name of a call type (`stake` for `stake(uint256)`).

@@ -29,7 +29,7 @@ use crate::chain::{
 };
 
 /// The programs in deployment order: each extension before the core program that delegates to it.
-const PROGRAMS: [&str; 4] = ["registry-ext", "registry", "market-ext", "market"];
+pub const PROGRAMS: [&str; 4] = ["registry-ext", "registry", "market-ext", "market"];
 
 /// Flags of `cloudless contracts deploy`; parameters default to the protocol's defaults.
 /// (`Parser` too, so `cloudless bench` can deploy with the same flags.)

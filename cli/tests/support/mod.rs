@@ -1,6 +1,8 @@
 //! Test support: a `cloudless devnode` subprocess and a tiny blocking JSON-RPC client.
 #![allow(dead_code)]
 
+pub mod market;
+
 use std::{
     io::{BufRead, BufReader, Read, Write},
     net::TcpStream,
@@ -30,8 +32,14 @@ pub struct NodeProcess {
 impl NodeProcess {
     /// Starts a node with `extra_args` and waits for its ready line.
     pub fn start(extra_args: &[&str]) -> NodeProcess {
+        Self::start_on(0, extra_args)
+    }
+
+    /// [`NodeProcess::start`] on `port` (0 picks a free one): a restart with the same
+    /// `--state` on the same port looks like the same node to its clients.
+    pub fn start_on(port: u16, extra_args: &[&str]) -> NodeProcess {
         let mut child = Command::new(env!("CARGO_BIN_EXE_cloudless"))
-            .args(["devnode", "--port", "0", "--json"])
+            .args(["devnode", "--port", &port.to_string(), "--json"])
             .args(extra_args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -93,6 +101,17 @@ impl NodeProcess {
             child: Some(child),
             stderr,
         }
+    }
+
+    /// The port it listens on.
+    pub fn port(&self) -> u16 {
+        self.rpc_url
+            .rsplit(':')
+            .next()
+            .unwrap()
+            .trim_end_matches('/')
+            .parse()
+            .unwrap()
     }
 
     /// What the node wrote to stderr so far.
@@ -207,4 +226,21 @@ pub fn quantity(value: &Value) -> u64 {
         .as_str()
         .unwrap_or_else(|| panic!("not a quantity: {value}"));
     u64::from_str_radix(s.trim_start_matches("0x"), 16).unwrap()
+}
+
+/// Sends a bodyless HTTP/1.1 `method` request for `path` to `url`; returns the whole response.
+pub fn exchange_path(url: &str, method: &str, path: &str) -> String {
+    let host = url
+        .strip_prefix("http://")
+        .expect("http:// URL")
+        .trim_end_matches('/');
+    let mut stream = TcpStream::connect(host).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let request = format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).unwrap();
+    String::from_utf8_lossy(&response).into_owned()
 }

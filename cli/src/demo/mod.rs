@@ -1,0 +1,135 @@
+//! `cloudless demo`: the README's run command. On a fresh machine it builds the contracts if
+//! needed, starts an embedded dev node, deploys the marketplace over JSON-RPC, funds a cast of
+//! providers and developers, runs a keeper in-process and plays a scripted market round with
+//! controlled time, then prints a statement read back from the chain, with a conservation check.
+
+mod actors;
+mod progress;
+mod script;
+mod stage;
+mod statement;
+
+use std::path::Path;
+
+use alloy_primitives::{U256, ruint::UintTryFrom};
+use anyhow::{Context, Result};
+use clap::Parser;
+use harness::artifact;
+
+use crate::contracts::deploy;
+
+/// Flags of `cloudless demo`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Print the statement as one JSON document on stdout (progress still goes to stderr).
+    #[arg(long)]
+    json: bool,
+}
+
+/// Runs the demo.
+pub fn run(args: Args) -> Result<()> {
+    build_if_missing()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let statement = runtime.block_on(play())?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&statement)?);
+    } else {
+        statement.print();
+    }
+    statement.check()
+}
+
+/// Builds the Stylus artifacts when any marketplace program is missing.
+fn build_if_missing() -> Result<()> {
+    let artifacts = artifact::Artifacts::locate();
+    if deploy::PROGRAMS
+        .iter()
+        .any(|name| artifacts.load(name).is_err())
+    {
+        eprintln!("building the Stylus contracts (first run, a few minutes)…");
+        artifact::build::build_contracts(&artifact::workspace_root(), &artifacts)
+            .context("building the contracts")?;
+    }
+    Ok(())
+}
+
+/// Starts the node, deploys, plays the round and reads the statement back.
+async fn play() -> Result<statement::Statement> {
+    let node = devnode::start(devnode::Config {
+        port: 0,
+        accounts: actors::ACCOUNTS,
+        ..Default::default()
+    })
+    .await
+    .context("starting the embedded dev node")?;
+    let folder = tempfile::tempdir()?;
+    let outcome = async {
+        let deployed = deploy_marketplace(&node, folder.path()).await?;
+        let cast = actors::Cast::connect(&node, &deployed.manifest).await?;
+        let stage = stage::Stage::open(&node, &deployed, &cast, folder.path()).await?;
+        script::play(&stage, &cast).await?;
+        let keeper = stage.close().await?;
+        statement::Statement::read(&cast, &deployed.manifest, keeper).await
+    }
+    .await;
+    node.stop().await?;
+    outcome
+}
+
+/// `cloudless contracts deploy` against the node, signed by account 0, manifest in `folder`.
+async fn deploy_marketplace(node: &devnode::DevNode, folder: &Path) -> Result<deploy::Deployed> {
+    let key = format!("0x{}", hex::encode(node.accounts()[0].private_key));
+    let args = deploy::Args::try_parse_from([
+        "deploy",
+        "--rpc-url",
+        &node.rpc_url(),
+        "--private-key",
+        &key,
+        "--out",
+        &folder.to_string_lossy(),
+    ])?;
+    let deployed = deploy::ensure_deployed(&args)
+        .await
+        .context("deploying the marketplace")?;
+    let gas: u64 = deployed.sent.iter().map(|tx| tx.gas_used).sum();
+    progress::line(
+        0,
+        &format!(
+            "deployed TestUSDC, the registry and the market (4 Stylus programs, activated): {} transactions, {gas} gas",
+            deployed.sent.len()
+        ),
+    );
+    Ok(deployed)
+}
+
+/// `amount` base units of the 6-decimal token as text: `1234.5` → `0.0012345`, at least two
+/// decimals (`12.00`).
+pub fn usdc<T>(amount: T) -> String
+where
+    U256: UintTryFrom<T>,
+{
+    let amount = U256::from(amount);
+    let unit = U256::from_limbs([1_000_000, 0, 0, 0]);
+    let fraction = format!("{:06}", (amount % unit).to::<u64>());
+    let trimmed = fraction.trim_end_matches('0');
+    let fraction = if trimmed.len() < 2 {
+        &fraction[..2]
+    } else {
+        trimmed
+    };
+    format!("{}.{fraction}", amount / unit)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn amounts_print_in_tokens() {
+        assert_eq!(super::usdc(12_000_000u64), "12.00");
+        assert_eq!(super::usdc(1_050_000u64), "1.05");
+        assert_eq!(super::usdc(105_000u64), "0.105");
+        assert_eq!(super::usdc(1u64), "0.000001");
+    }
+}

@@ -1,0 +1,155 @@
+//! The statement as tables on stdout.
+
+use super::{Statement, ledger::sum};
+use crate::chain::output::table;
+
+impl Statement {
+    /// Prints the statement as tables.
+    pub fn print(&self) {
+        println!("\nPlacements: who served whom, at which price");
+        let rows: Vec<Vec<String>> = self
+            .placements
+            .iter()
+            .map(|p| {
+                vec![
+                    p.id.to_string(),
+                    format!("{} ({})", p.deployment, p.developer),
+                    p.provider.clone(),
+                    p.instances.to_string(),
+                    p.price.to_string(),
+                    if p.last_proven < p.start_epoch {
+                        "none".into()
+                    } else {
+                        format!("{}–{}", p.start_epoch, p.last_proven)
+                    },
+                    p.epochs_paid.to_string(),
+                    p.paid.to_string(),
+                    p.fees.to_string(),
+                    p.ended.clone().unwrap_or_else(|| "live".into()),
+                    p.slashed.to_string(),
+                ]
+            })
+            .collect();
+        let headers = [
+            "id",
+            "deployment",
+            "provider",
+            "inst",
+            "price",
+            "proven",
+            "paid epochs",
+            "paid",
+            "fees",
+            "end",
+            "slashed",
+        ];
+        table(&headers, &rows);
+
+        println!("\nProviders");
+        let rows: Vec<Vec<String>> = self
+            .providers
+            .iter()
+            .map(|p| {
+                let offer = self.offers.iter().find(|o| o.provider == p.name);
+                vec![
+                    p.name.clone(),
+                    offer.map_or_else(String::new, |o| format!("{} @ {}", o.region, o.price)),
+                    p.earned.to_string(),
+                    p.fees.to_string(),
+                    p.claimed.to_string(),
+                    p.slashed.to_string(),
+                    p.stake.to_string(),
+                ]
+            })
+            .collect();
+        let headers = [
+            "provider",
+            "offer",
+            "earned",
+            "fees",
+            "claimed",
+            "slashed",
+            "stake left",
+        ];
+        table(&headers, &rows);
+
+        println!("\nDevelopers");
+        let rows: Vec<Vec<String>> = self
+            .deployments
+            .iter()
+            .map(|d| {
+                let how = match (d.cancelled, d.closed) {
+                    (true, _) => " (cancelled)",
+                    (_, true) => " (closed, underfunded)",
+                    _ => "",
+                };
+                vec![
+                    format!("{} ({})", d.id, d.developer),
+                    format!("{}{how}", d.status),
+                    sum([&d.deposited, &d.topped_up].into_iter()).to_string(),
+                    d.paid.to_string(),
+                    d.fees.to_string(),
+                    d.keeper_fees.to_string(),
+                    d.slashed_in.to_string(),
+                    d.withdrawn.to_string(),
+                    d.balance.to_string(),
+                ]
+            })
+            .collect();
+        let headers = [
+            "deployment",
+            "status",
+            "paid in",
+            "to providers",
+            "fees",
+            "keeper fees",
+            "slash received",
+            "got back",
+            "left",
+        ];
+        table(&headers, &rows);
+
+        let k = &self.keeper;
+        println!(
+            "\nKeeper: matches {} ({} instances), evictions {}, closes {}, finalizations {}; transactions sent {}, failed {}; earned {} in fees, claimed {}",
+            k.matches,
+            k.instances_matched,
+            k.evictions,
+            k.closes,
+            k.finalizes,
+            k.txs_sent,
+            k.txs_failed,
+            k.fees_earned,
+            k.claimed
+        );
+        println!("Protocol fees (treasury): {}", self.treasury);
+        let c = &self.conservation;
+        println!(
+            "\nConservation: minted {} = wallets {} + stake {} + unbonding {} + deployment balances {} + claimables {} + treasury {}: {}",
+            c.minted,
+            c.wallets,
+            c.stake,
+            c.unbonding,
+            c.deployment_balances,
+            c.claimables,
+            c.treasury,
+            if c.holds && c.registry_holds && c.market_holds {
+                "holds"
+            } else {
+                "FAILS"
+            }
+        );
+        let gas: Vec<String> = self
+            .accounts
+            .iter()
+            .filter(|a| a.gas_used > 0)
+            .map(|a| format!("{} {}", a.name, a.gas_used))
+            .collect();
+        println!("Gas: {} in all ({})", self.gas_used, gas.join(", "));
+        let b = &self.final_block;
+        println!(
+            "Final block {} (epoch {}): hash {}, state root {}",
+            b.number, b.epoch, b.hash, b.state_root
+        );
+    }
+}

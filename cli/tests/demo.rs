@@ -1,0 +1,187 @@
+//! `cloudless demo --json` as a subprocess: the statement it prints must show the market
+//! working (cheapest eligible capacity first, an eviction with slashing and a re-match, an
+//! underfunded deployment closed, a cancelled one ended, earnings equal to the proofs'
+//! payments minus fees), every token accounted for, and the same bytes on a second run.
+//! Needs `cloudless contracts build` (the demo builds the contracts itself when they are
+//! missing, which takes minutes).
+
+use std::process::Command;
+
+use serde_json::Value;
+
+/// Runs the demo; returns its stdout.
+fn demo() -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_cloudless"))
+        .args(["demo", "--json"])
+        .env("RUST_BACKTRACE", "0")
+        .output()
+        .expect("the cloudless binary runs");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "cloudless demo failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+}
+
+/// An amount field (a decimal string of base units).
+fn amount(value: &Value) -> u128 {
+    value
+        .as_str()
+        .unwrap_or_else(|| panic!("{value} is not an amount"))
+        .parse()
+        .unwrap()
+}
+
+fn rows<'a>(statement: &'a Value, key: &str) -> &'a Vec<Value> {
+    statement[key].as_array().unwrap()
+}
+
+fn total<'a>(values: impl Iterator<Item = &'a Value>) -> u128 {
+    values.map(amount).sum()
+}
+
+#[test]
+fn the_demo_plays_a_market_round_and_accounts_for_every_token() {
+    let text = demo();
+    let statement: Value = serde_json::from_str(&text).expect("one JSON document");
+    let placements = rows(&statement, "placements");
+    let providers = rows(&statement, "providers");
+    let deployments = rows(&statement, "deployments");
+    let offers = rows(&statement, "offers");
+
+    // Conservation, recomputed from its parts and from the per-account rows.
+    let c = &statement["conservation"];
+    let parts = [
+        "wallets",
+        "stake",
+        "unbonding",
+        "deployment_balances",
+        "claimables",
+        "treasury",
+    ];
+    assert_eq!(amount(&c["minted"]), total(parts.iter().map(|p| &c[*p])));
+    let accounts = rows(&statement, "accounts");
+    assert_eq!(
+        amount(&c["wallets"]),
+        total(accounts.iter().map(|a| &a["wallet"]))
+    );
+    assert_eq!(
+        amount(&c["stake"]),
+        total(providers.iter().map(|p| &p["stake"]))
+    );
+    assert_eq!(amount(&c["treasury"]), amount(&statement["treasury"]));
+    assert!(c["holds"].as_bool().unwrap() && c["registry_holds"].as_bool().unwrap());
+    assert!(c["market_holds"].as_bool().unwrap());
+
+    // The spread deployment's first placements went to the cheapest eligible offers, in
+    // price order, each within its per-provider cap.
+    let spread = &deployments[0];
+    let regions: Vec<&Value> = spread["regions"].as_array().unwrap().iter().collect();
+    let mut eligible: Vec<&Value> = offers
+        .iter()
+        .filter(|o| regions.contains(&&o["region"]))
+        .filter(|o| amount(&o["price"]) <= amount(&spread["max_price"]))
+        .collect();
+    eligible.sort_by_key(|o| amount(&o["price"]));
+    let first: Vec<&Value> = placements
+        .iter()
+        .filter(|p| p["deployment"] == spread["id"] && p["start_epoch"] == 1)
+        .collect();
+    assert!(first.len() >= 2, "spread over several providers: {first:?}");
+    for (placement, offer) in first.iter().zip(&eligible) {
+        assert_eq!(placement["provider"], offer["provider"]);
+        assert_eq!(placement["price"], offer["price"]);
+        assert!(placement["instances"].as_u64() <= spread["max_per_provider"].as_u64());
+    }
+
+    // One provider stopped proving: evicted, slashed into the deployment, instances re-placed
+    // on another provider.
+    let evicted: Vec<&Value> = placements
+        .iter()
+        .filter(|p| p["ended"] == "evicted")
+        .collect();
+    assert_eq!(evicted.len(), 1);
+    let evicted = evicted[0];
+    let slashed = amount(&evicted["slashed"]);
+    assert!(slashed > 0);
+    let loser = providers
+        .iter()
+        .find(|p| p["name"] == evicted["provider"])
+        .unwrap();
+    assert_eq!(amount(&loser["slashed"]), slashed);
+    let deployment = deployments
+        .iter()
+        .find(|d| d["id"] == evicted["deployment"])
+        .unwrap();
+    assert_eq!(amount(&deployment["slashed_in"]), slashed);
+    let replacement = placements
+        .iter()
+        .find(|p| {
+            p["deployment"] == evicted["deployment"]
+                && p["provider"] != evicted["provider"]
+                && p["start_epoch"].as_u64() > evicted["last_proven"].as_u64()
+        })
+        .expect("the evicted instances were placed again");
+    assert_eq!(replacement["instances"], evicted["instances"]);
+    assert_eq!(statement["keeper"]["evictions"], 1);
+
+    // The underfunded deployment was closed by the keeper and ended with unpaid proofs; the
+    // cancelled one ended.
+    let closed = deployments.iter().find(|d| d["closed"] == true).unwrap();
+    assert_eq!(closed["status"], "ended");
+    assert_eq!(statement["keeper"]["closes"], 1);
+    let unpaid = placements
+        .iter()
+        .filter(|p| p["deployment"] == closed["id"])
+        .any(|p| {
+            let proven =
+                p["last_proven"].as_u64().unwrap() + 1 - p["start_epoch"].as_u64().unwrap();
+            p["epochs_paid"].as_u64().unwrap() < proven
+        });
+    assert!(unpaid, "the underfunded deployment stopped paying");
+    let cancelled = deployments.iter().find(|d| d["cancelled"] == true).unwrap();
+    assert_eq!(cancelled["status"], "ended");
+
+    // Every placement was paid price × instances per paid epoch, minus the protocol fee; every
+    // provider earned the sum of its placements' payments and claimed it.
+    let fee_bps = u128::from(statement["fee_bps"].as_u64().unwrap());
+    for p in placements {
+        let gross = amount(&p["price"])
+            * u128::from(p["instances"].as_u64().unwrap())
+            * u128::from(p["epochs_paid"].as_u64().unwrap());
+        let fee = gross * fee_bps / 10_000;
+        assert_eq!(
+            (amount(&p["paid"]), amount(&p["fees"])),
+            (gross - fee, fee),
+            "{p}"
+        );
+    }
+    for provider in providers {
+        let mine = || {
+            placements
+                .iter()
+                .filter(|p| p["provider"] == provider["name"])
+        };
+        assert_eq!(
+            amount(&provider["earned"]),
+            total(mine().map(|p| &p["paid"]))
+        );
+        assert_eq!(amount(&provider["claimed"]), amount(&provider["earned"]));
+    }
+    // Each deployment's ledger balances.
+    for d in deployments {
+        let credits = total(
+            ["deposited", "topped_up", "slashed_in"]
+                .iter()
+                .map(|k| &d[*k]),
+        );
+        let debits = ["paid", "fees", "keeper_fees", "withdrawn", "balance"];
+        assert_eq!(credits, total(debits.iter().map(|k| &d[*k])), "{d}");
+    }
+    assert_eq!(statement["keeper"]["txs_failed"], 0);
+
+    // Time is controlled and the keeper reacts to every step: a rerun is byte-identical.
+    assert_eq!(demo(), text, "a second run printed another statement");
+}
