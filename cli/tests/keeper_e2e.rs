@@ -60,8 +60,12 @@ fn the_keeper_matches_cheapest_first_and_replaces_an_evicted_provider() {
     assert_eq!(in_use(cheap), 0);
     assert_eq!(market.offers()[cheap as usize - 1]["status"], "Paused");
 
-    assert!(keeper.metric("keeper_evictions_total") >= 1.0);
-    assert!(keeper.metric("keeper_matches_total") >= 2.0);
+    // The counters follow once the keeper has settled the receipts (its next cycle).
+    wait_for(TIMEOUT, "the keeper's counters", || {
+        let counted = keeper.metric("keeper_evictions_total") >= 1.0
+            && keeper.metric("keeper_matches_total") >= 2.0;
+        counted.then_some(())
+    });
     assert_eq!(keeper.metric("keeper_parked_jobs"), 0.0);
     assert!(
         keeper.get("/healthz").0.contains("200"),
