@@ -62,6 +62,19 @@ impl Default for GasPolicy {
     }
 }
 
+impl GasPolicy {
+    /// The fees of a replacement of an attempt at `max_fee`/`tip`: both raised by
+    /// `bump_percent` (at least 1 wei), capped at `fee_cap`; `None` when already at the cap.
+    pub fn bumped(&self, max_fee: u128, tip: u128) -> Option<(u128, u128)> {
+        if max_fee >= self.fee_cap {
+            return None;
+        }
+        let raise = |v: u128| (v + v * u128::from(self.bump_percent) / 100).max(v + 1);
+        let max_fee = raise(max_fee).min(self.fee_cap);
+        Some((max_fee, raise(tip).min(max_fee)))
+    }
+}
+
 /// Bounded retries of work that fails for a reason other than a lost race.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RetryPolicy {
@@ -288,5 +301,36 @@ impl KeeperHandle {
         self.task
             .await
             .map_err(|e| Error::Config(format!("the keeper task failed: {e}")))?
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::GasPolicy;
+
+    #[test]
+    fn replacements_raise_both_fees_enough_for_geth_and_stop_at_the_cap() {
+        let policy = GasPolicy {
+            fee_cap: 1_000,
+            ..GasPolicy::default()
+        };
+        // geth replaces a pending transaction only if both fees rise by at least 10%.
+        let (max_fee, tip) = policy.bumped(200, 100).unwrap();
+        assert!(max_fee * 10 >= 200 * 11 && tip * 10 >= 100 * 11);
+        assert!(tip <= max_fee);
+        // Tiny fees still move (by at least 1 wei), and a zero tip stays payable.
+        assert_eq!(policy.bumped(1, 0), Some((2, 1)));
+        // Raises stop at the cap; at the cap there is no replacement.
+        assert_eq!(policy.bumped(950, 0).unwrap().0, 1_000);
+        assert_eq!(policy.bumped(1_000, 0), None);
+        let mut fees = (100, 0);
+        let mut replacements = 0;
+        while let Some(next) = policy.bumped(fees.0, fees.1) {
+            assert!(next.0 > fees.0);
+            fees = next;
+            replacements += 1;
+        }
+        assert_eq!(fees.0, 1_000);
+        assert!(replacements < 30, "a bounded number of replacements");
     }
 }

@@ -115,15 +115,9 @@ impl Sender {
         Ok(Some((max_fee, self.gas.tip.min(max_fee))))
     }
 
-    /// The fees of a replacement of an attempt at `max_fee`/`tip`: both raised by the bump
-    /// percentage (at least 1 wei), capped; `None` when already at the cap.
+    /// The fees of a replacement (see [`GasPolicy::bumped`]).
     pub fn bumped(&self, max_fee: u128, tip: u128) -> Option<(u128, u128)> {
-        if max_fee >= self.gas.fee_cap {
-            return None;
-        }
-        let raise = |v: u128| (v + v * u128::from(self.gas.bump_percent) / 100).max(v + 1);
-        let max_fee = raise(max_fee).min(self.gas.fee_cap);
-        Some((max_fee, raise(tip).min(max_fee)))
+        self.gas.bumped(max_fee, tip)
     }
 
     /// Signs a call of `calldata` on `to` (or, with `to == None`, a 0-value self-transfer
