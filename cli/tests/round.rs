@@ -6,30 +6,8 @@
 
 mod support;
 
-use std::process::Command;
-
 use serde_json::{Value, json};
-use support::NodeProcess;
-
-/// The binary with `args`; returns (success, stdout JSON, stderr).
-fn cloudless(args: &[&str]) -> (bool, Value, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_cloudless"))
-        .args(args)
-        .env_remove("ETH_RPC_URL")
-        .env_remove("CLOUDLESS_PRIVATE_KEY")
-        .env_remove("CLOUDLESS_MANIFEST")
-        .env("RUST_BACKTRACE", "0")
-        .output()
-        .expect("the cloudless binary runs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    let json = stdout
-        .lines()
-        .last()
-        .map(|line| serde_json::from_str(line).unwrap_or_else(|_| panic!("not JSON: {stdout}")))
-        .unwrap_or(Value::Null);
-    (output.status.success(), json, stderr)
-}
+use support::{NodeProcess, market::cloudless};
 
 /// Amount fields are decimal strings.
 fn amount(value: &Value) -> u128 {

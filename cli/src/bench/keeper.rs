@@ -17,21 +17,13 @@ use alloy::{
 };
 use alloy_sol_types::{SolCall, SolEvent};
 use anyhow::{Context, Result, bail};
-use clap::Parser;
-use cloudless_abi::{
-    erc20::IStylusToken,
-    market::{IMarket, IRegistry},
-};
+use cloudless_abi::market::IMarket;
 use cloudless_keeper::{Config, Keeper};
 use serde_json::json;
 
-use super::devnode::{Call, sign};
-use crate::{
-    chain::{
-        Client,
-        client::{RpcArgs, WalletArgs},
-    },
-    contracts::deploy,
+use super::{
+    devnode::{Call, sign},
+    provider::StakedProvider,
 };
 
 /// Instances per benchmark deployment.
@@ -239,77 +231,17 @@ async fn setup(
     n: usize,
     dir: &std::path::Path,
 ) -> Result<(cloudless_client::manifest::Manifest, Vec<Bytes>)> {
-    let key = format!("0x{}", hex::encode(owner.to_bytes()));
-    let out = dir.to_string_lossy().into_owned();
-    let args = deploy::Args::try_parse_from([
-        "deploy",
-        "--rpc-url",
-        url,
-        "--private-key",
-        &key,
-        "--out",
-        &out,
-    ])?;
-    let manifest = deploy::ensure_deployed(&args).await?.manifest;
-    let (token, registry, market) = (
-        manifest.token.context("deployed token")?,
-        manifest.address("registry").context("deployed registry")?,
-        manifest.address("market").context("deployed market")?,
-    );
-    let wallet = WalletArgs {
-        private_key: Some(key),
-        ..WalletArgs::default()
-    };
-    let rpc = RpcArgs {
-        rpc_url: url.to_owned(),
-        json: true,
-    };
-    let client = Client::connect(&rpc, &wallet).await?;
-    let me = client.sender()?;
     let deposit = U256::from(PRICE * u128::from(INSTANCES) * 10);
-    let stake = U256::from(manifest.registry_params.min_stake);
-    let supply = stake + deposit * U256::from(n);
-    client
-        .send(
-            token,
-            IStylusToken::mintCall {
-                to: me,
-                amount: supply,
-            },
-        )
-        .await?;
-    for spender in [registry, market] {
-        client
-            .send(
-                token,
-                IStylusToken::approveCall {
-                    spender,
-                    value: supply,
-                },
-            )
-            .await?;
-    }
-    client
-        .send(
-            registry,
-            IRegistry::registerProviderCall {
-                metadataURI: "bench".into(),
-            },
-        )
-        .await?;
-    client
-        .send(registry, IRegistry::stakeCall { amount: stake })
-        .await?;
-    let offer = IRegistry::createOfferCall {
-        cpuMilli: 4_000,
-        memMiB: 8_192,
-        region: 0,
-        tier: 0,
+    let provider = StakedProvider::open(url, owner, dir, deposit * U256::from(n)).await?;
+    provider.offer(PRICE, u32::try_from(n)? * INSTANCES).await?;
+    let StakedProvider {
+        client,
+        address: me,
+        manifest,
         token,
-        pricePerInstanceEpoch: PRICE,
-        capacity: u32::try_from(n)? * INSTANCES,
-    };
-    client.send(registry, offer).await?;
+        registry,
+        market,
+    } = provider;
     let nonce = client.provider.get_transaction_count(me).await?;
     let raw = (0..n)
         .map(|i| {

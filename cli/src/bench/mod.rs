@@ -4,6 +4,7 @@ mod devnode;
 mod keeper;
 mod matcher;
 mod proofs;
+mod provider;
 
 use std::time::Duration;
 

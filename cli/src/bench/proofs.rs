@@ -8,19 +8,15 @@ use alloy::{
 };
 use alloy_sol_types::SolCall;
 use anyhow::{Context, Result};
-use clap::Parser;
-use cloudless_abi::{
-    erc20::IStylusToken,
-    market::{IMarket, IRegistry, MatchPair},
-};
+use cloudless_abi::market::{IMarket, IRegistry, MatchPair};
 
-use super::devnode::{Call, Throughput, measure, sign};
-use crate::{
-    chain::{
-        Client,
-        client::{RpcArgs, WalletArgs},
-    },
-    contracts::deploy,
+use super::{
+    devnode::{Call, Throughput, measure, sign},
+    provider::StakedProvider,
+};
+use crate::chain::{
+    Client,
+    client::{RpcArgs, WalletArgs},
 };
 
 /// Gas limit of one benchmark `submitProof` (it uses about 85k; the first of a deployment more).
@@ -96,59 +92,25 @@ async fn open_placements(
     wanted: usize,
 ) -> Result<(Address, Vec<Placement>)> {
     let manifests = tempfile::tempdir()?;
-    let key = format!("0x{}", hex::encode(owner.to_bytes()));
-    let out = manifests.path().to_string_lossy().into_owned();
-    let args = deploy::Args::try_parse_from([
-        "deploy",
-        "--rpc-url",
-        url,
-        "--private-key",
-        &key,
-        "--out",
-        &out,
-    ])?;
-    let deployed = deploy::ensure_deployed(&args).await?;
-    let manifest = deployed.manifest;
-    let (token, registry, market) = (
-        manifest.token.context("deployed token")?,
-        manifest.address("registry").context("deployed registry")?,
-        manifest.address("market").context("deployed market")?,
-    );
-    let wallet = WalletArgs {
-        private_key: Some(key),
-        ..WalletArgs::default()
-    };
-    let client = Client::connect(&rpc(url), &wallet).await?;
-    let me = client.sender()?;
-
     let offers = MAX_OFFERS.min(wanted as u64);
     let deployments = (wanted as u64).div_ceil(offers);
     let deposit = U256::from(PRICE * u128::from(offers) * 10);
-    let stake = U256::from(manifest.registry_params.min_stake);
-    let supply = stake + deposit * U256::from(deployments);
-    client
-        .send(
-            token,
-            IStylusToken::mintCall {
-                to: me,
-                amount: supply,
-            },
-        )
-        .await?;
-    for spender in [registry, market] {
-        let approve = IStylusToken::approveCall {
-            spender,
-            value: supply,
-        };
-        client.send(token, approve).await?;
-    }
-    let register = IRegistry::registerProviderCall {
-        metadataURI: "bench".into(),
-    };
-    client.send(registry, register).await?;
-    client
-        .send(registry, IRegistry::stakeCall { amount: stake })
-        .await?;
+    let provider = StakedProvider::open(
+        url,
+        owner,
+        manifests.path(),
+        deposit * U256::from(deployments),
+    )
+    .await?;
+    let StakedProvider {
+        client,
+        address: me,
+        manifest,
+        token,
+        registry,
+        market,
+    } = &provider;
+    let (token, registry, market, me) = (*token, *registry, *market, *me);
     for worker in workers {
         let add = IRegistry::addWorkerCall {
             worker: worker.address(),
@@ -157,17 +119,7 @@ async fn open_placements(
     }
     let mut offer_ids = Vec::new();
     for _ in 0..offers {
-        let create = IRegistry::createOfferCall {
-            cpuMilli: 4_000,
-            memMiB: 8_192,
-            region: 0,
-            tier: 0,
-            token,
-            pricePerInstanceEpoch: PRICE,
-            capacity: u32::try_from(deployments)?,
-        };
-        let sent = client.send(registry, create).await?;
-        offer_ids.push(sent.event_id("OfferCreated", "offer_id")?);
+        offer_ids.push(provider.offer(PRICE, u32::try_from(deployments)?).await?);
     }
     let mut placements = Vec::new();
     for _ in 0..deployments {

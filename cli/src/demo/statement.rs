@@ -82,6 +82,27 @@ pub struct Conservation {
     market_holds: bool,
 }
 
+impl Conservation {
+    /// Whether every balance sheet holds.
+    fn all_hold(&self) -> bool {
+        self.holds && self.registry_holds && self.market_holds
+    }
+
+    /// `minted X = wallets … + treasury …`.
+    fn equation(&self) -> String {
+        format!(
+            "minted {} = wallets {} + stake {} + unbonding {} + deployment balances {} + claimables {} + treasury {}",
+            self.minted,
+            self.wallets,
+            self.stake,
+            self.unbonding,
+            self.deployment_balances,
+            self.claimables,
+            self.treasury
+        )
+    }
+}
+
 /// The chain at the end of the round.
 #[derive(Debug, Serialize)]
 pub struct FinalBlock {
@@ -274,16 +295,10 @@ impl Statement {
     /// and every provider's earnings were claimed or are claimable.
     pub fn check(&self) -> Result<()> {
         let c = &self.conservation;
-        if !(c.holds && c.registry_holds && c.market_holds) {
+        if !c.all_hold() {
             bail!(
-                "CONSERVATION FAILS: minted {} vs wallets {} + stake {} + unbonding {} + deployment balances {} + claimables {} + treasury {} (registry holds: {}, market holds: {})",
-                c.minted,
-                c.wallets,
-                c.stake,
-                c.unbonding,
-                c.deployment_balances,
-                c.claimables,
-                c.treasury,
+                "CONSERVATION FAILS: {} (registry holds: {}, market holds: {})",
+                c.equation(),
                 c.registry_holds,
                 c.market_holds
             );

@@ -124,21 +124,8 @@ impl Statement {
         );
         println!("Protocol fees (treasury): {}", self.treasury);
         let c = &self.conservation;
-        println!(
-            "\nConservation: minted {} = wallets {} + stake {} + unbonding {} + deployment balances {} + claimables {} + treasury {}: {}",
-            c.minted,
-            c.wallets,
-            c.stake,
-            c.unbonding,
-            c.deployment_balances,
-            c.claimables,
-            c.treasury,
-            if c.holds && c.registry_holds && c.market_holds {
-                "holds"
-            } else {
-                "FAILS"
-            }
-        );
+        let verdict = if c.all_hold() { "holds" } else { "FAILS" };
+        println!("\nConservation: {}: {verdict}", c.equation());
         let gas: Vec<String> = self
             .accounts
             .iter()
