@@ -7,7 +7,10 @@
 mod support;
 
 use serde_json::{Value, json};
-use support::{NodeProcess, market::cloudless};
+use support::{
+    NodeProcess,
+    market::{Market, cloudless},
+};
 
 /// Amount fields are decimal strings.
 fn amount(value: &Value) -> u128 {
@@ -16,46 +19,6 @@ fn amount(value: &Value) -> u128 {
         .unwrap_or_else(|| panic!("{value} is not an amount"))
         .parse()
         .unwrap()
-}
-
-struct Round {
-    rpc_url: String,
-    manifest: String,
-}
-
-impl Round {
-    /// Runs `args` with the chain flags, signed by `key` when given; asserts success.
-    fn ok(&self, key: Option<&str>, args: &[&str]) -> Value {
-        let (success, json, stderr) = cloudless(&self.args(key, args));
-        assert!(success, "cloudless {args:?} failed: {json}\n{stderr}");
-        json
-    }
-
-    /// Runs `args` and asserts it fails; returns its JSON error and stderr.
-    fn refused(&self, key: Option<&str>, args: &[&str]) -> (Value, String) {
-        let (success, json, stderr) = cloudless(&self.args(key, args));
-        assert!(!success, "cloudless {args:?} should fail: {json}");
-        (json, stderr)
-    }
-
-    fn args<'a>(&'a self, key: Option<&'a str>, args: &[&'a str]) -> Vec<&'a str> {
-        let mut all = args.to_vec();
-        all.extend([
-            "--rpc-url",
-            &self.rpc_url,
-            "--manifest",
-            &self.manifest,
-            "--json",
-        ]);
-        if let Some(key) = key {
-            all.extend(["--private-key", key]);
-        }
-        all
-    }
-
-    fn balance(&self, account: &str) -> u128 {
-        amount(&self.ok(None, &["token", "balance", account])["balance"])
-    }
 }
 
 #[test]
@@ -100,10 +63,7 @@ fn a_whole_round_through_the_cli() {
     assert_eq!(second["transactions"], json!([]));
     assert_eq!(second["market"], first["market"]);
 
-    let round = Round {
-        rpc_url: node.rpc_url.clone(),
-        manifest,
-    };
+    let round = Market::open(&node, &first);
     let owner = Some(owner_key.as_str());
     let prov = Some(provider_key.as_str());
     let dev = Some(developer_key.as_str());
@@ -256,53 +216,12 @@ fn a_whole_round_through_the_cli() {
     );
 }
 
-/// Deploys the marketplace and gives `provider` a staked registration with one offer of 4
-/// instances at 1 token an epoch, and `developer` 1,000 tokens.
-fn open_market(node: &NodeProcess, out: &std::path::Path) -> Round {
-    let (owner_key, provider, developer) = (
-        &node.accounts[0].1,
-        node.accounts[1].0.to_string(),
-        node.accounts[2].0.to_string(),
-    );
-    let (success, deployed, stderr) = cloudless(&[
-        "contracts",
-        "deploy",
-        "--rpc-url",
-        &node.rpc_url,
-        "--private-key",
-        owner_key,
-        "--out",
-        out.to_str().unwrap(),
-        "--json",
-    ]);
-    assert!(success, "deploy failed: {deployed}\n{stderr}");
-    let round = Round {
-        rpc_url: node.rpc_url.clone(),
-        manifest: deployed["manifest"].as_str().unwrap().to_owned(),
-    };
-    let owner = Some(owner_key.as_str());
-    let prov = Some(node.accounts[1].1.as_str());
-    round.ok(owner, &["token", "mint", &provider, "10000000000"]);
-    round.ok(owner, &["token", "mint", &developer, "1000000000"]);
-    let min_stake = round.ok(None, &["market", "params"])["min_stake"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    round.ok(prov, &["provider", "register"]);
-    round.ok(prov, &["provider", "stake", &min_stake]);
-    let offer = ["--price", "1000000", "--capacity", "4"];
-    round.ok(
-        prov,
-        &[&["provider", "offer", "create"][..], &offer].concat(),
-    );
-    round
-}
-
 #[test]
 fn an_absent_provider_is_evicted_through_the_cli() {
     let node = NodeProcess::start(&[]);
     let out = tempfile::tempdir().unwrap();
-    let round = open_market(&node, out.path());
+    let round = Market::deploy(&node, out.path(), &[1, 2]);
+    round.provider(&node.accounts[1].1, &[(1_000_000, 4, 0)]);
     let owner = Some(node.accounts[0].1.as_str());
     let dev = Some(node.accounts[2].1.as_str());
     let anyone = Some(node.accounts[3].1.as_str());

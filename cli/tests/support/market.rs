@@ -66,6 +66,19 @@ impl Market {
             "--json",
         ]);
         assert!(success, "deploy failed: {deployed}\n{stderr}");
+        let market = Market::open(node, &deployed);
+        for &i in funded {
+            let to = node.accounts[i].0.to_string();
+            market.ok(
+                Some(&node.accounts[0].1),
+                &["token", "mint", &to, "10000000000"],
+            );
+        }
+        market
+    }
+
+    /// The marketplace `contracts deploy --json` reported as `deployed`.
+    pub fn open(node: &NodeProcess, deployed: &Value) -> Market {
         let mut market = Market {
             rpc_url: node.rpc_url.clone(),
             manifest: deployed["manifest"].as_str().unwrap().to_owned(),
@@ -76,14 +89,20 @@ impl Market {
         let params = market.ok(None, &["market", "params"]);
         market.registry = params["registry"].as_str().unwrap().parse().unwrap();
         market.epoch_length = params["epoch_length"].as_u64().unwrap();
-        for &i in funded {
-            let to = node.accounts[i].0.to_string();
-            market.ok(
-                Some(&node.accounts[0].1),
-                &["token", "mint", &to, "10000000000"],
-            );
-        }
         market
+    }
+
+    /// Runs `args` and asserts it fails; returns its JSON error and stderr.
+    pub fn refused(&self, key: Option<&str>, args: &[&str]) -> (Value, String) {
+        let (success, json, stderr) = cloudless(&self.args(key, args));
+        assert!(!success, "cloudless {args:?} should fail: {json}");
+        (json, stderr)
+    }
+
+    /// The token balance of `account` (base units).
+    pub fn balance(&self, account: &str) -> u128 {
+        let balance = &self.ok(None, &["token", "balance", account])["balance"];
+        balance.as_str().unwrap().parse().unwrap()
     }
 
     /// Runs `args` with the chain flags, signed by `key`; asserts success.
@@ -340,27 +359,13 @@ impl KeeperProcess {
 
     /// SIGKILLs it.
     pub fn kill(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
+        super::kill(&mut self.child);
     }
 
     /// SIGTERMs it and asserts a clean exit.
     pub fn stop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let status = Command::new("kill")
-                .args(["-TERM", &child.id().to_string()])
-                .status()
-                .expect("run kill");
-            assert!(status.success());
-            let status = child.wait().unwrap();
-            assert!(
-                status.success(),
-                "keeper exited with {status}:\n{}",
-                self.logs()
-            );
-        }
+        let stderr = self.stderr.clone();
+        super::terminate(&mut self.child, || stderr.lock().unwrap().clone());
     }
 }
 

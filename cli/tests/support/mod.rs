@@ -121,26 +121,39 @@ impl NodeProcess {
 
     /// SIGKILLs the node and waits for it.
     pub fn kill(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
+        kill(&mut self.child);
     }
 
     /// SIGTERMs the node and waits for it to exit.
     pub fn stop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let status = Command::new("kill")
-                .args(["-TERM", &child.id().to_string()])
-                .status()
-                .expect("run kill");
-            assert!(status.success(), "kill -TERM failed");
-            let status = child.wait().expect("wait for devnode");
-            assert!(
-                status.success(),
-                "devnode did not exit cleanly on SIGTERM: {status}"
-            );
-        }
+        let stderr = self.stderr.clone();
+        terminate(&mut self.child, || stderr.lock().unwrap().clone());
+    }
+}
+
+/// SIGKILLs `child` (unless already gone) and reaps it.
+pub fn kill(child: &mut Option<Child>) {
+    if let Some(mut child) = child.take() {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+}
+
+/// SIGTERMs `child` (unless already gone) and asserts it exits cleanly; `logs` explains a
+/// failure.
+pub fn terminate(child: &mut Option<Child>, logs: impl Fn() -> String) {
+    if let Some(mut child) = child.take() {
+        let status = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -TERM failed");
+        let status = child.wait().expect("wait for the process");
+        assert!(
+            status.success(),
+            "exited with {status} on SIGTERM:\n{}",
+            logs()
+        );
     }
 }
 
