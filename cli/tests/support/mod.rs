@@ -46,22 +46,7 @@ impl NodeProcess {
             .stderr(Stdio::piped())
             .spawn()
             .expect("spawn cloudless devnode");
-        let stderr = Arc::new(Mutex::new(String::new()));
-        {
-            let mut pipe = child.stderr.take().expect("stderr piped");
-            let sink = stderr.clone();
-            thread::spawn(move || {
-                let mut buf = [0u8; 4096];
-                while let Ok(n) = pipe.read(&mut buf) {
-                    if n == 0 {
-                        break;
-                    }
-                    sink.lock()
-                        .unwrap()
-                        .push_str(&String::from_utf8_lossy(&buf[..n]));
-                }
-            });
-        }
+        let stderr = capture_stderr(&mut child);
         let mut stdout = BufReader::new(child.stdout.take().expect("stdout piped"));
         let mut line = String::new();
         let read = stdout.read_line(&mut line).unwrap_or(0);
@@ -129,6 +114,25 @@ impl NodeProcess {
         let stderr = self.stderr.clone();
         terminate(&mut self.child, || stderr.lock().unwrap().clone());
     }
+}
+
+/// Collects what `child` writes to its (piped) stderr, from a background thread.
+pub fn capture_stderr(child: &mut Child) -> Arc<Mutex<String>> {
+    let stderr = Arc::new(Mutex::new(String::new()));
+    let mut pipe = child.stderr.take().expect("stderr piped");
+    let sink = stderr.clone();
+    thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = pipe.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            sink.lock()
+                .unwrap()
+                .push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+    });
+    stderr
 }
 
 /// SIGKILLs `child` (unless already gone) and reaps it.
