@@ -54,19 +54,9 @@ pub enum Command {
     },
     /// End a placement whose provider missed more than `maxMissedEpochs` proofs and slash the
     /// provider into the deployment's balance (`evict`).
-    Evict {
-        /// The placement.
-        placement: u64,
-        #[command(flatten)]
-        args: WriteArgs,
-    },
+    Evict(PlacementArgs),
     /// Release a placement whose end epoch's proof window has passed (`finalize`).
-    Finalize {
-        /// The placement.
-        placement: u64,
-        #[command(flatten)]
-        args: WriteArgs,
-    },
+    Finalize(PlacementArgs),
     /// End a deployment that stayed underfunded past the grace period (`close`).
     Close {
         /// The deployment.
@@ -74,6 +64,26 @@ pub enum Command {
         #[command(flatten)]
         args: WriteArgs,
     },
+}
+
+/// A placement to act on.
+#[derive(clap::Args)]
+pub struct PlacementArgs {
+    /// The placement.
+    placement: u64,
+    #[command(flatten)]
+    args: WriteArgs,
+}
+
+impl PlacementArgs {
+    /// Sends the market call that `call` builds from the placement id.
+    fn send<C>(self, call: impl FnOnce(u64) -> C) -> anyhow::Result<()>
+    where
+        C: alloy_sol_types::SolCall + Send + 'static,
+    {
+        let summary = json!({ "placement_id": self.placement });
+        chain::send_one(self.args, Session::market, call(self.placement), summary)
+    }
 }
 
 /// Runs a `market` subcommand.
@@ -117,28 +127,8 @@ pub fn run(command: Command) -> anyhow::Result<()> {
             output::report(s.json, &[sent], json!({ "placement_ids": placements }));
             Ok(())
         }),
-        Command::Evict { placement, args } => {
-            let call = IMarket::evictCall {
-                placementId: placement,
-            };
-            chain::send_one(
-                args,
-                Session::market,
-                call,
-                json!({ "placement_id": placement }),
-            )
-        }
-        Command::Finalize { placement, args } => {
-            let call = IMarket::finalizeCall {
-                placementId: placement,
-            };
-            chain::send_one(
-                args,
-                Session::market,
-                call,
-                json!({ "placement_id": placement }),
-            )
-        }
+        Command::Evict(p) => p.send(|id| IMarket::evictCall { placementId: id }),
+        Command::Finalize(p) => p.send(|id| IMarket::finalizeCall { placementId: id }),
         Command::Close { deployment, args } => {
             let call = IMarket::closeCall {
                 deploymentId: deployment,

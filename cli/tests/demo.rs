@@ -5,9 +5,12 @@
 //! Needs `cloudless contracts build` (the demo builds the contracts itself when they are
 //! missing, which takes minutes).
 
+mod support;
+
 use std::process::Command;
 
 use serde_json::Value;
+use support::market::amount;
 
 /// Runs the demo; returns its stdout.
 fn demo() -> String {
@@ -23,15 +26,6 @@ fn demo() -> String {
         String::from_utf8_lossy(&output.stderr)
     );
     stdout
-}
-
-/// An amount field (a decimal string of base units).
-fn amount(value: &Value) -> u128 {
-    value
-        .as_str()
-        .unwrap_or_else(|| panic!("{value} is not an amount"))
-        .parse()
-        .unwrap()
 }
 
 fn rows<'a>(statement: &'a Value, key: &str) -> &'a Vec<Value> {

@@ -9,17 +9,8 @@ mod support;
 use serde_json::{Value, json};
 use support::{
     NodeProcess,
-    market::{Market, cloudless},
+    market::{Market, amount, cloudless},
 };
-
-/// Amount fields are decimal strings.
-fn amount(value: &Value) -> u128 {
-    value
-        .as_str()
-        .unwrap_or_else(|| panic!("{value} is not an amount"))
-        .parse()
-        .unwrap()
-}
 
 #[test]
 fn a_whole_round_through_the_cli() {

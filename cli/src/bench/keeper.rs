@@ -236,24 +236,18 @@ async fn setup(
     provider.offer(PRICE, u32::try_from(n)? * INSTANCES).await?;
     let StakedProvider {
         client,
-        address: me,
         manifest,
-        token,
-        registry,
-        market,
+        marketplace,
     } = provider;
-    let nonce = client.provider.get_transaction_count(me).await?;
+    let nonce = client
+        .provider
+        .get_transaction_count(marketplace.owner)
+        .await?;
     let raw = (0..n)
         .map(|i| {
-            let spec = harness::marketplace::Marketplace {
-                token,
-                registry,
-                market,
-                owner: me,
-            }
-            .request(INSTANCES, PRICE);
+            let spec = marketplace.request(INSTANCES, PRICE);
             let call = Call {
-                to: market,
+                to: marketplace.market,
                 data: IMarket::createDeploymentCall { spec, deposit }
                     .abi_encode()
                     .into(),

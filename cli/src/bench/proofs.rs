@@ -102,15 +102,8 @@ async fn open_placements(
         deposit * U256::from(deployments),
     )
     .await?;
-    let StakedProvider {
-        client,
-        address: me,
-        manifest,
-        token,
-        registry,
-        market,
-    } = &provider;
-    let (token, registry, market, me) = (*token, *registry, *market, *me);
+    let (client, marketplace) = (&provider.client, &provider.marketplace);
+    let (registry, market) = (marketplace.registry, marketplace.market);
     for worker in workers {
         let add = IRegistry::addWorkerCall {
             worker: worker.address(),
@@ -123,13 +116,7 @@ async fn open_placements(
     }
     let mut placements = Vec::new();
     for _ in 0..deployments {
-        let mut spec = harness::marketplace::Marketplace {
-            token,
-            registry,
-            market,
-            owner: me,
-        }
-        .request(u32::try_from(offers)?, PRICE);
+        let mut spec = marketplace.request(u32::try_from(offers)?, PRICE);
         spec.maxPerProvider = spec.instances;
         let create = IMarket::createDeploymentCall { spec, deposit };
         let sent = client.send(market, create).await?;
@@ -156,7 +143,7 @@ async fn open_placements(
     placements.truncate(wanted);
     let latest_start = placements.iter().map(|p| p.start).max().unwrap_or_default();
     let now = client.view(market, IMarket::currentEpochCall {}).await?;
-    let seconds = (latest_start + 2 - now) * manifest.epoch_length;
+    let seconds = (latest_start + 2 - now) * provider.manifest.epoch_length;
     client
         .provider
         .raw_request::<_, serde_json::Value>("evm_increaseTime".into(), (seconds,))

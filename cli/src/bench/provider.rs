@@ -1,14 +1,12 @@
 //! The set-up the marketplace benchmarks share: the marketplace deployed over RPC and the
 //! owner's account registered as a staked provider, holding tokens approved to the market.
 
-use alloy::{
-    primitives::{Address, U256},
-    signers::local::PrivateKeySigner,
-};
+use alloy::{primitives::U256, signers::local::PrivateKeySigner};
 use anyhow::{Context, Result};
 use clap::Parser;
 use cloudless_abi::{erc20::IStylusToken, market::IRegistry};
 use cloudless_client::manifest::Manifest;
+use harness::marketplace::Marketplace;
 use std::path::Path;
 
 use crate::{
@@ -23,16 +21,10 @@ use crate::{
 pub(super) struct StakedProvider {
     /// The owner's client.
     pub client: Client,
-    /// The owner's address.
-    pub address: Address,
     /// The deployment manifest.
     pub manifest: Manifest,
-    /// The payment token.
-    pub token: Address,
-    /// The registry.
-    pub registry: Address,
-    /// The market.
-    pub market: Address,
+    /// The token, registry and market, and the owner.
+    pub marketplace: Marketplace,
 }
 
 impl StakedProvider {
@@ -91,11 +83,13 @@ impl StakedProvider {
             .await?;
         Ok(Self {
             client,
-            address,
             manifest,
-            token,
-            registry,
-            market,
+            marketplace: Marketplace {
+                token,
+                registry,
+                market,
+                owner: address,
+            },
         })
     }
 
@@ -107,11 +101,11 @@ impl StakedProvider {
             memMiB: 8_192,
             region: 0,
             tier: 0,
-            token: self.token,
+            token: self.marketplace.token,
             pricePerInstanceEpoch: price,
             capacity,
         };
-        let sent = self.client.send(self.registry, create).await?;
+        let sent = self.client.send(self.marketplace.registry, create).await?;
         sent.event_id("OfferCreated", "offer_id")
     }
 }

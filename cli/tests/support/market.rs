@@ -36,6 +36,15 @@ pub fn cloudless(args: &[&str]) -> (bool, Value, String) {
     (output.status.success(), json, stderr)
 }
 
+/// An amount field of the CLI's JSON (a decimal string of base units).
+pub fn amount(value: &Value) -> u128 {
+    value
+        .as_str()
+        .unwrap_or_else(|| panic!("{value} is not an amount"))
+        .parse()
+        .unwrap()
+}
+
 /// A deployed marketplace on a dev node.
 pub struct Market {
     /// The node's URL.
@@ -101,8 +110,7 @@ impl Market {
 
     /// The token balance of `account` (base units).
     pub fn balance(&self, account: &str) -> u128 {
-        let balance = &self.ok(None, &["token", "balance", account])["balance"];
-        balance.as_str().unwrap().parse().unwrap()
+        amount(&self.ok(None, &["token", "balance", account])["balance"])
     }
 
     /// Runs `args` with the chain flags, signed by `key`; asserts success.
