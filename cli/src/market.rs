@@ -5,7 +5,10 @@
 use alloy_primitives::Address;
 use anyhow::Context;
 use clap::Subcommand;
-use cloudless_abi::market::{IGoverned, IMarket, IRegistry, MatchPair};
+use cloudless_abi::{
+    clock::epoch_start,
+    market::{IGoverned, IMarket, IRegistry, MatchPair},
+};
 use serde_json::json;
 
 use crate::{
@@ -235,7 +238,7 @@ async fn params(s: Session) -> anyhow::Result<()> {
         "current_epoch": epoch,
         "genesis_time": genesis,
         "epoch_length": length,
-        "next_epoch_starts_at": genesis + (epoch + 1) * length,
+        "next_epoch_starts_at": epoch_start(epoch + 1, genesis, length),
         "offers": client.view(registry, IRegistry::offerCountCall {}).await?,
         "deployments": client.view(market, IMarket::deploymentCountCall {}).await?,
         "placements": client.view(market, IMarket::placementCountCall {}).await?,

@@ -57,7 +57,7 @@ impl Default for Setup {
 impl Setup {
     /// The timestamp at which `epoch` starts.
     pub fn epoch_start(&self, epoch: u64) -> u64 {
-        self.genesis_time + epoch * self.epoch_length
+        cloudless_abi::clock::epoch_start(epoch, self.genesis_time, self.epoch_length)
     }
 }
 

@@ -16,7 +16,7 @@ use alloy::{
 };
 use alloy_primitives::{B256, Bytes};
 use alloy_sol_types::SolCall;
-use cloudless_abi::market::IMarket;
+use cloudless_abi::{clock::epoch_at, market::IMarket};
 use matcher::{Budget, Sources};
 use tokio::sync::{Notify, watch};
 use tracing::{debug, error, info, warn};
@@ -333,12 +333,8 @@ impl Daemon {
     /// Plans and sends one round; returns the transactions broadcast.
     async fn round(&mut self, head: u64, timestamp: u64, processed: u64) -> Result<u64, Error> {
         let manifest = &self.config.manifest;
-        let next = timestamp + 1;
-        let epoch = if next < manifest.genesis_time || manifest.epoch_length == 0 {
-            0
-        } else {
-            (next - manifest.genesis_time) / manifest.epoch_length
-        };
+        // The epoch of the next block, where the round's transactions land.
+        let epoch = epoch_at(timestamp + 1, manifest.genesis_time, manifest.epoch_length);
         let budget = Budget {
             round_gas: self.config.gas.round_gas,
             ..Budget::default()

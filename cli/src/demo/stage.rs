@@ -7,7 +7,7 @@ use alloy::providers::Provider;
 use alloy_primitives::{Address, U256};
 use alloy_sol_types::SolCall;
 use anyhow::{Context, Result};
-use cloudless_abi::market::IMarket;
+use cloudless_abi::{clock::epoch_start, market::IMarket};
 use cloudless_keeper::{Config, Keeper, KeeperHandle, Status};
 use tokio::sync::Mutex;
 
@@ -97,7 +97,7 @@ impl<'a> Stage<'a> {
     /// Mines the first block of `epoch` (`evm_mine` at its start time), then lets the keeper
     /// react.
     pub async fn advance_to(&self, epoch: u64) -> Result<()> {
-        let start = self.genesis_time + epoch * self.epoch_length;
+        let start = epoch_start(epoch, self.genesis_time, self.epoch_length);
         self.cast
             .owner
             .session

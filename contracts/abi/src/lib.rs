@@ -8,10 +8,12 @@
 //! - [`market`]: protocol v1's registry and market interfaces and the types they share;
 //! - [`eligibility`]: protocol v1's eligibility rules, one function for the contracts and the
 //!   matcher;
+//! - [`clock`]: the epoch clock;
 //! - [`erc20`], [`probe`]: the test token (plus EIP-2612 `permit`) and the SDK probe.
 
 #![no_std]
 
+pub mod clock;
 pub mod eligibility;
 pub mod erc20;
 pub mod market;

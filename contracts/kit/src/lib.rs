@@ -58,10 +58,7 @@ pub fn too_large() -> Revert {
     revert(IGoverned::AmountTooLarge {})
 }
 
-/// The epoch of `timestamp`: `(timestamp − genesis) / length`, 0 before genesis.
-pub fn epoch_at(timestamp: u64, genesis: u64, length: u64) -> u64 {
-    timestamp.saturating_sub(genesis) / length.max(1)
-}
+pub use cloudless_abi::clock::epoch_at;
 
 /// Reads and writes a packed storage integer as a plain Rust integer.
 pub trait Small<T> {
