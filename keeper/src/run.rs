@@ -356,8 +356,9 @@ impl Daemon {
         let (mut sent, mut settlements) = (0, 0);
         for w in work {
             if w.kind == Kind::Match && settlements > 0 {
-                // Settlements went out: match once their effect is ingested, so a crash or a
-                // race between them never changes what the matcher sees.
+                // Settlements went out, from this keeper or (a lost race) another: match once
+                // their effect is ingested, so a crash or a race between keepers never changes
+                // what the matcher sees.
                 break;
             }
             if self.lost.get(&w.key).is_some_and(|&at| processed <= at) {
@@ -376,6 +377,7 @@ impl Daemon {
                     debug!(key = %w.key, error = %reverted.name, "lost race: dropped");
                     self.status.lost_races += 1;
                     self.lost.insert(w.key.clone(), head);
+                    settlements += u64::from(w.kind != Kind::Match);
                 }
                 Simulated::Failed(why) => self.fail(&w.key, &w.calldata, &why)?,
                 Simulated::Ok(gas) => {
