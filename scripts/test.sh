@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # The test suite: installs the npm tooling if missing, builds the Stylus contracts to processed
-# wasm artifacts, checks that the committed Solidity fixtures rebuild byte for byte, then runs
-# every workspace test. Extra arguments go to `cargo test`.
+# wasm artifacts (the build adds the wasm32 target to a toolchain that lacks it), checks that the
+# committed Solidity fixtures rebuild byte for byte, then runs every workspace test. Extra
+# arguments go to `cargo test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-rustup target add wasm32-unknown-unknown >/dev/null
 # solc-js (fixture check) and foundry's cast (the dev node's external-client test) from npm.
 if [ ! -x node_modules/@foundry-rs/cast-linux-amd64/bin/cast ] || [ ! -d node_modules/solc ]; then
   npm ci --no-audit --no-fund

@@ -20,14 +20,27 @@ pub const CONTRACT_PROFILE: &str = "contract";
 /// Why building the contracts failed.
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
-    /// cargo could not be started or printed something unexpected.
-    #[error("cannot run `cargo {command}`: {reason}; is cargo on PATH?")]
-    Cargo {
-        /// The cargo subcommand.
+    /// A tool of the toolchain could not be started or printed something unexpected.
+    #[error("cannot run `{command}`: {reason}; is the Rust toolchain on PATH?")]
+    Tool {
+        /// The command.
         command: &'static str,
         /// What went wrong.
         reason: String,
     },
+    /// The toolchain has no wasm32 standard library and rustup is not there to add it.
+    #[error(
+        "the Rust toolchain at {sysroot} has no {WASM_TARGET} target and rustup is not on PATH; install the target for this toolchain (`rustup target add {WASM_TARGET}` or your distribution's wasm32 rust-std package)"
+    )]
+    MissingTarget {
+        /// The toolchain's sysroot.
+        sysroot: PathBuf,
+    },
+    /// `rustup target add` failed (it printed why above).
+    #[error(
+        "`rustup target add {WASM_TARGET}` failed (see its output above); add the target to this toolchain by hand, then build again"
+    )]
+    TargetInstall,
     /// The wasm build failed (cargo printed why above).
     #[error(
         "`cargo build --profile {CONTRACT_PROFILE} --target {WASM_TARGET}` failed; see cargo's errors above"
@@ -84,6 +97,7 @@ pub fn build_contracts(
     artifacts: &Artifacts,
 ) -> Result<Vec<ContractSizes>, BuildError> {
     let contracts = discover(workspace)?;
+    ensure_wasm_target(workspace)?;
     compile(workspace, &contracts)?;
     let mut sizes = Vec::with_capacity(contracts.len());
     for contract in &contracts {
@@ -120,13 +134,13 @@ pub fn discover(workspace: &Path) -> Result<Vec<ContractCrate>, BuildError> {
     let output = cargo(workspace)
         .args(["metadata", "--no-deps", "--format-version", "1"])
         .output()
-        .map_err(|e| cargo_error("metadata", e))?;
+        .map_err(|e| tool_error("cargo metadata", e))?;
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-        return Err(cargo_error("metadata", stderr));
+        return Err(tool_error("cargo metadata", stderr));
     }
     let metadata: Metadata =
-        serde_json::from_slice(&output.stdout).map_err(|e| cargo_error("metadata", e))?;
+        serde_json::from_slice(&output.stdout).map_err(|e| tool_error("cargo metadata", e))?;
     let contracts_dir = metadata.workspace_root.join("contracts");
     let wasm_dir = metadata
         .target_directory
@@ -153,6 +167,47 @@ pub fn discover(workspace: &Path) -> Result<Vec<ContractCrate>, BuildError> {
     Ok(contracts)
 }
 
+/// Makes sure the toolchain that builds `workspace` has the wasm32 standard library. rustup adds
+/// the targets `rust-toolchain.toml` lists only when it installs the toolchain itself, so an
+/// existing toolchain (or one on a machine with `RUSTUP_AUTO_INSTALL=0`) may lack it: then rustup
+/// adds it here, saying so on stderr, instead of the build failing minutes later.
+fn ensure_wasm_target(workspace: &Path) -> Result<(), BuildError> {
+    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    let output = Command::new(rustc)
+        .args(["--print", "sysroot"])
+        .current_dir(workspace)
+        .output()
+        .map_err(|e| tool_error("rustc --print sysroot", e))?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        return Err(tool_error("rustc --print sysroot", stderr));
+    }
+    let sysroot = PathBuf::from(String::from_utf8_lossy(&output.stdout).trim());
+    if sysroot.join("lib/rustlib").join(WASM_TARGET).join("lib").is_dir() {
+        return Ok(());
+    }
+    eprintln!(
+        "note: the toolchain at {} has no {WASM_TARGET} target; adding it with `rustup target add {WASM_TARGET}`",
+        sysroot.display()
+    );
+    let status = match Command::new("rustup")
+        .args(["target", "add", WASM_TARGET])
+        .current_dir(workspace)
+        .stdout(std::process::Stdio::null())
+        .status()
+    {
+        Ok(status) => status,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            return Err(BuildError::MissingTarget { sysroot });
+        }
+        Err(error) => return Err(tool_error("rustup target add", error)),
+    };
+    if !status.success() {
+        return Err(BuildError::TargetInstall);
+    }
+    Ok(())
+}
+
 /// `cargo build --profile contract --target wasm32-unknown-unknown -p …`; cargo's own output goes
 /// to stderr.
 fn compile(workspace: &Path, contracts: &[ContractCrate]) -> Result<(), BuildError> {
@@ -170,7 +225,7 @@ fn compile(workspace: &Path, contracts: &[ContractCrate]) -> Result<(), BuildErr
     let status = command
         .stdout(std::process::Stdio::null())
         .status()
-        .map_err(|e| cargo_error("build", e))?;
+        .map_err(|e| tool_error("cargo build", e))?;
     if !status.success() {
         return Err(BuildError::CompileFailed);
     }
@@ -184,8 +239,8 @@ fn cargo(workspace: &Path) -> Command {
     command
 }
 
-fn cargo_error(command: &'static str, reason: impl ToString) -> BuildError {
-    BuildError::Cargo {
+fn tool_error(command: &'static str, reason: impl ToString) -> BuildError {
+    BuildError::Tool {
         command,
         reason: reason.to_string(),
     }
