@@ -6,6 +6,10 @@
 //! reorg deeper than the confirmation depth) drops the state and re-ingests from the deploy
 //! block. The matcher's book has no undo log, so a rebuild is the one correct rewind; on dev
 //! chains and Arbitrum (reorgs are rare and shallow below `latest`) it costs one replay.
+//!
+//! A log that contradicts the state is not a reorg: re-reading the same chain meets the same
+//! log, so a rebuild would loop forever. It is skipped, reported loudly and returned to the
+//! caller, and the rest of the chain's business goes on.
 
 use alloy::{
     eips::BlockNumberOrTag,
@@ -13,9 +17,12 @@ use alloy::{
     rpc::types::Filter,
 };
 use alloy_primitives::B256;
-use tracing::{debug, warn};
+use tracing::{debug, error, warn};
 
-use crate::{Error, state::MarketState};
+use crate::{
+    Error,
+    state::{Inconsistent, MarketState},
+};
 
 /// Where ingestion stands.
 pub struct Cursor {
@@ -35,14 +42,14 @@ impl Cursor {
     }
 }
 
-/// Ingests every log up to `target`; returns the number of logs applied. On a reorg or an
-/// inconsistent log the state is reset and ingestion starts again from the deploy block.
+/// Ingests every log up to `target`; returns the logs that contradicted the state and were
+/// skipped. On a reorg the state is reset and ingestion starts again from the deploy block.
 pub async fn ingest(
     provider: &DynProvider,
     cursor: &mut Cursor,
     state: &mut MarketState,
     target: u64,
-) -> Result<usize, Error> {
+) -> Result<Vec<Inconsistent>, Error> {
     if let Some((number, hash)) = cursor.processed
         && block_hash(provider, number).await? != hash
     {
@@ -53,7 +60,7 @@ pub async fn ingest(
         reset(cursor, state);
     }
     let sources = state.sources();
-    let mut applied = 0;
+    let mut contradictions = Vec::new();
     while cursor.block() < target || cursor.processed.is_none() && cursor.deploy_block <= target {
         let from = cursor.processed.map_or(cursor.deploy_block, |(n, _)| n + 1);
         let to = (from + cursor.chunk - 1).min(target);
@@ -72,18 +79,14 @@ pub async fn ingest(
         }
         logs.retain(|log| !log.removed);
         logs.sort_by_key(|log| (log.block_number, log.log_index));
-        for log in &logs {
-            if let Err(error) = state.apply(log) {
-                warn!(%error, "the chain contradicts the state; rebuilding from the deploy block");
-                reset(cursor, state);
-                return Err(Error::Rpc(error.to_string()));
-            }
+        for error in state.apply_all(&logs) {
+            error!(%error, "a log contradicts the keeper's state: skipped, the book may be wrong about what it names");
+            contradictions.push(error);
         }
-        applied += logs.len();
         debug!(from, to, logs = logs.len(), "ingested");
         cursor.processed = Some((to, before));
     }
-    Ok(applied)
+    Ok(contradictions)
 }
 
 fn reset(cursor: &mut Cursor, state: &mut MarketState) {

@@ -213,6 +213,11 @@ pub struct Status {
     pub low_balance: bool,
     /// State rebuilds from the deploy block.
     pub rebuilds: u64,
+    /// Logs that contradicted the state and were skipped (each one is a bug or a missed log:
+    /// the book may be wrong about what it names).
+    pub contradictions: u64,
+    /// The latest such log: where it is and why it did not fit.
+    pub last_contradiction: Option<String>,
     /// Poll cycles completed.
     pub cycles: u64,
     /// The last cycle found nothing to do and nothing in flight, at the head.

@@ -65,7 +65,15 @@ fn respond(path: &str, status: &Status, healthy_within: Duration) -> (&'static s
                     .is_ok_and(|age| age <= healthy_within)
             });
             if fresh {
-                ("200 OK", "ok\n".into())
+                // Still doing its job, but the operator must know the book may be wrong.
+                let body = match &status.last_contradiction {
+                    None => "ok\n".into(),
+                    Some(last) => format!(
+                        "ok, but {} log(s) contradicted the state and were skipped; last: {last}\n",
+                        status.contradictions
+                    ),
+                };
+                ("200 OK", body)
             } else {
                 let why = status
                     .last_error
@@ -80,7 +88,7 @@ fn respond(path: &str, status: &Status, healthy_within: Duration) -> (&'static s
 
 /// The status as Prometheus text.
 pub fn render(s: &Status) -> String {
-    let metrics: [(&str, &str, &str, f64); 17] = [
+    let metrics: [(&str, &str, &str, f64); 18] = [
         (
             "keeper_head_block",
             "gauge",
@@ -182,6 +190,12 @@ pub fn render(s: &Status) -> String {
             "counter",
             "State rebuilds from the deploy block (reorgs, restarts)",
             s.rebuilds as f64,
+        ),
+        (
+            "keeper_contradictions_total",
+            "counter",
+            "Logs that contradicted the keeper's state and were skipped",
+            s.contradictions as f64,
         ),
     ];
     let mut out = String::new();

@@ -164,17 +164,22 @@ impl Daemon {
         if self.cursor.processed.is_none() {
             self.status.rebuilds += 1;
         }
-        ingest::ingest(
+        // The head and lag follow the chain even when ingesting fails below.
+        self.status.head = head;
+        self.track_lag();
+        let ingested = ingest::ingest(
             &self.sender.provider,
             &mut self.cursor,
             &mut self.state,
             target,
         )
-        .await?;
+        .await;
+        self.track_lag();
+        for contradiction in ingested? {
+            self.status.contradictions += 1;
+            self.status.last_contradiction = Some(contradiction.to_string());
+        }
         let processed = self.cursor.block();
-        self.status.head = head;
-        self.status.processed_block = processed;
-        self.status.lag = head - processed.min(head);
 
         let pending = self.settle(head).await?;
         self.status.pending_jobs = pending;
@@ -186,6 +191,12 @@ impl Daemon {
         }
         self.status.parked_jobs = self.journal.parked()?;
         Ok(pending == 0 && sent == 0 && !unsettled && processed == target)
+    }
+
+    fn track_lag(&mut self) {
+        let processed = self.cursor.block();
+        self.status.processed_block = processed;
+        self.status.lag = self.status.head.saturating_sub(processed);
     }
 
     async fn check_balance(&mut self) -> Result<(), Error> {

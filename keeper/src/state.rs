@@ -44,7 +44,8 @@ pub struct MarketState {
     sources: Sources,
 }
 
-/// A log that contradicts what was ingested before: rebuild from the deploy block.
+/// A log that contradicts what was ingested before (it names something never created): a bug
+/// in a contract or a log that was missed. It is skipped; the caller reports it.
 #[derive(Debug, thiserror::Error)]
 #[error("log at block {block:?} index {index:?} does not fit the state: {reason}")]
 pub struct Inconsistent {
@@ -70,8 +71,14 @@ impl MarketState {
         self.sources
     }
 
+    /// Applies `logs` in chain order; a log that contradicts the state is skipped (it changes
+    /// nothing) and returned, and the logs after it are applied all the same.
+    pub fn apply_all(&mut self, logs: &[Log]) -> Vec<Inconsistent> {
+        logs.iter().filter_map(|log| self.apply(log).err()).collect()
+    }
+
     /// Applies one log (in chain order).
-    pub fn apply(&mut self, log: &Log) -> Result<(), Inconsistent> {
+    fn apply(&mut self, log: &Log) -> Result<(), Inconsistent> {
         let fail = |reason: String| Inconsistent {
             block: log.block_number,
             index: log.log_index,
@@ -149,5 +156,71 @@ impl MarketState {
         self.deployments
             .get_mut(&id)
             .ok_or_else(|| fail(format!("deployment {id} was never created")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use alloy_primitives::{Address, Log as Inner, address};
+    use alloy_sol_types::SolEvent;
+    use cloudless_abi::market::{IRegistry, OfferStatus};
+
+    use super::*;
+
+    const REGISTRY: Address = address!("0x00000000000000000000000000000000000000aa");
+    const MARKET: Address = address!("0x00000000000000000000000000000000000000bb");
+
+    fn log(block: u64, event: &impl SolEvent) -> Log {
+        Log {
+            inner: Inner {
+                address: REGISTRY,
+                data: event.encode_log_data(),
+            },
+            block_number: Some(block),
+            log_index: Some(0),
+            ..Log::default()
+        }
+    }
+
+    fn offer_created(id: u64) -> IRegistry::OfferCreated {
+        IRegistry::OfferCreated {
+            offerId: id,
+            provider: address!("0x0000000000000000000000000000000000000001"),
+            cpuMilli: 1_000,
+            memMiB: 512,
+            region: 0,
+            tier: 0,
+            token: Address::ZERO,
+            pricePerInstanceEpoch: 10,
+            capacity: 4,
+        }
+    }
+
+    #[test]
+    fn a_contradicting_log_is_skipped_and_the_logs_after_it_still_apply() {
+        let mut state = MarketState::new(Sources {
+            registry: REGISTRY,
+            market: MARKET,
+        });
+        // The log that stalled every keeper: a pause of offer 0, which never exists.
+        let pause_none = IRegistry::OfferStatusChanged {
+            offerId: 0,
+            status: OfferStatus::Paused,
+        };
+        let logs = [
+            log(1, &offer_created(1)),
+            log(2, &pause_none),
+            log(3, &offer_created(2)),
+            log(4, &IRegistry::OfferUsage { offerId: 1, inUse: 3 }),
+        ];
+        let skipped = state.apply_all(&logs);
+        assert_eq!(skipped.len(), 1, "only the pause of offer 0 is refused");
+        assert!(skipped[0].to_string().contains("offer 0"), "{}", skipped[0]);
+        assert!(state.book.offer(0).is_none(), "the skipped log created nothing");
+        assert_eq!(state.book.offer(1).map(|o| o.inUse), Some(3));
+        assert_eq!(
+            state.book.offer(2).map(|o| o.status),
+            Some(OfferStatus::Open)
+        );
     }
 }

@@ -323,6 +323,7 @@ impl Book {
         if self.placements.contains_key(&placement) {
             return Err(BookError::DuplicatePlacement(placement));
         }
+        self.bid_mut(deployment)?;
         let p = self.provider_slot(provider);
         self.bid_mut(deployment)?
             .per_provider
@@ -355,12 +356,13 @@ impl Book {
         rate: U256,
         balance: U256,
     ) -> Result<(), BookError> {
-        let Some(r) = self.placements.remove(&placement) else {
+        let Some(&r) = self.placements.get(&placement) else {
             return Ok(());
         };
         let bid = self.bid_mut(r.deployment)?;
         bid.per_provider.add(r.provider, -i64::from(r.instances));
         (bid.placed, bid.rate, bid.balance) = (placed, rate, balance);
+        self.placements.remove(&placement);
         self.requeue(r.deployment);
         Ok(())
     }

@@ -473,7 +473,8 @@ sol! {
         /// Market only: returns `instances` of capacity to the offer.
         function release(uint64 offerId, uint32 instances) external;
         /// Market only: moves up to `amount` of the provider's stake (then unbonding) to the
-        /// market and pauses `offerId` (0: no offer); returns what was taken.
+        /// market and pauses `offerId` if it is an open offer of the provider (0, never an
+        /// offer, names none); returns what was taken.
         function slash(address provider, uint256 amount, uint64 offerId) external returns (uint256);
     }
 

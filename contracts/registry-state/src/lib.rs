@@ -499,7 +499,7 @@ impl Registry {
     }
 
     /// Market only: moves up to `amount` of stake (then unbonding) to the market and pauses
-    /// the offer; returns what was taken.
+    /// `offer_id` when it is an open offer of `provider` (0 names none); returns what was taken.
     pub fn slash(
         &mut self,
         provider: Address,
@@ -521,7 +521,10 @@ impl Registry {
             &[topic_address(provider)],
             Output::new().u256(taken).u256(stake).u256(unbonding),
         );
-        if self.offers.getter(offer_id).status.num() == OfferStatus::Open as u8 {
+        // Offer 0 (never created) means "none": only an open offer of this provider pauses, so
+        // no event ever names an offer that does not exist.
+        let offer = self.offers.getter(offer_id);
+        if offer.provider.get() == provider && offer.status.num() == OfferStatus::Open as u8 {
             self.set_status(offer_id, OfferStatus::Paused);
         }
         if !taken.is_zero() {

@@ -6,7 +6,7 @@ use cloudless_abi::market::{
 };
 
 use super::{
-    fixture::{DEV, Fixture, OWNER, P1, STRANGER, UNIT, event, tokens},
+    fixture::{DEV, Fixture, OWNER, P1, STRANGER, UNIT, event, events, tokens},
     scenario::matched,
 };
 
@@ -115,6 +115,12 @@ fn provider_exits_with_notice_for_free_or_at_once_with_a_penalty() {
     assert_eq!(
         (ended.reason, ended.slashed),
         (EndReason::ExitedWithPenalty, tokens(15))
+    );
+    // An exit pauses no offer: no status event at all, least of all for offer 0, which
+    // never exists (that log once stalled every keeper).
+    assert!(
+        events::<IRegistry::OfferStatusChanged>(&receipt).is_empty(),
+        "an immediate exit emits no OfferStatusChanged"
     );
     f.assert_conserved();
 }
