@@ -1,7 +1,10 @@
 //! One bid: a deployment as the matcher sees it (its request, escrow and live placements).
 
 use alloy_primitives::U256;
-use cloudless_abi::market::{DeploymentSpec, DeploymentStatus};
+use cloudless_abi::{
+    lifecycle::Lifecycle,
+    market::{DeploymentSpec, DeploymentStatus},
+};
 
 /// A deployment request and what the chain says about it now.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -42,35 +45,26 @@ impl Bid {
         }
     }
 
-    /// The chain's status of the deployment at `epoch` (as `IMarket.deploymentStatus`).
-    pub fn status(&self, epoch: u64) -> DeploymentStatus {
-        if (self.end_epoch != u64::MAX && epoch > self.end_epoch)
-            || (self.ending && self.placed == 0)
-        {
-            DeploymentStatus::Ended
-        } else if self.ending {
-            DeploymentStatus::Ending
-        } else if self.underfunded {
-            DeploymentStatus::Underfunded
-        } else if self.placed < self.spec.minInstances {
-            DeploymentStatus::Open
-        } else {
-            DeploymentStatus::Active
+    /// The fields the chain derives the deployment's status from.
+    fn lifecycle(&self) -> Lifecycle {
+        Lifecycle {
+            end_epoch: self.end_epoch,
+            ending: self.ending,
+            placed: self.placed,
+            min_instances: self.spec.minInstances,
+            underfunded: self.underfunded,
         }
+    }
+
+    /// The chain's status of the deployment at `epoch` (as `IMarket.deploymentState`).
+    pub fn status(&self, epoch: u64) -> DeploymentStatus {
+        self.lifecycle().status(epoch)
     }
 
     /// `Ok` when a match submitted at `epoch` may place instances; otherwise the status the
     /// contract reports in `NotMatchable`.
     pub fn matchable(&self, epoch: u64) -> Result<(), DeploymentStatus> {
-        let status = self.status(epoch);
-        let open = matches!(status, DeploymentStatus::Open | DeploymentStatus::Active);
-        if !open {
-            Err(status)
-        } else if self.end_epoch != u64::MAX && epoch.saturating_add(1) > self.end_epoch {
-            Err(DeploymentStatus::Ending)
-        } else {
-            Ok(())
-        }
+        self.lifecycle().matchable(epoch)
     }
 
     /// Instances still to place.

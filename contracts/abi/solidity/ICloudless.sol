@@ -79,7 +79,9 @@ enum SpecField {
     /// `maxPricePerInstanceEpoch` is zero.
     Price,
     /// `token` is not the market's token.
-    PaymentToken
+    PaymentToken,
+    /// `durationEpochs` is above the protocol maximum (10^9 epochs).
+    Duration
 }
 
 /// Which field of an offer is invalid.
@@ -525,7 +527,9 @@ interface IMarket {
     error NotFinished(uint64 placementId, uint64 provableUntil);
     /// The deployment is funded, or still inside its grace period (closable from `closableAt`).
     error NotClosable(uint64 deploymentId, uint64 underfundedSince, uint64 closableAt);
-    /// The deployment is already cancelled or closed; it ends after `endEpoch`.
+    /// A second cancel, or a cancel or close of a closed deployment: it already ends after
+    /// `endEpoch`. (A cancelled deployment that runs out of funds can still be closed,
+    /// which only moves its end earlier.)
     error AlreadyEnding(uint64 deploymentId, uint64 endEpoch);
     /// `account` has nothing to claim.
     error NothingToClaim(address account);
@@ -584,10 +588,12 @@ interface IMarket {
     function submitProofs(EpochProof[] calldata proofs) external;
     /// Ends the placement after `noticeEpochs`. Provider only.
     function exitPlacement(uint64 placementId) external;
-    /// Ends the placement now and slashes `exitPenalty` per instance. Provider only.
+    /// Ends the placement now and slashes `min(stake + unbonding, exitPenalty × k)` into
+    /// the deployment. Provider only.
     function exitPlacementNow(uint64 placementId) external;
-    /// Ends a placement that missed more than `maxMissedEpochs` and slashes its provider.
-    /// Anyone.
+    /// Ends a placement that missed more than `maxMissedEpochs` and slashes its provider
+    /// `min(stake + unbonding, slashPerMissedInstanceEpoch × k × missed)` into the
+    /// deployment. Anyone.
     function evict(uint64 placementId) external;
     /// Releases a placement whose end epoch's proof window has passed. Anyone.
     function finalize(uint64 placementId) external;

@@ -8,6 +8,7 @@
 //! - [`market`]: protocol v1's registry and market interfaces and the types they share;
 //! - [`eligibility`]: protocol v1's eligibility rules, one function for the contracts and the
 //!   matcher;
+//! - [`lifecycle`]: a deployment's status, one function for the market and the matcher;
 //! - [`clock`]: the epoch clock;
 //! - [`erc20`], [`probe`]: the test token (plus EIP-2612 `permit`) and the SDK probe.
 
@@ -16,5 +17,6 @@
 pub mod clock;
 pub mod eligibility;
 pub mod erc20;
+pub mod lifecycle;
 pub mod market;
 pub mod probe;

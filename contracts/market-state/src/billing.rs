@@ -5,7 +5,7 @@
 use alloy_primitives::{Address, U256};
 use alloy_sol_types::SolEvent;
 pub(crate) use cloudless_abi::market::EndReason;
-use cloudless_abi::market::{DeploymentStatus, IMarket};
+use cloudless_abi::market::IMarket;
 use contract_kit::{
     Revert, Small,
     abi::{Output, emit, topic, topic_address},
@@ -45,23 +45,15 @@ impl Market {
         deployment_id: u64,
         pairs: &[(u64, u32)],
     ) -> Result<u64, Revert> {
-        let status = self.status(deployment_id);
         let current = self.epoch();
         let start = current + 1;
-        let d = self.deployments.getter(deployment_id);
-        let end = d.end_epoch.num();
-        let matchable = matches!(status, DeploymentStatus::Open | DeploymentStatus::Active);
-        if !matchable || (end != u64::MAX && start > end) {
-            let status = if matchable {
-                DeploymentStatus::Ending
-            } else {
-                status
-            };
+        if let Err(status) = self.lifecycle(deployment_id).matchable(current) {
             return Err(revert(IMarket::NotMatchable {
                 deploymentId: deployment_id,
                 status,
             }));
         }
+        let d = self.deployments.getter(deployment_id);
         let mut total: u32 = 0;
         for &(_, k) in pairs {
             if k == 0 {

@@ -4,6 +4,7 @@ use alloc::{vec, vec::Vec};
 
 use alloy_primitives::{Address, B256, U256};
 use alloy_sol_types::SolEvent;
+use cloudless_abi::lifecycle::Lifecycle;
 use cloudless_abi::market::{
     DeploymentSpec, DeploymentStatus, IGoverned, IMarket, IRegistry, MarketParams, SpecField,
 };
@@ -26,6 +27,9 @@ use crate::billing::{EndReason, Ending, NONE};
 
 /// Most instances one deployment may ask for.
 const MAX_INSTANCES: u32 = 10_000;
+/// Longest fixed duration, epochs: its end epoch always fits (and centuries at any epoch
+/// length people use).
+const MAX_DURATION: u64 = 1_000_000_000;
 /// Largest per-instance amounts governance may set (10^9 tokens of 6 decimals).
 const MAX_AMOUNT: u128 = 1_000_000_000_000_000;
 /// Largest keeper fee per instance (10^6 tokens of 6 decimals).
@@ -619,6 +623,7 @@ impl Market {
                 SpecField::Price,
             ),
             (spec.token != self.token.get(), SpecField::PaymentToken),
+            (spec.durationEpochs > MAX_DURATION, SpecField::Duration),
         ];
         if let Some((_, field)) = invalid.into_iter().find(|(bad, _)| *bad) {
             return Err(revert(IMarket::InvalidSpec { field }));
@@ -725,22 +730,20 @@ impl Market {
         Ok(end)
     }
 
-    /// The status of an existing deployment.
+    /// The status of an existing deployment (the rule is `cloudless_abi::lifecycle`).
     pub(crate) fn status(&self, deployment_id: u64) -> DeploymentStatus {
+        self.lifecycle(deployment_id).status(self.epoch())
+    }
+
+    /// The fields a deployment's status derives from.
+    pub(crate) fn lifecycle(&self, deployment_id: u64) -> Lifecycle {
         let d = self.deployments.getter(deployment_id);
-        let end = d.end_epoch.num();
-        let ending = d.ending.num() != Ending::No as u8;
-        let placed = d.placed.num();
-        if (end != u64::MAX && self.epoch() > end) || (ending && placed == 0) {
-            DeploymentStatus::Ended
-        } else if ending {
-            DeploymentStatus::Ending
-        } else if d.underfunded_since.num() != NONE {
-            DeploymentStatus::Underfunded
-        } else if placed < d.min_instances.num() {
-            DeploymentStatus::Open
-        } else {
-            DeploymentStatus::Active
+        Lifecycle {
+            end_epoch: d.end_epoch.num(),
+            ending: d.ending.num() != Ending::No as u8,
+            placed: d.placed.num(),
+            min_instances: d.min_instances.num(),
+            underfunded: d.underfunded_since.num() != NONE,
         }
     }
 

@@ -199,7 +199,7 @@ fn invalid_requests_and_offers_name_the_field() {
     let (registry, market, token) = (f.m.registry, f.m.market, f.m.token);
     let base = f.spec(2, UNIT);
     type BreakField = fn(&mut cloudless_abi::market::DeploymentSpec);
-    let cases: [(BreakField, SpecField); 8] = [
+    let cases: [(BreakField, SpecField); 9] = [
         (|s| s.instances = 0, SpecField::Instances),
         (|s| s.instances = 10_001, SpecField::Instances),
         (|s| s.minInstances = 3, SpecField::MinInstances),
@@ -211,6 +211,8 @@ fn invalid_requests_and_offers_name_the_field() {
             |s| s.token = Address::repeat_byte(9),
             SpecField::PaymentToken,
         ),
+        // Refused at creation, not at the first match with AmountTooLarge.
+        (|s| s.durationEpochs = u64::MAX, SpecField::Duration),
     ];
     f.approve(DEV, market, tokens(1_000));
     for (break_field, field) in cases {

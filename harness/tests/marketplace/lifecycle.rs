@@ -260,3 +260,93 @@ fn stake_unbonds_treasury_pays_out_and_ownership_moves_in_two_steps() {
     f.send(P1, market, IMarket::claimCall {});
     f.assert_conserved();
 }
+
+#[test]
+fn the_last_epoch_of_a_fixed_duration_reads_ending_and_refuses_matches_as_ending() {
+    let mut f = Fixture::new();
+    let market = f.m.market;
+    f.provider(P1, 2_000);
+    let offer = f.offer(P1, super::fixture::OfferArgs::priced(UNIT, 4));
+    let mut spec = f.spec(1, UNIT);
+    spec.instances = 2;
+    spec.durationEpochs = 3;
+    let deployment = f.deployment(DEV, spec, tokens(100));
+    let first = event::<IMarket::PlacementCreated>(&f.match_on(deployment, offer, 1));
+    let last = first.startEpoch + 2;
+    let status = |f: &mut Fixture| {
+        f.view(
+            market,
+            IMarket::deploymentStateCall {
+                deploymentId: deployment,
+            },
+        )
+        .status
+    };
+    f.goto_epoch(last - 1);
+    assert_eq!(status(&mut f), DeploymentStatus::Active);
+    f.goto_epoch(last);
+    assert_eq!(status(&mut f), DeploymentStatus::Ending);
+    let e: IMarket::NotMatchable = f.expect_error(
+        super::fixture::KEEPER,
+        market,
+        IMarket::matchDeploymentCall {
+            deploymentId: deployment,
+            pairs: vec![cloudless_abi::market::MatchPair {
+                offerId: offer,
+                instances: 1,
+            }],
+        },
+    );
+    assert_eq!(
+        e.status,
+        status(&mut f),
+        "the error names the status the view shows"
+    );
+    f.goto_epoch(last + 1);
+    assert_eq!(status(&mut f), DeploymentStatus::Ended);
+}
+
+#[test]
+fn a_cancelled_deployment_that_runs_dry_can_still_be_closed_which_moves_its_end_earlier() {
+    let mut f = Fixture::new();
+    let market = f.m.market;
+    f.provider(P1, 2_000);
+    let offer = f.offer(P1, super::fixture::OfferArgs::priced(UNIT, 2));
+    let deployment = f.deployment(DEV, f.spec(2, UNIT), tokens(4));
+    f.match_on(deployment, offer, 2);
+    let cancel = IMarket::cancelCall {
+        deploymentId: deployment,
+    };
+    let cancelled = event::<IMarket::DeploymentCancelled>(&f.send(DEV, market, cancel.clone()));
+    f.expect_error::<_, IMarket::AlreadyEnding>(DEV, market, cancel);
+    // Cancelling took effect later than the money lasts: underfunded, then closed after grace.
+    let since = loop {
+        let state = f.view(
+            market,
+            IMarket::deploymentStateCall {
+                deploymentId: deployment,
+            },
+        );
+        if state.underfundedSince != 0 {
+            break state.underfundedSince;
+        }
+        let epoch = f.epoch();
+        f.goto_epoch(epoch + 1);
+        let p = f.view(market, IMarket::placementCall { placementId: 1 });
+        if p.live && p.lastProven + 1 < f.epoch() {
+            prove(&mut f, 1, p.lastProven + 1);
+        }
+    };
+    let params = f.view(market, IMarket::paramsCall {});
+    f.goto_epoch(since + params.graceEpochs);
+    let close = IMarket::closeCall {
+        deploymentId: deployment,
+    };
+    let closed = event::<IMarket::DeploymentClosed>(&f.send(STRANGER, market, close.clone()));
+    assert!(
+        closed.endEpoch <= cancelled.endEpoch,
+        "closing never moves the end later"
+    );
+    f.expect_error::<_, IMarket::AlreadyEnding>(STRANGER, market, close);
+    f.assert_conserved();
+}
