@@ -49,9 +49,11 @@ pub enum Command {
         /// The deployment.
         #[arg(long)]
         deployment: u64,
-        /// `OFFER_ID:INSTANCES` pairs, e.g. `--offer 1:2 --offer 4:1`.
+        /// `OFFER_ID:INSTANCES[:PRICE]` pairs, e.g. `--offer 1:2 --offer 4:1:1500000`. The
+        /// match holds each offer to PRICE (its current price when omitted): a provider that
+        /// reprices in between makes it revert `PriceChanged`.
         #[arg(long = "offer", required = true, value_parser = parse_pair)]
-        offers: Vec<(u64, u32)>,
+        offers: Vec<(u64, u32, Option<u128>)>,
         #[command(flatten)]
         args: WriteArgs,
     },
@@ -109,13 +111,24 @@ pub fn run(command: Command) -> anyhow::Result<()> {
             offers,
             args,
         } => chain::write(args, move |s| async move {
-            let pairs = offers
-                .iter()
-                .map(|&(offer_id, instances)| MatchPair {
+            let mut pairs = Vec::with_capacity(offers.len());
+            for (offer_id, instances, price) in offers {
+                let price = match price {
+                    Some(price) => price,
+                    None => {
+                        let offer = IRegistry::offerCall { offerId: offer_id };
+                        s.client
+                            .view(s.registry(), offer)
+                            .await?
+                            .pricePerInstanceEpoch
+                    }
+                };
+                pairs.push(MatchPair {
                     offerId: offer_id,
                     instances,
-                })
-                .collect();
+                    price,
+                });
+            }
             let call = IMarket::matchDeploymentCall {
                 deploymentId: deployment,
                 pairs,
@@ -147,19 +160,21 @@ pub fn run(command: Command) -> anyhow::Result<()> {
 }
 
 /// Parses `OFFER_ID:INSTANCES`.
-fn parse_pair(text: &str) -> anyhow::Result<(u64, u32)> {
-    let (offer, instances) = text
-        .split_once(':')
-        .context("expected OFFER_ID:INSTANCES, e.g. 3:2")?;
+fn parse_pair(text: &str) -> anyhow::Result<(u64, u32, Option<u128>)> {
+    let mut parts = text.split(':').map(str::trim);
+    let (Some(offer), Some(instances), price, None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        anyhow::bail!("expected OFFER_ID:INSTANCES[:PRICE], e.g. 3:2 or 3:2:1500000");
+    };
     Ok((
-        offer
-            .trim()
-            .parse()
-            .context("the offer id is not a number")?,
+        offer.parse().context("the offer id is not a number")?,
         instances
-            .trim()
             .parse()
             .context("the instance count is not a number")?,
+        price
+            .map(|p| p.parse().context("the price is not a number of base units"))
+            .transpose()?,
     ))
 }
 
@@ -265,10 +280,13 @@ mod tests {
 
     #[test]
     fn parses_match_pairs() {
-        assert_eq!(parse_pair("3:2").unwrap(), (3, 2));
-        assert_eq!(parse_pair(" 10 : 1 ").unwrap(), (10, 1));
+        assert_eq!(parse_pair("3:2").unwrap(), (3, 2, None));
+        assert_eq!(parse_pair(" 10 : 1 ").unwrap(), (10, 1, None));
+        assert_eq!(parse_pair("3:2:1500000").unwrap(), (3, 2, Some(1_500_000)));
         assert!(parse_pair("3").is_err());
         assert!(parse_pair("x:1").is_err());
+        assert!(parse_pair("3:2:cheap").is_err());
+        assert!(parse_pair("3:2:1:9").is_err());
     }
 }
 

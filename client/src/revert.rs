@@ -254,6 +254,10 @@ fn market_hint(error: &IMarketErrors) -> String {
             e.deploymentId,
             short(e.balance, e.needed)
         ),
+        E::PriceChanged(e) => format!(
+            "offer {} now asks {} per instance-epoch, not {}: check it with `cloudless market offers` and match again with --offer {}:INSTANCES:{}",
+            e.offerId, e.current, e.planned, e.offerId, e.current
+        ),
         E::UnknownPlacement(e) => format!(
             "there is no placement {}: list yours with `cloudless provider placements`",
             e.placementId

@@ -152,6 +152,7 @@ fn pair(offer: u64, instances: u32) -> MatchPair {
     MatchPair {
         offerId: offer,
         instances,
+        price: UNIT,
     }
 }
 

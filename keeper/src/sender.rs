@@ -23,6 +23,7 @@ pub const LOST_RACE: &[&str] = &[
     "BelowMinimum",
     "NotEligible",
     "InsufficientBalance",
+    "PriceChanged",
     "EmptyMatch",
     "ContractPaused",
     "NotEvictable",

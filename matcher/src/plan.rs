@@ -281,9 +281,11 @@ impl Session<'_> {
                 let in_use = self.book.asks[slot as usize].in_use;
                 self.undo.push((slot, in_use));
                 self.book.set_slot_in_use(slot, in_use + k);
+                let ask = &self.book.asks[slot as usize];
                 MatchPair {
-                    offerId: self.book.asks[slot as usize].id,
+                    offerId: ask.id,
                     instances: k,
+                    price: ask.price(),
                 }
             })
             .collect()

@@ -64,8 +64,8 @@ impl Book {
     ) -> Result<(), Rejection> {
         use cloudless_abi::market::IGoverned::{AmountTooLarge, ContractPaused};
         use cloudless_abi::market::IMarket::{
-            BelowMinimum, EmptyMatch, InsufficientBalance, NotMatchable, TooManyInstances,
-            UnknownDeployment,
+            BelowMinimum, EmptyMatch, InsufficientBalance, NotMatchable, PriceChanged,
+            TooManyInstances, UnknownDeployment,
         };
         use cloudless_abi::market::IRegistry::UnknownOffer;
         if self.config.paused {
@@ -146,6 +146,15 @@ impl Book {
                 self.config.token,
             )
             .map_err(|reason| not_eligible(pair.offerId, reason))?;
+            if pair.price != ask.price() {
+                return Err(Rejection::Market(IMarketErrors::PriceChanged(
+                    PriceChanged {
+                        offerId: pair.offerId,
+                        planned: pair.price,
+                        current: ask.price(),
+                    },
+                )));
+            }
             held.add(ask.provider, i64::from(pair.instances));
             match used.iter_mut().find(|u| u.0 == pair.offerId) {
                 Some(u) => u.1 += pair.instances,

@@ -126,6 +126,7 @@ async fn open_placements(
             .map(|&offer_id| MatchPair {
                 offerId: offer_id,
                 instances: 1,
+                price: PRICE,
             })
             .collect();
         let matched = IMarket::matchDeploymentCall {

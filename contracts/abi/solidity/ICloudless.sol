@@ -205,12 +205,16 @@ struct ProviderInfo {
     uint64 unlockEpoch;
 }
 
-/// `(offerId, instances)`: one pair of a match.
+/// `(offerId, instances, price)`: one pair of a match.
 struct MatchPair {
     /// Offer to take capacity from.
     uint64 offerId;
     /// Instances to place on it (k ≥ 1).
     uint32 instances;
+    /// The offer's price the match was planned at: the placement gets exactly this price,
+    /// or the match reverts `PriceChanged` (a provider cannot reprice between plan and
+    /// match).
+    uint128 price;
 }
 
 /// One epoch's proof of execution for a placement.
@@ -507,6 +511,9 @@ interface IMarket {
     error EmptyMatch();
     /// The balance `balance` cannot cover `needed` (keeper fee plus one epoch at the new rate).
     error InsufficientBalance(uint64 deploymentId, uint256 balance, uint256 needed);
+    /// Offer `offerId` is priced `current`, not the `planned` price the pair carries: plan
+    /// the match again.
+    error PriceChanged(uint64 offerId, uint128 planned, uint128 current);
     /// No placement has id `placementId`.
     error UnknownPlacement(uint64 placementId);
     /// `caller` is neither the placement's provider nor one of its worker keys.

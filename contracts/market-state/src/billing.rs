@@ -43,7 +43,7 @@ impl Market {
     pub(crate) fn match_pairs(
         &mut self,
         deployment_id: u64,
-        pairs: &[(u64, u32)],
+        pairs: &[(u64, u32, u128)],
     ) -> Result<u64, Revert> {
         let current = self.epoch();
         let start = current + 1;
@@ -55,7 +55,7 @@ impl Market {
         }
         let d = self.deployments.getter(deployment_id);
         let mut total: u32 = 0;
-        for &(_, k) in pairs {
+        for &(_, k, _) in pairs {
             if k == 0 {
                 return Err(revert(IMarket::EmptyMatch {}));
             }
@@ -83,8 +83,15 @@ impl Market {
         }
         let spec = self.spec(deployment_id);
         let first_placement = self.placement_count.num() + 1;
-        for &(offer_id, k) in pairs {
+        for &(offer_id, k, planned) in pairs {
             let (provider, price) = self.consume(offer_id, k, spec.clone())?;
+            if price != planned {
+                return Err(revert(IMarket::PriceChanged {
+                    offerId: offer_id,
+                    planned,
+                    current: price,
+                }));
+            }
             self.place(deployment_id, offer_id, provider, k, price, start)?;
         }
         let keeper = self.vm().msg_sender();

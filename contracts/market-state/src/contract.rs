@@ -362,7 +362,7 @@ impl Market {
     pub fn match_deployment(
         &mut self,
         deployment_id: u64,
-        pairs: Vec<(u64, u32)>,
+        pairs: Vec<(u64, u32, u128)>,
     ) -> Result<u64, Revert> {
         self.governance.not_paused()?;
         self.existing(deployment_id)?;

@@ -41,10 +41,10 @@ fn dispatch(m: &mut Market, selector: u32, a: Calldata) -> Result<Option<Vec<u8>
             Output::new().uint(id.into()).done()
         },
         I::matchDeploymentCall => {
-            let (len, items) = a.array(1, 2)?;
+            let (len, items) = a.array(1, 3)?;
             let mut pairs = Vec::with_capacity(len);
             for i in 0..len {
-                pairs.push((items.u64(2 * i)?, items.u32(2 * i + 1)?));
+                pairs.push((items.u64(3 * i)?, items.u32(3 * i + 1)?, items.u128(3 * i + 2)?));
             }
             let first = m.match_deployment(a.u64(0)?, pairs)?;
             Output::new().uint(first.into()).done()

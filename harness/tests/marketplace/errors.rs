@@ -311,6 +311,7 @@ fn each_ineligibility_reason_reverts_the_match() {
         pairs: vec![MatchPair {
             offerId: offer,
             instances: k,
+            price: UNIT,
         }],
     };
     for (offer, k, reason) in [
@@ -356,10 +357,12 @@ fn each_ineligibility_reason_reverts_the_match() {
         MatchPair {
             offerId: second,
             instances: 2,
+            price: UNIT,
         },
         MatchPair {
             offerId: second,
             instances: 2,
+            price: UNIT,
         },
     ];
     let e: IRegistry::NotEligible = f.expect_error(
@@ -373,6 +376,19 @@ fn each_ineligibility_reason_reverts_the_match() {
     assert_eq!(e.reason, Ineligible::ProviderCap);
     let e: IMarket::TooManyInstances = f.expect_error(KEEPER, market, attempt(second, 5));
     assert_eq!((e.requested, e.room), (5, 4));
+    // The provider raises its price (still under the deployment's maximum) after the keeper
+    // planned at UNIT: the planned match is refused rather than placed at the new price.
+    f.send(
+        P1,
+        registry,
+        IRegistry::updateOfferCall {
+            offerId: second,
+            pricePerInstanceEpoch: 2 * UNIT,
+            capacity: 4,
+        },
+    );
+    let e: IMarket::PriceChanged = f.expect_error(KEEPER, market, attempt(second, 1));
+    assert_eq!((e.offerId, e.planned, e.current), (second, UNIT, 2 * UNIT));
     f.expect_error::<_, IMarket::EmptyMatch>(KEEPER, market, attempt(second, 0));
 }
 

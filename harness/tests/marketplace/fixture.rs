@@ -257,12 +257,19 @@ impl Fixture {
         )
     }
 
-    /// KEEPER matches `instances` of `deployment` onto `offer`.
-    pub fn match_on(&mut self, deployment: u64, offer: u64, instances: u32) -> Receipt {
-        let pairs = vec![MatchPair {
+    /// A pair of `instances` on `offer` at its current price.
+    pub fn pair(&mut self, offer: u64, instances: u32) -> MatchPair {
+        let listed = self.view(self.m.registry, IRegistry::offerCall { offerId: offer });
+        MatchPair {
             offerId: offer,
             instances,
-        }];
+            price: listed.pricePerInstanceEpoch,
+        }
+    }
+
+    /// KEEPER matches `instances` of `deployment` onto `offer`.
+    pub fn match_on(&mut self, deployment: u64, offer: u64, instances: u32) -> Receipt {
+        let pairs = vec![self.pair(offer, instances)];
         let call = IMarket::matchDeploymentCall {
             deploymentId: deployment,
             pairs,

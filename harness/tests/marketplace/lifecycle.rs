@@ -132,10 +132,7 @@ fn an_underfunded_deployment_closes_after_grace_and_unproven_placements_finalize
     f.provider(P1, 2_000);
     let offer = f.offer(P1, super::fixture::OfferArgs::priced(UNIT, 2));
     let deployment = f.deployment(DEV, f.spec(2, UNIT), tokens(4));
-    let pairs = vec![cloudless_abi::market::MatchPair {
-        offerId: offer,
-        instances: 2,
-    }];
+    let pairs = vec![f.pair(offer, 2)];
     let receipt = f.send(
         super::fixture::KEEPER,
         market,
@@ -286,15 +283,13 @@ fn the_last_epoch_of_a_fixed_duration_reads_ending_and_refuses_matches_as_ending
     assert_eq!(status(&mut f), DeploymentStatus::Active);
     f.goto_epoch(last);
     assert_eq!(status(&mut f), DeploymentStatus::Ending);
+    let pair = f.pair(offer, 1);
     let e: IMarket::NotMatchable = f.expect_error(
         super::fixture::KEEPER,
         market,
         IMarket::matchDeploymentCall {
             deploymentId: deployment,
-            pairs: vec![cloudless_abi::market::MatchPair {
-                offerId: offer,
-                instances: 1,
-            }],
+            pairs: vec![pair],
         },
     );
     assert_eq!(

@@ -254,8 +254,8 @@ fn mutate(m: &mut Mirror, rng: &mut Rng) {
 }
 
 /// A random match: half of them anything (unknown ids, zero instances, repeated offers, too
-/// many), half one of the matcher's own planned matches, kept or nudged across a boundary (one
-/// instance more, a pair dropped, an offer swapped or repeated).
+/// many, stale prices), half one of the matcher's own planned matches, kept or nudged across a
+/// boundary (one instance more, a pair dropped, an offer swapped or repeated, a price moved).
 fn random_match(m: &mut Mirror, rng: &mut Rng) -> (u64, Vec<MatchPair>) {
     let offers = m.f.view(m.f.m.registry, IRegistry::offerCountCall {});
     let deployments = m.f.view(m.f.m.market, IMarket::deploymentCountCall {});
@@ -263,9 +263,18 @@ fn random_match(m: &mut Mirror, rng: &mut Rng) -> (u64, Vec<MatchPair>) {
     let plan = m.book.plan(epoch, &Budget::default());
     if plan.txs.is_empty() || rng.chance(50) {
         let pairs = (0..rng.below(4))
-            .map(|_| MatchPair {
-                offerId: rng.range(1, offers + 1),
-                instances: rng.below(4) as u32,
+            .map(|_| {
+                let offer_id = rng.range(1, offers + 1);
+                let listed = m
+                    .book
+                    .offer(offer_id)
+                    .map_or(0, |o| o.pricePerInstanceEpoch);
+                MatchPair {
+                    offerId: offer_id,
+                    instances: rng.below(4) as u32,
+                    // Mostly the listed price; sometimes one the provider no longer asks.
+                    price: listed + u128::from(rng.chance(20)),
+                }
             })
             .collect();
         return (rng.range(0, deployments + 1), pairs);
@@ -274,8 +283,9 @@ fn random_match(m: &mut Mirror, rng: &mut Rng) -> (u64, Vec<MatchPair>) {
     let mut pairs = tx.pairs.clone();
     let i = rng.below(pairs.len() as u64) as usize;
     let deployment = tx.deployment_id;
-    match rng.below(6) {
+    match rng.below(7) {
         0 => pairs[i].instances += 1,
+        5 => pairs[i].price -= 1,
         1 => {
             pairs.pop();
         }

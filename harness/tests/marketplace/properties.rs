@@ -239,9 +239,20 @@ impl Run {
                     self.id(deployments)
                 };
                 let pairs = (0..1 + self.rng.below(3) / 2)
-                    .map(|_| MatchPair {
-                        offerId: self.id(offers),
-                        instances: 1 + self.rng.below(2) as u32,
+                    .map(|_| {
+                        let offer_id = self.id(offers);
+                        // The listed price, or (rarely, and for unknown offers) a stale one.
+                        let price = if (1..=offers).contains(&offer_id) && self.rng.below(10) > 0 {
+                            let offer = IRegistry::offerCall { offerId: offer_id };
+                            self.f.view(registry, offer).pricePerInstanceEpoch
+                        } else {
+                            UNIT
+                        };
+                        MatchPair {
+                            offerId: offer_id,
+                            instances: 1 + self.rng.below(2) as u32,
+                            price,
+                        }
                     })
                     .collect();
                 self.send(

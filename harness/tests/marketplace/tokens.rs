@@ -45,10 +45,7 @@ fn a_token_re_entering_claim_during_its_payout_is_refused_and_paid_once() {
     let deployment = f.deployment(DEV, f.spec(2, UNIT), tokens(10));
     // The token itself keeps the market: its first armed transfer (between two outsiders)
     // matches the deployment, which credits it the keeper fee.
-    let pairs = vec![cloudless_abi::market::MatchPair {
-        offerId: offer,
-        instances: 2,
-    }];
+    let pairs = vec![f.pair(offer, 2)];
     arm(
         &mut f,
         market,
