@@ -58,6 +58,12 @@ pub fn too_large() -> Revert {
     revert(IGoverned::AmountTooLarge {})
 }
 
+/// `a + b`, or `AmountTooLarge`: every sum that can grow (stakes, balances, claimables, the
+/// treasury, rates) goes through here, because U256 `+` wraps silently in the contracts.
+pub fn add(a: U256, b: U256) -> Result<U256, Revert> {
+    a.checked_add(b).ok_or_else(too_large)
+}
+
 pub use cloudless_abi::clock::epoch_at;
 
 /// Reads and writes a packed storage integer as a plain Rust integer.

@@ -9,7 +9,7 @@ use cloudless_abi::market::IMarket;
 use contract_kit::{
     Revert, Small,
     abi::{Output, emit, topic, topic_address},
-    epoch_at, revert, too_large,
+    add, epoch_at, revert, too_large,
 };
 use stylus_sdk::prelude::*;
 
@@ -113,7 +113,7 @@ impl Market {
         }
         let mut d = self.deployments.setter(deployment_id);
         let (balance, rate) = (d.balance.get(), d.rate.get());
-        let needed = fee + rate;
+        let needed = add(fee, rate)?;
         if balance < needed {
             return Err(revert(IMarket::InsufficientBalance {
                 deploymentId: deployment_id,
@@ -124,7 +124,7 @@ impl Market {
         let balance = balance - fee;
         d.balance.set(balance);
         let placed = d.placed.num();
-        let owed = self.claimable.get(keeper) + fee;
+        let owed = add(self.claimable.get(keeper), fee)?;
         self.claimable.insert(keeper, owed);
         emit(
             self,
@@ -157,7 +157,7 @@ impl Market {
         d.per_provider.insert(provider, held);
         let placed = d.placed.num() + k;
         d.placed.set_num(placed);
-        let rate = d.rate.get() + U256::from(u128::from(k) * price);
+        let rate = add(d.rate.get(), U256::from(u128::from(k) * price))?;
         d.rate.set(rate);
         let id = self.placement_count.num() + 1;
         self.placement_count.set_num(id);
@@ -242,9 +242,10 @@ impl Market {
         let balance = d.balance.get();
         let (paid, fee, balance) = if balance >= amount {
             d.balance.set(balance - amount);
-            self.treasury.set(self.treasury.get() + fee);
+            let treasury = add(self.treasury.get(), fee)?;
+            self.treasury.set(treasury);
             let paid = amount - fee;
-            let owed = self.claimable.get(provider) + paid;
+            let owed = add(self.claimable.get(provider), paid)?;
             self.claimable.insert(provider, owed);
             (paid, fee, balance - amount)
         } else {
@@ -290,7 +291,7 @@ impl Market {
         d.placed.set_num(placed);
         let rate = d.rate.get() - U256::from(u128::from(k) * price);
         d.rate.set(rate);
-        let balance = d.balance.get() + slashed;
+        let balance = add(d.balance.get(), slashed)?;
         d.balance.set(balance);
         emit(
             self,

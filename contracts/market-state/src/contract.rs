@@ -11,9 +11,9 @@ use cloudless_abi::market::{
 use contract_kit::{
     MAX_PRICE, Revert, Small,
     abi::{Output, emit, topic, topic_address},
-    bounded,
+    add, bounded,
     governance::Governance,
-    revert, token, too_large,
+    revert, token,
 };
 use stylus_sdk::{
     prelude::*,
@@ -678,7 +678,7 @@ impl Market {
         }
         let from = self.vm().msg_sender();
         let mut d = self.deployments.setter(deployment_id);
-        let balance = d.balance.get().checked_add(amount).ok_or_else(too_large)?;
+        let balance = add(d.balance.get(), amount)?;
         d.balance.set(balance);
         emit(
             self,

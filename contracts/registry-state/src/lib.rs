@@ -20,7 +20,7 @@ use cloudless_abi::{
 use contract_kit::{
     MAX_PRICE, Revert, Small,
     abi::{Output, emit, topic, topic_address},
-    bounded, epoch_at,
+    add, bounded, epoch_at,
     governance::Governance,
     revert, token,
 };
@@ -312,7 +312,7 @@ impl Registry {
             }));
         }
         let stake = have - amount;
-        let unbonding = record.unbonding.get() + amount;
+        let unbonding = add(record.unbonding.get(), amount)?;
         record.stake.set(stake);
         record.unbonding.set(unbonding);
         record.unlock_epoch.set_num(unlock);
@@ -566,7 +566,7 @@ impl Registry {
             return Err(revert(IGoverned::ZeroAmount {}));
         }
         let mut record = self.providers.setter(provider);
-        let stake = record.stake.get() + amount;
+        let stake = add(record.stake.get(), amount)?;
         record.stake.set(stake);
         emit(
             self,

@@ -309,6 +309,33 @@ impl Chain {
             .unwrap_or_default()
     }
 
+    /// The non-zero storage words of `address` that hold `value`.
+    pub fn slots_holding(&self, address: Address, value: U256) -> Vec<U256> {
+        let mut slots: Vec<U256> = self
+            .db()
+            .cache
+            .accounts
+            .get(&address)
+            .map(|a| {
+                a.storage
+                    .iter()
+                    .filter(|(_, v)| **v == value)
+                    .map(|(slot, _)| *slot)
+                    .collect()
+            })
+            .unwrap_or_default();
+        slots.sort();
+        slots
+    }
+
+    /// Overwrites the storage word of `address` at `slot` (a test cheat, as anvil's
+    /// `anvil_setStorageAt`: it lets tests reach states no transaction sequence can).
+    pub fn set_storage(&mut self, address: Address, slot: U256, value: U256) {
+        self.db_mut()
+            .insert_account_storage(address, slot, value)
+            .expect("the in-memory database cannot fail");
+    }
+
     fn tx_env(&self, req: &TxRequest) -> TxEnv {
         TxEnv::builder()
             .caller(req.from)

@@ -491,3 +491,38 @@ fn withdrawals_past_the_reserve_and_early_actions_are_refused() {
         other => panic!("value was accepted: {other:?}"),
     }
 }
+
+/// No transaction sequence with an honest token reaches these bounds (the contracts hold every
+/// token they count), so the test writes the words directly: a sum that would wrap reverts
+/// `AmountTooLarge` and changes nothing.
+#[test]
+fn sums_that_can_grow_revert_amount_too_large_instead_of_wrapping() {
+    let (mut f, ids) = matched();
+    let (registry, market) = (f.m.registry, f.m.market);
+    let stake = f
+        .view(registry, IRegistry::providerCall { provider: P1 })
+        .stake;
+    let slots = f.chain.slots_holding(registry, stake);
+    assert_eq!(slots.len(), 1, "one storage word holds P1's stake");
+    f.chain
+        .set_storage(registry, slots[0], U256::MAX - tokens(1));
+    f.approve(P1, registry, tokens(2));
+    f.expect_error::<_, IGoverned::AmountTooLarge>(
+        P1,
+        registry,
+        IRegistry::stakeCall { amount: tokens(2) },
+    );
+
+    f.goto_epoch(ids.start + 1);
+    f.send(P1, market, proof(ids.placement, ids.start));
+    let treasury = f.view(market, IMarket::treasuryCall {});
+    assert!(
+        !treasury.is_zero(),
+        "the paid epoch's fee is in the treasury"
+    );
+    let slots = f.chain.slots_holding(market, treasury);
+    assert_eq!(slots.len(), 1, "one storage word holds the treasury");
+    f.chain.set_storage(market, slots[0], U256::MAX);
+    f.goto_epoch(ids.start + 2);
+    f.expect_error::<_, IGoverned::AmountTooLarge>(P1, market, proof(ids.placement, ids.start + 1));
+}
