@@ -4,7 +4,10 @@
 
 use alloy_primitives::{Address, B256, U256};
 use clap::Subcommand;
-use cloudless_abi::market::{DeploymentSpec, IMarket};
+use cloudless_abi::{
+    escrow::required_deposit,
+    market::{DeploymentSpec, IMarket},
+};
 use serde_json::{Value, json};
 
 use crate::{
@@ -95,7 +98,8 @@ pub struct CreateArgs {
     /// Digest of the function package to run.
     #[arg(long, default_value_t = B256::ZERO)]
     artifact: B256,
-    /// Escrow to deposit [default: the minimum, instances × max price × minPrepaidEpochs].
+    /// Escrow to deposit [default: the minimum, instances × max price × minPrepaidEpochs, and
+    /// at least the market's minDeposit].
     #[arg(long)]
     deposit: Option<U256>,
     #[command(flatten)]
@@ -193,7 +197,12 @@ async fn create(s: Session, a: CreateArgs) -> anyhow::Result<()> {
         Some(deposit) => deposit,
         None => {
             let params = s.client.view(market, IMarket::paramsCall {}).await?;
-            U256::from(a.instances) * U256::from(a.max_price) * U256::from(params.minPrepaidEpochs)
+            U256::from(required_deposit(
+                a.instances,
+                a.max_price,
+                params.minPrepaidEpochs,
+                params.minDeposit,
+            ))
         }
     };
     let call = IMarket::createDeploymentCall { spec, deposit };

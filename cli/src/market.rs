@@ -260,6 +260,7 @@ async fn params(s: Session) -> anyhow::Result<()> {
         "treasury": client.view(market, IMarket::treasuryCall {}).await?.to_string(),
         "min_stake": registry_params.minStake.to_string(),
         "unbonding_epochs": registry_params.unbondingEpochs,
+        "eviction_cooldown_epochs": registry_params.evictionCooldownEpochs,
         "fee_bps": market_params.feeBps,
         "keeper_fee": market_params.keeperFee.to_string(),
         "min_prepaid_epochs": market_params.minPrepaidEpochs,
@@ -269,6 +270,8 @@ async fn params(s: Session) -> anyhow::Result<()> {
         "max_missed_epochs": market_params.maxMissedEpochs,
         "slash_per_missed_instance_epoch": market_params.slashPerMissedInstanceEpoch.to_string(),
         "grace_epochs": market_params.graceEpochs,
+        "min_deposit": market_params.minDeposit.to_string(),
+        "match_expiry_epochs": market_params.matchExpiryEpochs,
     });
     output::fields(s.json, &report);
     Ok(())

@@ -46,6 +46,8 @@ pub struct RegistrySettings {
     pub min_stake: u128,
     /// Epochs between an unstake request and the withdrawal.
     pub unbonding_epochs: u64,
+    /// Epochs an offer paused by an eviction stays paused.
+    pub eviction_cooldown_epochs: u64,
 }
 
 /// The market's parameters, as stored in the manifest.
@@ -69,6 +71,10 @@ pub struct MarketSettings {
     pub slash_per_missed_instance_epoch: u128,
     /// Epochs an underfunded deployment may wait before it can be closed.
     pub grace_epochs: u64,
+    /// Least deposit of a new deployment (base units).
+    pub min_deposit: u128,
+    /// Epochs a deployment may wait for its first match before it expires.
+    pub match_expiry_epochs: u64,
 }
 
 impl From<&RegistrySettings> for RegistryParams {
@@ -76,6 +82,7 @@ impl From<&RegistrySettings> for RegistryParams {
         Self {
             minStake: U256::from(settings.min_stake),
             unbondingEpochs: settings.unbonding_epochs,
+            evictionCooldownEpochs: settings.eviction_cooldown_epochs,
         }
     }
 }
@@ -92,6 +99,8 @@ impl From<&MarketSettings> for MarketParams {
             maxMissedEpochs: s.max_missed_epochs,
             slashPerMissedInstanceEpoch: s.slash_per_missed_instance_epoch,
             graceEpochs: s.grace_epochs,
+            minDeposit: s.min_deposit,
+            matchExpiryEpochs: s.match_expiry_epochs,
         }
     }
 }
@@ -206,6 +215,7 @@ mod tests {
             registry_params: RegistrySettings {
                 min_stake: 1_000_000_000,
                 unbonding_epochs: 2,
+                eviction_cooldown_epochs: 4,
             },
             market_params: MarketSettings {
                 fee_bps: 500,
@@ -217,6 +227,8 @@ mod tests {
                 max_missed_epochs: 2,
                 slash_per_missed_instance_epoch: 1_000_000,
                 grace_epochs: 2,
+                min_deposit: 1_000_000,
+                match_expiry_epochs: 24,
             },
             contracts,
             steps: vec!["registry-initialized".into()],

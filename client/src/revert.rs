@@ -201,6 +201,10 @@ fn registry_hint(error: &IRegistryErrors) -> String {
             "offer {} is closed for good: create a new one with `cloudless provider offer create`",
             e.offerId
         ),
+        E::OfferCoolingDown(e) => format!(
+            "offer {} was paused by an eviction: it can be resumed from epoch {} (see `cloudless market params` for the current epoch)",
+            e.offerId, e.resumableAt
+        ),
         E::NotEligible(e) => format!(
             "offer {} cannot take these instances ({:?}): pick another offer from `cloudless market offers`",
             e.offerId, e.reason
@@ -226,7 +230,7 @@ fn market_hint(error: &IMarketErrors) -> String {
             e.field
         ),
         E::InsufficientDeposit(e) => format!(
-            "deposit at least {} (instances × max price × minPrepaidEpochs): pass --deposit {}",
+            "deposit at least {} (instances × max price × minPrepaidEpochs, and the market's minDeposit): pass --deposit {}",
             e.required, e.required
         ),
         E::InsufficientReserve(e) => format!(
@@ -302,6 +306,10 @@ fn market_hint(error: &IMarketErrors) -> String {
         E::AlreadyEnding(e) => format!(
             "deployment {} already ends after epoch {}: nothing to do",
             e.deploymentId, e.endEpoch
+        ),
+        E::NothingOwed(e) => format!(
+            "placement {} is owed nothing, or its deployment has no balance to pay it: top the deployment up first",
+            e.placementId
         ),
         E::NothingToClaim(e) => format!(
             "{} has nothing to claim: prove served epochs with `cloudless provider prove` first",

@@ -38,6 +38,7 @@ impl Default for Setup {
             registry: RegistryParams {
                 minStake: U256::from(1_000 * UNIT),
                 unbondingEpochs: 2,
+                evictionCooldownEpochs: 4,
             },
             market: MarketParams {
                 feeBps: 500,
@@ -49,6 +50,8 @@ impl Default for Setup {
                 maxMissedEpochs: 2,
                 slashPerMissedInstanceEpoch: UNIT,
                 graceEpochs: 2,
+                minDeposit: UNIT,
+                matchExpiryEpochs: 24,
             },
         }
     }

@@ -141,6 +141,8 @@ mod tests {
             maxMissedEpochs: 2,
             slashPerMissedInstanceEpoch: 0,
             graceEpochs: 2,
+            minDeposit: 0,
+            matchExpiryEpochs: 24,
         });
         state
     }

@@ -19,6 +19,8 @@ pub struct Bid {
     pub placed: u32,
     /// Whether a first match (reaching `minInstances`) happened.
     pub reached_min: bool,
+    /// The epoch it was created in (its first match must come within `matchExpiryEpochs`).
+    pub created_epoch: u64,
     /// Cancelled or closed: takes no more matches.
     pub ending: bool,
     /// Last epoch served; `u64::MAX` while open-ended.
@@ -30,14 +32,15 @@ pub struct Bid {
 }
 
 impl Bid {
-    /// A fresh deployment holding `balance`.
-    pub fn new(spec: DeploymentSpec, balance: U256) -> Self {
+    /// A fresh deployment holding `balance`, created in `created_epoch`.
+    pub fn new(spec: DeploymentSpec, balance: U256, created_epoch: u64) -> Self {
         Self {
             spec,
             balance,
             rate: U256::ZERO,
             placed: 0,
             reached_min: false,
+            created_epoch,
             ending: false,
             end_epoch: u64::MAX,
             underfunded: false,
@@ -45,9 +48,15 @@ impl Bid {
         }
     }
 
-    /// The fields the chain derives the deployment's status from.
-    fn lifecycle(&self) -> Lifecycle {
+    /// The fields the chain derives the deployment's status from, under the market's
+    /// `matchExpiryEpochs`.
+    fn lifecycle(&self, match_expiry: u64) -> Lifecycle {
         Lifecycle {
+            unmatched_until: if self.reached_min {
+                u64::MAX
+            } else {
+                self.created_epoch.saturating_add(match_expiry)
+            },
             end_epoch: self.end_epoch,
             ending: self.ending,
             placed: self.placed,
@@ -57,14 +66,14 @@ impl Bid {
     }
 
     /// The chain's status of the deployment at `epoch` (as `IMarket.deploymentState`).
-    pub fn status(&self, epoch: u64) -> DeploymentStatus {
-        self.lifecycle().status(epoch)
+    pub fn status(&self, epoch: u64, match_expiry: u64) -> DeploymentStatus {
+        self.lifecycle(match_expiry).status(epoch)
     }
 
     /// `Ok` when a match submitted at `epoch` may place instances; otherwise the status the
     /// contract reports in `NotMatchable`.
-    pub fn matchable(&self, epoch: u64) -> Result<(), DeploymentStatus> {
-        self.lifecycle().matchable(epoch)
+    pub fn matchable(&self, epoch: u64, match_expiry: u64) -> Result<(), DeploymentStatus> {
+        self.lifecycle(match_expiry).matchable(epoch)
     }
 
     /// Instances still to place.

@@ -24,6 +24,8 @@ pub struct Config {
     pub keeper_fee: u128,
     /// Governance paused new matches.
     pub paused: bool,
+    /// Epochs a deployment may wait for its first match (`matchExpiryEpochs`).
+    pub match_expiry: u64,
 }
 
 /// An update the book cannot apply: the chain and the book disagree.
@@ -174,6 +176,11 @@ impl Book {
         self.config.keeper_fee = fee;
     }
 
+    /// Sets the epochs a deployment may wait for its first match (market parameters).
+    pub fn set_match_expiry(&mut self, epochs: u64) {
+        self.config.match_expiry = epochs;
+    }
+
     /// Pauses or resumes matching (governance `PauseSet` on the market).
     pub fn set_paused(&mut self, paused: bool) {
         self.config.paused = paused;
@@ -262,11 +269,12 @@ impl Book {
         id: u64,
         spec: DeploymentSpec,
         balance: U256,
+        created_epoch: u64,
     ) -> Result<(), BookError> {
         if self.bids.contains_key(&id) {
             return Err(BookError::DuplicateDeployment(id));
         }
-        self.bids.insert(id, Bid::new(spec, balance));
+        self.bids.insert(id, Bid::new(spec, balance, created_epoch));
         self.requeue(id);
         Ok(())
     }

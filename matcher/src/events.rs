@@ -4,8 +4,8 @@
 use alloy_primitives::{Address, Log};
 use alloy_sol_types::SolEventInterface;
 use cloudless_abi::market::{
-    IGoverned::IGovernedEvents, IMarket::IMarketEvents, IRegistry::IRegistryEvents, Offer,
-    OfferStatus,
+    IGoverned::IGovernedEvents, IMarket::IMarketEvents, IRegistry::IRegistryEvents, MarketParams,
+    Offer, OfferStatus,
 };
 
 use crate::book::{Book, BookError};
@@ -97,13 +97,20 @@ impl Book {
         Ok(true)
     }
 
+    fn set_market_params(&mut self, params: &MarketParams) {
+        self.set_keeper_fee(params.keeperFee);
+        self.set_match_expiry(params.matchExpiryEpochs);
+    }
+
     /// Applies a market event.
     pub fn apply_market(&mut self, event: IMarketEvents) -> Result<bool, BookError> {
         use IMarketEvents as E;
         match event {
-            E::MarketInitialized(e) => self.set_keeper_fee(e.params.keeperFee),
-            E::MarketParamsSet(e) => self.set_keeper_fee(e.params.keeperFee),
-            E::DeploymentCreated(e) => self.add_bid(e.deploymentId, e.spec, e.balance)?,
+            E::MarketInitialized(e) => self.set_market_params(&e.params),
+            E::MarketParamsSet(e) => self.set_market_params(&e.params),
+            E::DeploymentCreated(e) => {
+                self.add_bid(e.deploymentId, e.spec, e.balance, e.createdEpoch)?
+            }
             E::DeploymentFunded(e) => self.set_balance(e.deploymentId, e.balance)?,
             E::DeploymentWithdrawn(e) => self.set_balance(e.deploymentId, e.balance)?,
             E::DeploymentCancelled(e) => self.end_bid(e.deploymentId, e.endEpoch)?,

@@ -263,7 +263,9 @@ impl Session<'_> {
         let book = &*self.book;
         let bid = book.bids.get(&id)?;
         let ok = !book.config.paused
-            && bid.matchable(self.epoch).is_ok()
+            && bid
+                .matchable(self.epoch, self.book.config.match_expiry)
+                .is_ok()
             && bid.spec.token == book.config.token
             && bid.room() > 0;
         ok.then_some(Need {

@@ -78,12 +78,13 @@ impl Book {
                 deploymentId: deployment_id,
             }),
         ))?;
-        bid.matchable(epoch).map_err(|status: DeploymentStatus| {
-            Rejection::Market(IMarketErrors::NotMatchable(NotMatchable {
-                deploymentId: deployment_id,
-                status,
-            }))
-        })?;
+        bid.matchable(epoch, self.config.match_expiry)
+            .map_err(|status: DeploymentStatus| {
+                Rejection::Market(IMarketErrors::NotMatchable(NotMatchable {
+                    deploymentId: deployment_id,
+                    status,
+                }))
+            })?;
         let mut total: u32 = 0;
         for pair in pairs {
             if pair.instances == 0 {

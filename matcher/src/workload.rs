@@ -174,6 +174,7 @@ impl Workload {
                 min_stake: U256::from(MIN_STAKE),
                 keeper_fee: 10,
                 paused: false,
+                match_expiry: u64::MAX,
             },
             stakes,
             offers,
@@ -203,7 +204,7 @@ impl Workload {
     /// Adds the deployment requests to `book`.
     pub fn add_bids(&self, book: &mut Book) {
         for (id, spec, balance) in &self.bids {
-            book.add_bid(*id, spec.clone(), *balance)
+            book.add_bid(*id, spec.clone(), *balance, 0)
                 .expect("fresh deployment ids");
         }
     }

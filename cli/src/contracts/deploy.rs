@@ -58,6 +58,9 @@ pub struct Args {
     /// Epochs between an unstake request and the withdrawal.
     #[arg(long, default_value_t = Setup::default().registry.unbondingEpochs)]
     unbonding_epochs: u64,
+    /// Epochs an offer paused by an eviction stays paused.
+    #[arg(long, default_value_t = Setup::default().registry.evictionCooldownEpochs)]
+    eviction_cooldown_epochs: u64,
     /// Protocol fee on each paid epoch, basis points.
     #[arg(long, default_value_t = Setup::default().market.feeBps)]
     fee_bps: u16,
@@ -85,6 +88,12 @@ pub struct Args {
     /// Epochs an underfunded deployment may wait for a top-up before it can be closed.
     #[arg(long, default_value_t = Setup::default().market.graceEpochs)]
     grace_epochs: u64,
+    /// Least deposit of a new deployment (base units), whatever its bid.
+    #[arg(long, default_value_t = Setup::default().market.minDeposit)]
+    min_deposit: u128,
+    /// Epochs a deployment may wait for its first match before it expires (refundable).
+    #[arg(long, default_value_t = Setup::default().market.matchExpiryEpochs)]
+    match_expiry_epochs: u64,
 }
 
 /// Runs `cloudless contracts deploy`.
@@ -288,6 +297,7 @@ async fn fresh(args: &Args, client: &Client, owner: Address) -> anyhow::Result<M
         registry_params: RegistrySettings {
             min_stake: args.min_stake,
             unbonding_epochs: args.unbonding_epochs,
+            eviction_cooldown_epochs: args.eviction_cooldown_epochs,
         },
         market_params: MarketSettings {
             fee_bps: args.fee_bps,
@@ -299,6 +309,8 @@ async fn fresh(args: &Args, client: &Client, owner: Address) -> anyhow::Result<M
             max_missed_epochs: args.max_missed_epochs,
             slash_per_missed_instance_epoch: args.slash_per_missed_instance_epoch,
             grace_epochs: args.grace_epochs,
+            min_deposit: args.min_deposit,
+            match_expiry_epochs: args.match_expiry_epochs,
         },
         contracts: Default::default(),
         steps: Vec::new(),

@@ -235,6 +235,9 @@ struct RegistryParams {
     uint256 minStake;
     /// Epochs between `requestUnstake` and `withdrawStake` (1..=1000).
     uint64 unbondingEpochs;
+    /// Epochs an offer paused by an eviction stays paused: its provider cannot resume it
+    /// sooner (0..=1000).
+    uint64 evictionCooldownEpochs;
 }
 
 /// The market's governed parameters.
@@ -258,6 +261,12 @@ struct MarketParams {
     /// Epochs an underfunded deployment may wait for a top-up before anyone may close it
     /// (1..=1000).
     uint64 graceEpochs;
+    /// Least deposit of a new deployment in token base units, whatever its bid (≤ 10^15):
+    /// keeps spam bids from costing the market nothing.
+    uint128 minDeposit;
+    /// Epochs after its creation a deployment may wait for its first match; past them it
+    /// has `Ended` and its whole balance can be withdrawn (1..=1000).
+    uint64 matchExpiryEpochs;
 }
 
 /// What both contracts share: two-step ownership, the pause switch, one-time set-up and
@@ -375,6 +384,9 @@ interface IRegistry {
     error CapacityBelowUse(uint64 offerId, uint32 inUse, uint32 capacity);
     /// Offer `offerId` is closed and cannot change.
     error OfferIsClosed(uint64 offerId);
+    /// Offer `offerId` was paused by an eviction and cannot be resumed before epoch
+    /// `resumableAt`.
+    error OfferCoolingDown(uint64 offerId, uint64 resumableAt);
     /// Offer `offerId` cannot take the instances asked, for `reason`.
     error NotEligible(uint64 offerId, Ineligible reason);
     /// `caller` is not the market.
@@ -478,9 +490,13 @@ interface IMarket {
     event DeploymentMatched(uint64 indexed deploymentId, address indexed keeper, uint32 placed, uint256 keeperFee, uint256 balance, uint256 rate);
     /// A new placement with all its fields.
     event PlacementCreated(uint64 indexed placementId, uint64 indexed deploymentId, uint64 indexed offerId, address provider, uint32 instances, uint128 price, uint64 startEpoch);
-    /// A proof for `epoch`: `paid` to the provider and `fee` to the treasury (both 0 when the
-    /// balance could not pay); misses and the deployment's balance after it.
-    event EpochProven(uint64 indexed placementId, uint64 indexed epoch, bytes32 receiptsRoot, uint32 count, uint256 paid, uint256 fee, uint64 misses, uint256 balance);
+    /// A proof for `epoch`: `paid` to the provider and `fee` to the treasury, out of what the
+    /// placement was owed plus this epoch, as far as the balance went; misses, the
+    /// deployment's balance after it, and what the placement is still `owed` (gross).
+    event EpochProven(uint64 indexed placementId, uint64 indexed epoch, bytes32 receiptsRoot, uint32 count, uint256 paid, uint256 fee, uint64 misses, uint256 balance, uint256 owed);
+    /// `settleOwed`: of what proven epochs left unpaid, `paid` went to the provider and `fee`
+    /// to the treasury; `owed` is still unpaid; `balance` is the deployment's after it.
+    event OwedSettled(uint64 indexed placementId, uint64 indexed deploymentId, uint256 paid, uint256 fee, uint256 owed, uint256 balance);
     /// The provider gave notice: the placement ends after `endEpoch`.
     event PlacementExiting(uint64 indexed placementId, uint64 endEpoch);
     /// The placement ended: capacity released; `slashed` moved from stake to the deployment;
@@ -540,6 +556,8 @@ interface IMarket {
     error AlreadyEnding(uint64 deploymentId, uint64 endEpoch);
     /// `account` has nothing to claim.
     error NothingToClaim(address account);
+    /// Placement `placementId` is owed nothing, or its deployment's balance is empty.
+    error NothingOwed(uint64 placementId);
     /// The treasury holds `have`; `want` was asked.
     error InsufficientTreasury(uint256 have, uint256 want);
 
@@ -609,6 +627,12 @@ interface IMarket {
     function claimable(address account) external view returns (uint256);
     /// Sends the sender everything claimable.
     function claim() external;
+    /// What proven epochs of the placement earned but its deployment could not pay yet
+    /// (gross, before the protocol fee).
+    function owed(uint64 placementId) external view returns (uint256);
+    /// Pays a placement what it is owed, as far as its deployment's balance goes (after a
+    /// top-up, say). Anyone; live or ended placements alike.
+    function settleOwed(uint64 placementId) external;
     /// Protocol fees collected and not yet withdrawn.
     function treasury() external view returns (uint256);
     /// Sends `amount` of fees to `to`. Owner only.

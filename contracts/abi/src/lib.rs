@@ -9,6 +9,7 @@
 //! - [`eligibility`]: protocol v1's eligibility rules, one function for the contracts and the
 //!   matcher;
 //! - [`lifecycle`]: a deployment's status, one function for the market and the matcher;
+//! - [`escrow`]: the least deposit of a new deployment;
 //! - [`clock`]: the epoch clock;
 //! - [`erc20`], [`probe`]: the test token (plus EIP-2612 `permit`) and the SDK probe.
 
@@ -17,6 +18,7 @@
 pub mod clock;
 pub mod eligibility;
 pub mod erc20;
+pub mod escrow;
 pub mod lifecycle;
 pub mod market;
 pub mod probe;

@@ -7,6 +7,9 @@ use crate::market::DeploymentStatus;
 /// The fields a deployment's status is derived from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Lifecycle {
+    /// Past this epoch a deployment still waiting for its first match has expired
+    /// (`u64::MAX` once it reached `minInstances`).
+    pub unmatched_until: u64,
     /// Last epoch served (`u64::MAX` while open-ended).
     pub end_epoch: u64,
     /// Cancelled by its owner or closed for underfunding.
@@ -20,12 +23,14 @@ pub struct Lifecycle {
 }
 
 impl Lifecycle {
-    /// The status at `epoch`: `Ended` past the end epoch (or ending with nothing live);
+    /// The status at `epoch`: `Ended` past the end epoch (or ending with nothing live, or
+    /// never matched within `matchExpiryEpochs`);
     /// `Ending` while cancelled or closed, and in the last epoch of a fixed end, when no new
     /// placement could start; then `Underfunded`, `Open` (below `minInstances`) or `Active`.
     pub fn status(&self, epoch: u64) -> DeploymentStatus {
         let bounded = self.end_epoch != u64::MAX;
-        if (bounded && epoch > self.end_epoch) || (self.ending && self.placed == 0) {
+        let expired = epoch > self.unmatched_until;
+        if (bounded && epoch > self.end_epoch) || (self.ending && self.placed == 0) || expired {
             DeploymentStatus::Ended
         } else if self.ending || (bounded && epoch >= self.end_epoch) {
             DeploymentStatus::Ending
@@ -54,6 +59,7 @@ mod tests {
 
     fn fixed(end_epoch: u64) -> Lifecycle {
         Lifecycle {
+            unmatched_until: u64::MAX,
             end_epoch,
             ending: false,
             placed: 2,
@@ -91,5 +97,14 @@ mod tests {
         d.underfunded = true;
         assert_eq!(d.status(5), DeploymentStatus::Underfunded);
         assert_eq!(d.matchable(5), Err(DeploymentStatus::Underfunded));
+    }
+
+    #[test]
+    fn a_deployment_never_matched_within_its_expiry_has_ended() {
+        let mut d = fixed(u64::MAX);
+        (d.placed, d.unmatched_until) = (0, 7);
+        assert_eq!(d.status(7), DeploymentStatus::Open);
+        assert_eq!(d.status(8), DeploymentStatus::Ended);
+        assert_eq!(d.matchable(8), Err(DeploymentStatus::Ended));
     }
 }

@@ -5,13 +5,13 @@
 
 use alloc::vec::Vec;
 
-use cloudless_abi::market::IMarket as I;
+use cloudless_abi::market::{IMarket as I, MarketParams};
 use contract_kit::{
     Revert,
     abi::{Calldata, Output, unknown},
     route,
 };
-use market_state::{Market, ParamsTuple};
+use market_state::Market;
 
 extern crate alloc;
 
@@ -30,10 +30,7 @@ fn dispatch(m: &mut Market, selector: u32, a: Calldata) -> Result<Option<Vec<u8>
             Vec::new()
         },
         I::paramsCall => {
-            let (fee, keeper, prepaid, window, notice, penalty, missed, slash, grace) = m.params();
-            let out = Output::new().uint(fee.into()).uint(keeper).uint(prepaid.into());
-            let out = out.uint(window.into()).uint(notice.into()).uint(penalty);
-            out.uint(missed.into()).uint(slash).uint(grace.into()).done()
+            market_state::params_words(Output::new(), &m.params()).done()
         },
         I::cancelCall => {
             m.cancel(a.u64(0)?)?;
@@ -120,17 +117,19 @@ fn dispatch(m: &mut Market, selector: u32, a: Calldata) -> Result<Option<Vec<u8>
     Ok(None)
 }
 
-/// `MarketParams` (9 static words) starting at word `at`.
-fn params(a: Calldata, at: usize) -> Result<ParamsTuple, Revert> {
-    Ok((
-        a.u16(at)?,
-        a.u128(at + 1)?,
-        a.u64(at + 2)?,
-        a.u64(at + 3)?,
-        a.u64(at + 4)?,
-        a.u128(at + 5)?,
-        a.u64(at + 6)?,
-        a.u128(at + 7)?,
-        a.u64(at + 8)?,
-    ))
+/// `MarketParams` (11 static words) starting at word `at`.
+fn params(a: Calldata, at: usize) -> Result<MarketParams, Revert> {
+    Ok(MarketParams {
+        feeBps: a.u16(at)?,
+        keeperFee: a.u128(at + 1)?,
+        minPrepaidEpochs: a.u64(at + 2)?,
+        proofWindow: a.u64(at + 3)?,
+        noticeEpochs: a.u64(at + 4)?,
+        exitPenalty: a.u128(at + 5)?,
+        maxMissedEpochs: a.u64(at + 6)?,
+        slashPerMissedInstanceEpoch: a.u128(at + 7)?,
+        graceEpochs: a.u64(at + 8)?,
+        minDeposit: a.u128(at + 9)?,
+        matchExpiryEpochs: a.u64(at + 10)?,
+    })
 }

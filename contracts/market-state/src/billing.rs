@@ -18,6 +18,18 @@ use crate::contract::{Market, ProofTuple};
 /// "Not set" for epoch fields such as `underfundedSince`.
 pub(crate) const NONE: u64 = 0;
 
+/// What one payment did.
+pub(crate) struct Payment {
+    /// Taken from the deployment's balance (fee included).
+    pub gross: U256,
+    /// Of which to the treasury.
+    pub fee: U256,
+    /// Still owed to the placement afterwards.
+    pub owed: U256,
+    /// The deployment's balance afterwards.
+    pub balance: U256,
+}
+
 /// How a deployment is ending (stored as `u8`).
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Ending {
@@ -230,27 +242,13 @@ impl Market {
             }));
         }
         let deployment_id = p.deployment.num();
-        // k ≤ MAX_INSTANCES and price ≤ MAX_PRICE, so this and the fee fit in u128.
-        let amount = u128::from(p.instances.num()) * p.price.num();
-        let fee = U256::from(amount * u128::from(self.fee_bps.num()) / 10_000);
-        let amount = U256::from(amount);
+        // k ≤ MAX_INSTANCES and price ≤ MAX_PRICE: fits in u128.
+        let amount = U256::from(u128::from(p.instances.num()) * p.price.num());
         let mut p = self.placements.setter(placement_id);
         let misses = p.misses.num() + (epoch - last - 1);
         p.misses.set_num(misses);
         p.last_proven.set_num(epoch);
-        let mut d = self.deployments.setter(deployment_id);
-        let balance = d.balance.get();
-        let (paid, fee, balance) = if balance >= amount {
-            d.balance.set(balance - amount);
-            let treasury = add(self.treasury.get(), fee)?;
-            self.treasury.set(treasury);
-            let paid = amount - fee;
-            let owed = add(self.claimable.get(provider), paid)?;
-            self.claimable.insert(provider, owed);
-            (paid, fee, balance - amount)
-        } else {
-            (U256::ZERO, U256::ZERO, balance)
-        };
+        let paid = self.pay(deployment_id, placement_id, provider, amount)?;
         emit(
             self,
             IMarket::EpochProven::SIGNATURE_HASH,
@@ -258,16 +256,57 @@ impl Market {
             Output::new()
                 .b256(root)
                 .uint((count).into())
-                .u256(paid)
-                .u256(fee)
+                .u256(paid.gross - paid.fee)
+                .u256(paid.fee)
                 .uint((misses).into())
-                .u256(balance),
+                .u256(paid.balance)
+                .u256(paid.owed),
         );
         self.refresh_funding(deployment_id);
         if epoch == end {
             return self.retire(placement_id, EndReason::Completed, end, U256::ZERO);
         }
         Ok(())
+    }
+
+    /// Pays a placement what it was owed plus `earned`, as far as its deployment's balance
+    /// goes: the fee to the treasury, the rest to the provider's claimable; what the balance
+    /// cannot cover stays owed (and in the deployment's debt) until a later proof or
+    /// `settleOwed`. So a proven epoch is never lost to a late top-up.
+    pub(crate) fn pay(
+        &mut self,
+        deployment_id: u64,
+        placement_id: u64,
+        provider: Address,
+        earned: U256,
+    ) -> Result<Payment, Revert> {
+        let owed_before = self.placements.getter(placement_id).owed.get();
+        let due = add(owed_before, earned)?;
+        let mut d = self.deployments.setter(deployment_id);
+        let balance = d.balance.get();
+        let gross = due.min(balance);
+        let (balance, owed) = (balance - gross, due - gross);
+        d.balance.set(balance);
+        let debt = add(d.debt.get() - owed_before, owed)?;
+        d.debt.set(debt);
+        self.placements.setter(placement_id).owed.set(owed);
+        // Each epoch adds at most k × price < 2^114, so what is due fits u128 unless some 2^14
+        // proven epochs went unpaid; then proofs refuse with AmountTooLarge rather than wrap.
+        let gross_units = u128::try_from(gross).map_err(|_| too_large())?;
+        let bps = u128::from(self.fee_bps.num());
+        // ⌊gross × bps / 10⁴⌋ without the product overflowing u128.
+        let fee = gross_units / 10_000 * bps + gross_units % 10_000 * bps / 10_000;
+        let fee = U256::from(fee);
+        let treasury = add(self.treasury.get(), fee)?;
+        self.treasury.set(treasury);
+        let claimable = add(self.claimable.get(provider), gross - fee)?;
+        self.claimable.insert(provider, claimable);
+        Ok(Payment {
+            gross,
+            fee,
+            owed,
+            balance,
+        })
     }
 
     /// Ends a live placement at `end`: credits `slashed` to the deployment, drops the placement
@@ -313,7 +352,8 @@ impl Market {
     pub(crate) fn refresh_funding(&mut self, deployment_id: u64) {
         let current = self.epoch();
         let mut d = self.deployments.setter(deployment_id);
-        let short = d.balance.get() < d.rate.get();
+        // Short when the balance cannot pay what is owed plus the next epoch.
+        let short = d.balance.get() < d.rate.get().saturating_add(d.debt.get());
         let since = d.underfunded_since.num();
         let next = match (short, since) {
             (true, NONE) => current.max(1),

@@ -4,10 +4,10 @@ use alloc::{vec, vec::Vec};
 
 use alloy_primitives::{Address, B256, U256};
 use alloy_sol_types::SolEvent;
-use cloudless_abi::lifecycle::Lifecycle;
 use cloudless_abi::market::{
     DeploymentSpec, DeploymentStatus, IGoverned, IMarket, IRegistry, MarketParams, SpecField,
 };
+use cloudless_abi::{escrow::required_deposit, lifecycle::Lifecycle};
 use contract_kit::{
     MAX_PRICE, Revert, Small,
     abi::{Output, emit, topic, topic_address},
@@ -39,9 +39,6 @@ const MAX_FEE_BPS: u128 = 1_000;
 /// Largest epoch-count parameter.
 const MAX_EPOCHS: u128 = 1_000;
 
-/// `MarketParams` as a tuple: `(feeBps, keeperFee, minPrepaidEpochs, proofWindow,
-/// noticeEpochs, exitPenalty, maxMissedEpochs, slashPerMissedInstanceEpoch, graceEpochs)`.
-pub type ParamsTuple = (u16, u128, u64, u64, u64, u128, u64, u128, u64);
 /// `EpochProof` as a tuple: `(placementId, epoch, receiptsRoot, count)`.
 pub type ProofTuple = (u64, u64, B256, u32);
 
@@ -68,6 +65,7 @@ pub struct DeploymentRecord {
     pub(crate) region_mask: StorageU256,
     pub(crate) balance: StorageU256,
     pub(crate) rate: StorageU256,
+    pub(crate) debt: StorageU256,
     pub(crate) per_provider: StorageMap<Address, StorageU32>,
 }
 
@@ -85,6 +83,7 @@ pub struct PlacementRecord {
     pub(crate) price: StorageU128,
     pub(crate) misses: StorageU64,
     pub(crate) live: StorageBool,
+    pub(crate) owed: StorageU256,
 }
 
 /// The market's storage.
@@ -105,6 +104,8 @@ pub struct Market {
     pub(crate) keeper_fee: StorageU128,
     pub(crate) exit_penalty: StorageU128,
     pub(crate) slash_per_miss: StorageU128,
+    pub(crate) min_deposit: StorageU128,
+    pub(crate) match_expiry: StorageU64,
     pub(crate) deployment_count: StorageU64,
     pub(crate) placement_count: StorageU64,
     pub(crate) treasury: StorageU256,
@@ -121,7 +122,7 @@ impl Market {
         &mut self,
         owner: Address,
         registry: Address,
-        params: ParamsTuple,
+        params: MarketParams,
     ) -> Result<(), Revert> {
         self.governance.initialize(owner)?;
         self.registry.set(registry);
@@ -131,7 +132,7 @@ impl Market {
         self.token.set(token);
         self.genesis_time.set_num(genesis);
         self.epoch_length.set_num(length);
-        let params = self.apply_params(params)?;
+        self.apply_params(&params)?;
         emit(
             self,
             IMarket::MarketInitialized::SIGNATURE_HASH,
@@ -150,9 +151,9 @@ impl Market {
     }
 
     /// Sets parameters within their bounds. Owner only.
-    pub fn set_params(&mut self, params: ParamsTuple) -> Result<(), Revert> {
+    pub fn set_params(&mut self, params: MarketParams) -> Result<(), Revert> {
         self.governance.only_owner()?;
-        let params = self.apply_params(params)?;
+        self.apply_params(&params)?;
         emit(
             self,
             IMarket::MarketParamsSet::SIGNATURE_HASH,
@@ -163,18 +164,20 @@ impl Market {
     }
 
     /// The parameters.
-    pub fn params(&self) -> ParamsTuple {
-        (
-            self.fee_bps.num(),
-            self.keeper_fee.num(),
-            self.min_prepaid.num(),
-            self.proof_window.num(),
-            self.notice.num(),
-            self.exit_penalty.num(),
-            self.max_missed.num(),
-            self.slash_per_miss.num(),
-            self.grace.num(),
-        )
+    pub fn params(&self) -> MarketParams {
+        MarketParams {
+            feeBps: self.fee_bps.num(),
+            keeperFee: self.keeper_fee.num(),
+            minPrepaidEpochs: self.min_prepaid.num(),
+            proofWindow: self.proof_window.num(),
+            noticeEpochs: self.notice.num(),
+            exitPenalty: self.exit_penalty.num(),
+            maxMissedEpochs: self.max_missed.num(),
+            slashPerMissedInstanceEpoch: self.slash_per_miss.num(),
+            graceEpochs: self.grace.num(),
+            minDeposit: self.min_deposit.num(),
+            matchExpiryEpochs: self.match_expiry.num(),
+        }
     }
 
     /// The registry.
@@ -336,10 +339,12 @@ impl Market {
         let d = self.deployments.getter(deployment_id);
         let end = d.end_epoch.num();
         let window = self.proof_window.num();
+        // What proven epochs are owed is never the owner's to take back.
+        let debt = d.debt.get();
         if end != u64::MAX && self.epoch() > end.saturating_add(window) {
-            return Ok(U256::ZERO);
+            return Ok(debt);
         }
-        Ok(d.rate.get() * U256::from(window + 1))
+        add(debt, d.rate.get() * U256::from(window + 1))
     }
 
     /// Instances `provider` holds in the deployment.
@@ -524,6 +529,35 @@ impl Market {
         token::push(self, token, account, amount)
     }
 
+    /// What the placement's proven epochs are still owed.
+    pub fn owed(&self, placement_id: u64) -> U256 {
+        self.placements.getter(placement_id).owed.get()
+    }
+
+    /// Pays what a placement is owed, as far as its deployment's balance goes.
+    pub fn settle_owed(&mut self, placement_id: u64) -> Result<(), Revert> {
+        let p = self.placements.getter(placement_id);
+        let (deployment_id, provider) = (p.deployment.num(), p.provider.get());
+        let paid = self.pay(deployment_id, placement_id, provider, U256::ZERO)?;
+        if paid.gross.is_zero() {
+            return Err(revert(IMarket::NothingOwed {
+                placementId: placement_id,
+            }));
+        }
+        emit(
+            self,
+            IMarket::OwedSettled::SIGNATURE_HASH,
+            &[topic((placement_id).into()), topic((deployment_id).into())],
+            Output::new()
+                .u256(paid.gross - paid.fee)
+                .u256(paid.fee)
+                .u256(paid.owed)
+                .u256(paid.balance),
+        );
+        self.refresh_funding(deployment_id);
+        Ok(())
+    }
+
     /// Fees collected.
     pub fn treasury(&self) -> U256 {
         self.treasury.get()
@@ -553,48 +587,40 @@ impl Market {
 }
 
 impl Market {
-    fn apply_params(&mut self, params: ParamsTuple) -> Result<MarketParams, Revert> {
-        let (fee_bps, keeper_fee, prepaid, window, notice, penalty, max_missed, slash, grace) =
-            params;
+    fn apply_params(&mut self, p: &MarketParams) -> Result<(), Revert> {
         let epochs = [
-            ("minPrepaidEpochs", prepaid),
-            ("proofWindow", window),
-            ("noticeEpochs", notice),
-            ("maxMissedEpochs", max_missed),
-            ("graceEpochs", grace),
+            ("minPrepaidEpochs", p.minPrepaidEpochs),
+            ("proofWindow", p.proofWindow),
+            ("noticeEpochs", p.noticeEpochs),
+            ("maxMissedEpochs", p.maxMissedEpochs),
+            ("graceEpochs", p.graceEpochs),
+            ("matchExpiryEpochs", p.matchExpiryEpochs),
         ];
         for (name, value) in epochs {
             bounded(name, U256::from(value), 1, MAX_EPOCHS)?;
         }
-        bounded("feeBps", U256::from(fee_bps), 0, MAX_FEE_BPS)?;
-        bounded("keeperFee", U256::from(keeper_fee), 0, MAX_KEEPER_FEE)?;
-        bounded("exitPenalty", U256::from(penalty), 0, MAX_AMOUNT)?;
-        bounded(
-            "slashPerMissedInstanceEpoch",
-            U256::from(slash),
-            0,
-            MAX_AMOUNT,
-        )?;
-        self.fee_bps.set_num(fee_bps);
-        self.keeper_fee.set_num(keeper_fee);
-        self.min_prepaid.set_num(prepaid);
-        self.proof_window.set_num(window);
-        self.notice.set_num(notice);
-        self.exit_penalty.set_num(penalty);
-        self.max_missed.set_num(max_missed);
-        self.slash_per_miss.set_num(slash);
-        self.grace.set_num(grace);
-        Ok(MarketParams {
-            feeBps: fee_bps,
-            keeperFee: keeper_fee,
-            minPrepaidEpochs: prepaid,
-            proofWindow: window,
-            noticeEpochs: notice,
-            exitPenalty: penalty,
-            maxMissedEpochs: max_missed,
-            slashPerMissedInstanceEpoch: slash,
-            graceEpochs: grace,
-        })
+        bounded("feeBps", U256::from(p.feeBps), 0, MAX_FEE_BPS)?;
+        bounded("keeperFee", U256::from(p.keeperFee), 0, MAX_KEEPER_FEE)?;
+        let amounts = [
+            ("exitPenalty", p.exitPenalty),
+            ("slashPerMissedInstanceEpoch", p.slashPerMissedInstanceEpoch),
+            ("minDeposit", p.minDeposit),
+        ];
+        for (name, value) in amounts {
+            bounded(name, U256::from(value), 0, MAX_AMOUNT)?;
+        }
+        self.fee_bps.set_num(p.feeBps);
+        self.keeper_fee.set_num(p.keeperFee);
+        self.min_prepaid.set_num(p.minPrepaidEpochs);
+        self.proof_window.set_num(p.proofWindow);
+        self.notice.set_num(p.noticeEpochs);
+        self.exit_penalty.set_num(p.exitPenalty);
+        self.max_missed.set_num(p.maxMissedEpochs);
+        self.slash_per_miss.set_num(p.slashPerMissedInstanceEpoch);
+        self.grace.set_num(p.graceEpochs);
+        self.min_deposit.set_num(p.minDeposit);
+        self.match_expiry.set_num(p.matchExpiryEpochs);
+        Ok(())
     }
 
     /// Validates and records a new deployment (the deposit is pulled next); returns its id and
@@ -628,10 +654,12 @@ impl Market {
         if let Some((_, field)) = invalid.into_iter().find(|(bad, _)| *bad) {
             return Err(revert(IMarket::InvalidSpec { field }));
         }
-        // instances ≤ MAX_INSTANCES, price ≤ MAX_PRICE, prepaid ≤ 1000: fits in u128.
-        let prepaid = u128::from(self.min_prepaid.num());
-        let required =
-            U256::from(u128::from(spec.instances) * spec.maxPricePerInstanceEpoch * prepaid);
+        let required = U256::from(required_deposit(
+            spec.instances,
+            spec.maxPricePerInstanceEpoch,
+            self.min_prepaid.num(),
+            self.min_deposit.num(),
+        ));
         if deposit < required {
             return Err(revert(IMarket::InsufficientDeposit {
                 required,
@@ -738,7 +766,15 @@ impl Market {
     /// The fields a deployment's status derives from.
     pub(crate) fn lifecycle(&self, deployment_id: u64) -> Lifecycle {
         let d = self.deployments.getter(deployment_id);
+        let unmatched_until = if d.reached_min.get() {
+            u64::MAX
+        } else {
+            d.created_epoch
+                .num()
+                .saturating_add(self.match_expiry.num())
+        };
         Lifecycle {
+            unmatched_until,
             end_epoch: d.end_epoch.num(),
             ending: d.ending.num() != Ending::No as u8,
             placed: d.placed.num(),
@@ -779,8 +815,8 @@ impl Market {
 #[allow(unsafe_code)]
 unsafe impl TopLevelStorage for Market {}
 
-/// Appends `MarketParams` (9 words).
-fn params_words(out: Output, p: &MarketParams) -> Output {
+/// Appends `MarketParams` (11 words): the events' and the `params` view's encoding.
+pub fn params_words(out: Output, p: &MarketParams) -> Output {
     let out = out.uint(p.feeBps.into()).uint(p.keeperFee);
     let out = out
         .uint(p.minPrepaidEpochs.into())
@@ -790,4 +826,6 @@ fn params_words(out: Output, p: &MarketParams) -> Output {
         .uint(p.maxMissedEpochs.into())
         .uint(p.slashPerMissedInstanceEpoch);
     out.uint(p.graceEpochs.into())
+        .uint(p.minDeposit)
+        .uint(p.matchExpiryEpochs.into())
 }

@@ -27,7 +27,7 @@ contract_kit::entrypoint!(
 fn dispatch(m: &mut Market, selector: u32, a: Calldata) -> Result<Option<Vec<u8>>, Revert> {
     // `initialize`: the core records the extension, then the extension runs the rest.
     if selector == u32::from_be_bytes(<I::initializeCall as alloy_sol_types::SolCall>::SELECTOR) {
-        m.governance.set_extension(a.address(11)?)?;
+        m.governance.set_extension(a.address(13)?)?;
         return Ok(None);
     }
     let permit =
@@ -48,6 +48,11 @@ fn dispatch(m: &mut Market, selector: u32, a: Calldata) -> Result<Option<Vec<u8>
             }
             let first = m.match_deployment(a.u64(0)?, pairs)?;
             Output::new().uint(first.into()).done()
+        },
+        I::owedCall => Output::new().u256(m.owed(a.u64(0)?)).done(),
+        I::settleOwedCall => {
+            m.settle_owed(a.u64(0)?)?;
+            Vec::new()
         },
         I::submitProofCall => {
             m.submit_proof(a.u64(0)?, a.u64(1)?, a.b256(2)?, a.u32(3)?)?;

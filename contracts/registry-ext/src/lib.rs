@@ -5,7 +5,7 @@
 
 use alloc::vec::Vec;
 
-use cloudless_abi::market::IRegistry as I;
+use cloudless_abi::market::{IRegistry as I, RegistryParams};
 use contract_kit::{
     Revert,
     abi::{Calldata, Output, unknown},
@@ -28,7 +28,7 @@ fn dispatch(r: &mut Registry, selector: u32, a: Calldata) -> Result<Option<Vec<u
             Vec::new()
         },
         I::setParamsCall => {
-            r.set_params((a.u256(0)?, a.u64(1)?))?;
+            r.set_params(params(a, 0)?)?;
             Vec::new()
         },
         I::registerProviderCall => {
@@ -49,11 +49,19 @@ fn dispatch(r: &mut Registry, selector: u32, a: Calldata) -> Result<Option<Vec<u
             Vec::new()
         },
         I::initializeCall => {
-            let params = (a.u256(4)?, a.u64(5)?);
             let (owner, token, genesis, length) = (a.address(0)?, a.address(1)?, a.u64(2)?, a.u64(3)?);
-            r.initialize(owner, token, genesis, length, params)?;
+            r.initialize(owner, token, genesis, length, params(a, 4)?)?;
             Vec::new()
         },
     });
     Ok(None)
+}
+
+/// `RegistryParams` (3 static words) starting at word `at`.
+fn params(a: Calldata, at: usize) -> Result<RegistryParams, Revert> {
+    Ok(RegistryParams {
+        minStake: a.u256(at)?,
+        unbondingEpochs: a.u64(at + 1)?,
+        evictionCooldownEpochs: a.u64(at + 2)?,
+    })
 }

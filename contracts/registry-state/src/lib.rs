@@ -50,7 +50,7 @@ pub struct ProviderRecord {
 }
 
 /// An offer (slot 0: provider, cpu, memory, region, tier, status; slot 1: price, capacity,
-/// in use).
+/// in use, the epoch an eviction's pause may be lifted).
 #[storage]
 pub struct OfferRecord {
     provider: StorageAddress,
@@ -62,6 +62,7 @@ pub struct OfferRecord {
     price: StorageU128,
     capacity: StorageU32,
     in_use: StorageU32,
+    resumable_at: StorageU64,
 }
 
 /// The registry's storage.
@@ -74,6 +75,7 @@ pub struct Registry {
     epoch_length: StorageU64,
     market: StorageAddress,
     unbonding_epochs: StorageU64,
+    eviction_cooldown: StorageU64,
     min_stake: StorageU256,
     offer_count: StorageU64,
     providers: StorageMap<Address, ProviderRecord>,
@@ -91,7 +93,7 @@ impl Registry {
         token: Address,
         genesis_time: u64,
         epoch_length: u64,
-        params: (U256, u64),
+        params: RegistryParams,
     ) -> Result<(), Revert> {
         bounded(
             "epochLength",
@@ -103,18 +105,19 @@ impl Registry {
         self.token.set(token);
         self.genesis_time.set_num(genesis_time);
         self.epoch_length.set_num(epoch_length);
-        let params = self.apply_params(params)?;
+        self.apply_params(&params)?;
         emit(
             self,
             IRegistry::RegistryInitialized::SIGNATURE_HASH,
             &[],
-            Output::new()
-                .address(owner)
-                .address(token)
-                .uint((genesis_time).into())
-                .uint((epoch_length).into())
-                .u256(params.minStake)
-                .uint(params.unbondingEpochs.into()),
+            params_words(
+                Output::new()
+                    .address(owner)
+                    .address(token)
+                    .uint((genesis_time).into())
+                    .uint((epoch_length).into()),
+                &params,
+            ),
         );
         Ok(())
     }
@@ -137,23 +140,25 @@ impl Registry {
     }
 
     /// Sets parameters within their bounds. Owner only.
-    pub fn set_params(&mut self, params: (U256, u64)) -> Result<(), Revert> {
+    pub fn set_params(&mut self, params: RegistryParams) -> Result<(), Revert> {
         self.governance.only_owner()?;
-        let params = self.apply_params(params)?;
+        self.apply_params(&params)?;
         emit(
             self,
             IRegistry::RegistryParamsSet::SIGNATURE_HASH,
             &[],
-            Output::new()
-                .u256(params.minStake)
-                .uint(params.unbondingEpochs.into()),
+            params_words(Output::new(), &params),
         );
         Ok(())
     }
 
-    /// `(minStake, unbondingEpochs)`.
-    pub fn params(&self) -> (U256, u64) {
-        (self.min_stake.get(), self.unbonding_epochs.num())
+    /// The parameters.
+    pub fn params(&self) -> RegistryParams {
+        RegistryParams {
+            minStake: self.min_stake.get(),
+            unbondingEpochs: self.unbonding_epochs.num(),
+            evictionCooldownEpochs: self.eviction_cooldown.num(),
+        }
     }
 
     /// The token.
@@ -445,6 +450,13 @@ impl Registry {
     /// Pauses or resumes an offer.
     pub fn set_offer_paused(&mut self, offer_id: u64, paused: bool) -> Result<(), Revert> {
         self.own_open_offer(offer_id)?;
+        let resumable_at = self.offers.getter(offer_id).resumable_at.num();
+        if !paused && self.current_epoch() < resumable_at {
+            return Err(revert(IRegistry::OfferCoolingDown {
+                offerId: offer_id,
+                resumableAt: resumable_at,
+            }));
+        }
         let status = if paused {
             OfferStatus::Paused
         } else {
@@ -499,7 +511,8 @@ impl Registry {
     }
 
     /// Market only: moves up to `amount` of stake (then unbonding) to the market and pauses
-    /// `offer_id` when it is an open offer of `provider` (0 names none); returns what was taken.
+    /// `offer_id` for `evictionCooldownEpochs` when it is an offer of `provider` that is not
+    /// closed (0 names none); returns what was taken.
     pub fn slash(
         &mut self,
         provider: Address,
@@ -521,11 +534,20 @@ impl Registry {
             &[topic_address(provider)],
             Output::new().u256(taken).u256(stake).u256(unbonding),
         );
-        // Offer 0 (never created) means "none": only an open offer of this provider pauses, so
-        // no event ever names an offer that does not exist.
+        // Offer 0 (never created) means "none": only an offer of this provider pauses, so no
+        // event ever names an offer that does not exist. One the provider paused itself just
+        // before gets the cooldown too.
         let offer = self.offers.getter(offer_id);
-        if offer.provider.get() == provider && offer.status.num() == OfferStatus::Open as u8 {
-            self.set_status(offer_id, OfferStatus::Paused);
+        let status = offer.status.num();
+        if offer.provider.get() == provider && status != OfferStatus::Closed as u8 {
+            let resumable_at = self.current_epoch() + self.eviction_cooldown.num();
+            self.offers
+                .setter(offer_id)
+                .resumable_at
+                .set_num(resumable_at);
+            if status == OfferStatus::Open as u8 {
+                self.set_status(offer_id, OfferStatus::Paused);
+            }
         }
         if !taken.is_zero() {
             let token = self.token.get();
@@ -536,18 +558,24 @@ impl Registry {
 }
 
 impl Registry {
-    fn apply_params(
-        &mut self,
-        (min_stake, unbonding): (U256, u64),
-    ) -> Result<RegistryParams, Revert> {
-        bounded("minStake", min_stake, 0, MAX_MIN_STAKE)?;
-        bounded("unbondingEpochs", U256::from(unbonding), 1, MAX_EPOCHS)?;
-        self.min_stake.set(min_stake);
-        self.unbonding_epochs.set_num(unbonding);
-        Ok(RegistryParams {
-            minStake: min_stake,
-            unbondingEpochs: unbonding,
-        })
+    fn apply_params(&mut self, p: &RegistryParams) -> Result<(), Revert> {
+        bounded("minStake", p.minStake, 0, MAX_MIN_STAKE)?;
+        bounded(
+            "unbondingEpochs",
+            U256::from(p.unbondingEpochs),
+            1,
+            MAX_EPOCHS,
+        )?;
+        bounded(
+            "evictionCooldownEpochs",
+            U256::from(p.evictionCooldownEpochs),
+            0,
+            MAX_EPOCHS,
+        )?;
+        self.min_stake.set(p.minStake);
+        self.unbonding_epochs.set_num(p.unbondingEpochs);
+        self.eviction_cooldown.set_num(p.evictionCooldownEpochs);
+        Ok(())
     }
 
     /// The sender, when registered.
@@ -672,3 +700,10 @@ impl Registry {
 // `contract_kit::entrypoint!`), which is what `TopLevelStorage` promises.
 #[allow(unsafe_code)]
 unsafe impl TopLevelStorage for Registry {}
+
+/// Appends `RegistryParams` (3 words).
+fn params_words(out: Output, p: &RegistryParams) -> Output {
+    out.u256(p.minStake)
+        .uint(p.unbondingEpochs.into())
+        .uint(p.evictionCooldownEpochs.into())
+}

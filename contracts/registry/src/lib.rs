@@ -28,7 +28,7 @@ contract_kit::entrypoint!(
 fn dispatch(r: &mut Registry, selector: u32, a: Calldata) -> Result<Option<Vec<u8>>, Revert> {
     // `initialize`: the core records the extension, then the extension runs the rest.
     if selector == u32::from_be_bytes(<I::initializeCall as alloy_sol_types::SolCall>::SELECTOR) {
-        r.governance.set_extension(a.address(6)?)?;
+        r.governance.set_extension(a.address(7)?)?;
         return Ok(None);
     }
     route!(selector, {
@@ -65,8 +65,9 @@ fn dispatch(r: &mut Registry, selector: u32, a: Calldata) -> Result<Option<Vec<u
             out.uint(unlock.into()).done()
         },
         I::paramsCall => {
-            let (min_stake, unbonding) = r.params();
-            Output::new().u256(min_stake).uint(unbonding.into()).done()
+            let p = r.params();
+            let out = Output::new().u256(p.minStake).uint(p.unbondingEpochs.into());
+            out.uint(p.evictionCooldownEpochs.into()).done()
         },
         I::tokenCall => Output::new().address(r.token()).done(),
         I::marketCall => Output::new().address(r.market()).done(),

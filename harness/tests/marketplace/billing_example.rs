@@ -62,14 +62,20 @@ fn the_documented_billing_example_holds() {
         (1, cents(198))
     );
     assert_eq!(balance(&mut f), (cents(198), DeploymentStatus::Underfunded));
-    // Epoch 4 is proven during epoch 5 but cannot be paid.
+    // Epoch 4 is proven during epoch 5: the balance pays 1.98 of its 2.00 (1.881 to the
+    // provider, 0.099 fee); 0.02 stays owed.
     f.goto_epoch(5);
-    let unpaid = prove(&mut f, 4);
+    let short = prove(&mut f, 4);
     assert_eq!(
-        (unpaid.paid, unpaid.fee, unpaid.balance),
-        (U256::ZERO, U256::ZERO, cents(198))
+        (short.paid, short.fee, short.balance, short.owed),
+        (
+            U256::from(1_881_000),
+            U256::from(99_000),
+            U256::ZERO,
+            cents(2)
+        )
     );
-    // The developer tops up 10.00: funded again.
+    // The developer tops up 10.00: funded again (10.00 covers the 0.02 owed and an epoch).
     f.approve(DEV, market, cents(1_000));
     f.send(
         DEV,
@@ -79,11 +85,20 @@ fn the_documented_billing_example_holds() {
             amount: cents(1_000),
         },
     );
-    assert_eq!(balance(&mut f), (cents(1_198), DeploymentStatus::Active));
-    // Epoch 5 is proven in epoch 6; then the developer cancels: the deployment ends after
-    // epoch 6 + 2 (notice).
+    assert_eq!(balance(&mut f), (cents(1_000), DeploymentStatus::Active));
+    // Epoch 5 is proven in epoch 6 and pays the 0.02 owed first: 2.02 (1.919 + 0.101 fee).
+    // Then the developer cancels: the deployment ends after epoch 6 + 2 (notice).
     f.goto_epoch(6);
-    assert_eq!(prove(&mut f, 5).balance, cents(998));
+    let catch_up = prove(&mut f, 5);
+    assert_eq!(
+        (catch_up.paid, catch_up.fee, catch_up.balance, catch_up.owed),
+        (
+            U256::from(1_919_000),
+            U256::from(101_000),
+            cents(798),
+            U256::ZERO
+        )
+    );
     let receipt = f.send(
         DEV,
         market,
@@ -98,7 +113,7 @@ fn the_documented_billing_example_holds() {
         f.goto_epoch(epoch + 1);
         prove(&mut f, epoch);
     }
-    assert_eq!(balance(&mut f), (cents(398), DeploymentStatus::Ended));
+    assert_eq!(balance(&mut f), (cents(198), DeploymentStatus::Ended));
     let ended = f.view(market, IMarket::placementCall { placementId: p });
     assert!(!ended.live);
     // Nothing is reserved any more: the developer takes the rest back.
@@ -117,17 +132,18 @@ fn the_documented_billing_example_holds() {
         market,
         IMarket::withdrawCall {
             deploymentId: deployment,
-            amount: cents(398),
+            amount: cents(198),
         },
     );
-    assert_eq!(f.token_balance(DEV) - before, cents(398));
+    assert_eq!(f.token_balance(DEV) - before, cents(198));
 
-    // Totals: 16.00 deposited = 11.40 provider + 0.60 fees + 0.02 keeper + 3.98 refund.
+    // Totals: 16.00 deposited = 13.30 provider + 0.70 fees + 0.02 keeper + 1.98 refund: every
+    // proven epoch paid in full.
     assert_eq!(
         f.view(market, IMarket::claimableCall { account: P1 }),
-        cents(1_140)
+        cents(1_330)
     );
-    assert_eq!(f.view(market, IMarket::treasuryCall {}), cents(60));
+    assert_eq!(f.view(market, IMarket::treasuryCall {}), cents(70));
     assert_eq!(
         f.view(market, IMarket::claimableCall { account: KEEPER }),
         cents(2)

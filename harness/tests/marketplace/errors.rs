@@ -232,11 +232,28 @@ fn invalid_requests_and_offers_name_the_field() {
         DEV,
         market,
         IMarket::createDeploymentCall {
-            spec: base,
+            spec: base.clone(),
             deposit: tokens(3),
         },
     );
     assert_eq!((e.required, e.provided), (tokens(4), tokens(3)));
+    // A bid of a few base units still owes the market's minimum deposit (one token here).
+    let mut dust = base.clone();
+    (
+        dust.instances,
+        dust.minInstances,
+        dust.maxPricePerInstanceEpoch,
+    ) = (1, 1, 1);
+    let e: IMarket::InsufficientDeposit = f.expect_error(
+        DEV,
+        market,
+        IMarket::createDeploymentCall {
+            spec: dust,
+            deposit: U256::from(2),
+        },
+    );
+    let min_deposit = U256::from(f.setup.market.minDeposit);
+    assert_eq!((e.required, e.provided), (min_deposit, U256::from(2)));
     let offer = |price: u128, capacity: u32, token: Address| IRegistry::createOfferCall {
         cpuMilli: 1_000,
         memMiB: 512,
@@ -270,6 +287,7 @@ fn invalid_requests_and_offers_name_the_field() {
             params: cloudless_abi::market::RegistryParams {
                 minStake: U256::ZERO,
                 unbondingEpochs: 0,
+                evictionCooldownEpochs: 0,
             },
         },
     );

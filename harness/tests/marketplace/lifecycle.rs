@@ -11,13 +11,7 @@ use super::{
 };
 
 fn prove(f: &mut Fixture, placement: u64, epoch: u64) {
-    let call = IMarket::submitProofCall {
-        placementId: placement,
-        epoch,
-        receiptsRoot: B256::ZERO,
-        count: 0,
-    };
-    f.send(P1, f.m.market, call);
+    f.send(P1, f.m.market, proof_call(placement, epoch));
 }
 
 #[test]
@@ -344,4 +338,169 @@ fn a_cancelled_deployment_that_runs_dry_can_still_be_closed_which_moves_its_end_
     );
     f.expect_error::<_, IMarket::AlreadyEnding>(STRANGER, market, close);
     f.assert_conserved();
+}
+
+#[test]
+fn an_evicted_offer_stays_paused_for_the_cooldown() {
+    let (mut f, ids) = matched();
+    let (registry, market) = (f.m.registry, f.m.market);
+    f.goto_epoch(ids.start + 3);
+    f.send(
+        STRANGER,
+        market,
+        IMarket::evictCall {
+            placementId: ids.placement,
+        },
+    );
+    let resume = IRegistry::setOfferPausedCall {
+        offerId: ids.offer,
+        paused: false,
+    };
+    let e: IRegistry::OfferCoolingDown = f.expect_error(P1, registry, resume.clone());
+    let cooldown = f.setup.registry.evictionCooldownEpochs;
+    assert_eq!(
+        (e.offerId, e.resumableAt),
+        (ids.offer, ids.start + 3 + cooldown)
+    );
+    f.goto_epoch(e.resumableAt - 1);
+    f.expect_error::<_, IRegistry::OfferCoolingDown>(P1, registry, resume.clone());
+    f.goto_epoch(e.resumableAt);
+    f.send(P1, registry, resume);
+    let offer = f.view(registry, IRegistry::offerCall { offerId: ids.offer });
+    assert_eq!(offer.status, OfferStatus::Open);
+}
+
+#[test]
+fn a_deployment_never_matched_expires_and_its_whole_deposit_comes_back() {
+    let mut f = Fixture::new();
+    let market = f.m.market;
+    f.provider(P1, 2_000);
+    let spec = f.spec(2, UNIT);
+    let deposit = tokens(10);
+    let deployment = f.deployment(DEV, spec, deposit);
+    let created = f.epoch();
+    let expiry = f.setup.market.matchExpiryEpochs;
+    let state = |f: &mut Fixture| {
+        f.view(
+            market,
+            IMarket::deploymentStateCall {
+                deploymentId: deployment,
+            },
+        )
+    };
+    f.goto_epoch(created + expiry);
+    assert_eq!(state(&mut f).status, DeploymentStatus::Open);
+    f.goto_epoch(created + expiry + 1);
+    assert_eq!(state(&mut f).status, DeploymentStatus::Ended);
+    // Capacity appears too late: the expired request takes no match.
+    let offer = f.offer(P1, super::fixture::OfferArgs::priced(UNIT, 2));
+    let pair = f.pair(offer, 2);
+    let e: IMarket::NotMatchable = f.expect_error(
+        super::fixture::KEEPER,
+        market,
+        IMarket::matchDeploymentCall {
+            deploymentId: deployment,
+            pairs: vec![pair],
+        },
+    );
+    assert_eq!(e.status, DeploymentStatus::Ended);
+    let before = f.token_balance(DEV);
+    f.send(
+        DEV,
+        market,
+        IMarket::withdrawCall {
+            deploymentId: deployment,
+            amount: deposit,
+        },
+    );
+    assert_eq!(f.token_balance(DEV), before + deposit);
+    f.assert_conserved();
+}
+
+#[test]
+fn proven_epochs_the_balance_cannot_pay_stay_owed_until_a_top_up_pays_them() {
+    let mut f = Fixture::new();
+    let market = f.m.market;
+    f.provider(P1, 2_000);
+    let offer = f.offer(P1, super::fixture::OfferArgs::priced(UNIT, 2));
+    let deployment = f.deployment(DEV, f.spec(2, UNIT), tokens(4));
+    let placed = event::<IMarket::PlacementCreated>(&f.match_on(deployment, offer, 2));
+    let (p, start) = (placed.placementId, placed.startEpoch);
+    let rate = tokens(2);
+    let state = |f: &mut Fixture| {
+        f.view(
+            market,
+            IMarket::deploymentStateCall {
+                deploymentId: deployment,
+            },
+        )
+    };
+    f.goto_epoch(start + 2);
+    let first = event::<IMarket::EpochProven>(&f.send(P1, market, proof_call(p, start)));
+    assert_eq!(first.owed, U256::ZERO);
+    let left = state(&mut f).balance;
+    assert!(left < rate, "the second epoch cannot be paid in full");
+    let claimable_before = f.view(market, IMarket::claimableCall { account: P1 });
+
+    // The second epoch takes what is left; the rest stays owed, and the deployment is short.
+    let second = event::<IMarket::EpochProven>(&f.send(P1, market, proof_call(p, start + 1)));
+    assert_eq!(second.paid + second.fee, left);
+    assert_eq!(second.owed, rate - left);
+    assert_eq!(
+        f.view(market, IMarket::owedCall { placementId: p }),
+        rate - left
+    );
+    assert_eq!(state(&mut f).status, DeploymentStatus::Underfunded);
+    // What is owed is not the owner's to withdraw once topped up.
+    f.approve(DEV, market, tokens(10));
+    f.send(
+        DEV,
+        market,
+        IMarket::topUpCall {
+            deploymentId: deployment,
+            amount: tokens(10),
+        },
+    );
+    let reserve = f.view(
+        market,
+        IMarket::reserveCall {
+            deploymentId: deployment,
+        },
+    );
+    assert_eq!(reserve, (rate - left) + rate * U256::from(3));
+
+    // Anyone settles it; the provider gets exactly the full second epoch, net of the fee.
+    let settled = event::<IMarket::OwedSettled>(&f.send(
+        STRANGER,
+        market,
+        IMarket::settleOwedCall { placementId: p },
+    ));
+    assert_eq!(settled.owed, U256::ZERO);
+    assert_eq!(settled.paid + settled.fee, rate - left);
+    let claimable = f.view(market, IMarket::claimableCall { account: P1 });
+    assert_eq!(
+        claimable - claimable_before,
+        second.paid + settled.paid,
+        "the provider got the whole epoch in two parts"
+    );
+    assert_eq!(
+        second.fee + settled.fee,
+        rate * U256::from(500) / U256::from(10_000)
+    );
+    assert_ne!(state(&mut f).status, DeploymentStatus::Underfunded);
+    f.expect_error::<_, IMarket::NothingOwed>(
+        STRANGER,
+        market,
+        IMarket::settleOwedCall { placementId: p },
+    );
+    f.assert_conserved();
+}
+
+fn proof_call(placement: u64, epoch: u64) -> IMarket::submitProofCall {
+    IMarket::submitProofCall {
+        placementId: placement,
+        epoch,
+        receiptsRoot: B256::ZERO,
+        count: 0,
+    }
 }

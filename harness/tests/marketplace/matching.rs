@@ -29,6 +29,7 @@ impl Mirror {
             min_stake: f.setup.registry.minStake,
             keeper_fee: f.setup.market.keeperFee,
             paused: false,
+            match_expiry: f.setup.market.matchExpiryEpochs,
         });
         let sources = Sources {
             registry: f.m.registry,
@@ -140,7 +141,8 @@ fn create_offer(m: &mut Mirror, rng: &mut Rng) -> Result<(), ChainError> {
 
 fn create_deployment(m: &mut Mirror, rng: &mut Rng) -> Result<(), ChainError> {
     let spec = random_spec(rng, m.f.m.token);
-    let required = u128::from(spec.instances) * spec.maxPricePerInstanceEpoch * 2;
+    let bid = u128::from(spec.instances) * spec.maxPricePerInstanceEpoch * 2;
+    let required = bid.max(m.f.setup.market.minDeposit);
     let deposit = U256::from(required + u128::from(rng.below(required as u64)));
     let (owner, market) = (rng.pick(&[DEV, DEV2]), m.f.m.market);
     m.f.approve(owner, market, deposit);

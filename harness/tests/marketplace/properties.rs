@@ -2,7 +2,7 @@
 //! transaction: the conservation invariant holds; a failure is a named custom error (never
 //! empty revert data or a halt); and money only moves as the events say: every payment is one
 //! `EpochProven` for one (placement, epoch), never twice, and claimable balances grow exactly by
-//! what `EpochProven` paid and `DeploymentMatched` gave keepers.
+//! what `EpochProven` and `OwedSettled` paid and `DeploymentMatched` gave keepers.
 //!
 //! CI runs a few seeded sequences; `CLOUDLESS_LONG_TESTS=1` runs many longer ones. A failure
 //! prints its seed; `CLOUDLESS_SEED=<n>` replays one.
@@ -305,7 +305,7 @@ impl Run {
             16 => {
                 let placement = self.id(placements);
                 let prover = self.prover(placement, who);
-                match self.rng.below(4) {
+                match self.rng.below(5) {
                     0 => self.send(
                         prover,
                         market,
@@ -324,6 +324,13 @@ impl Run {
                         who,
                         market,
                         IMarket::evictCall {
+                            placementId: placement,
+                        },
+                    ),
+                    3 => self.send(
+                        who,
+                        market,
+                        IMarket::settleOwedCall {
                             placementId: placement,
                         },
                     ),
@@ -412,6 +419,10 @@ impl Run {
             );
             let provider = self.ledger.placements[&proven.placementId];
             *self.ledger.owed.entry(provider).or_default() += proven.paid;
+        }
+        for settled in events::<IMarket::OwedSettled>(receipt) {
+            let provider = self.ledger.placements[&settled.placementId];
+            *self.ledger.owed.entry(provider).or_default() += settled.paid;
         }
         for claimed in events::<IMarket::Claimed>(receipt) {
             let owed = self.ledger.owed.entry(claimed.account).or_default();
