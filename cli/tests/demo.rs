@@ -129,28 +129,22 @@ fn the_demo_plays_a_market_round_and_accounts_for_every_token() {
     let unpaid = placements
         .iter()
         .filter(|p| p["deployment"] == closed["id"])
-        .any(|p| {
-            let proven =
-                p["last_proven"].as_u64().unwrap() + 1 - p["start_epoch"].as_u64().unwrap();
-            p["epochs_paid"].as_u64().unwrap() < proven
-        });
-    assert!(unpaid, "the underfunded deployment stopped paying");
+        .any(|p| amount(&p["owed"]) > 0);
+    assert!(unpaid, "the underfunded deployment left proven epochs owed");
     let cancelled = deployments.iter().find(|d| d["cancelled"] == true).unwrap();
     assert_eq!(cancelled["status"], "ended");
 
-    // Every placement was paid price × instances per paid epoch, minus the protocol fee; every
-    // provider earned the sum of its placements' payments and claimed it.
+    // Every proven epoch earned price × instances: paid (net of the protocol fee) or still
+    // owed; each payment's fee is its floor share, so the fees lose under one unit a payment.
+    // Every provider earned the sum of its placements' payments and claimed it.
     let fee_bps = u128::from(statement["fee_bps"].as_u64().unwrap());
     for p in placements {
-        let gross = amount(&p["price"])
-            * u128::from(p["instances"].as_u64().unwrap())
-            * u128::from(p["epochs_paid"].as_u64().unwrap());
-        let fee = gross * fee_bps / 10_000;
-        assert_eq!(
-            (amount(&p["paid"]), amount(&p["fees"])),
-            (gross - fee, fee),
-            "{p}"
-        );
+        let proofs = u128::from(p["epochs_proven"].as_u64().unwrap());
+        let earned = amount(&p["price"]) * u128::from(p["instances"].as_u64().unwrap()) * proofs;
+        let (paid, fees, owed) = (amount(&p["paid"]), amount(&p["fees"]), amount(&p["owed"]));
+        assert_eq!(paid + fees + owed, earned, "{p}");
+        let exact = (paid + fees) * fee_bps / 10_000;
+        assert!(fees <= exact && exact - fees <= proofs, "{p}");
     }
     for provider in providers {
         let mine = || {

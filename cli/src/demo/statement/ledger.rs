@@ -57,12 +57,14 @@ pub struct Placement {
     pub price: Amount,
     pub start_epoch: u64,
     pub last_proven: u64,
-    /// Proofs that paid.
-    pub epochs_paid: u64,
+    /// Epochs proven.
+    pub epochs_proven: u64,
     /// Paid to the provider (after the protocol fee).
     pub paid: Amount,
     /// Protocol fees taken from its payments.
     pub fees: Amount,
+    /// What its proven epochs earned that the deployment could not pay (gross).
+    pub owed: Amount,
     /// `completed`, `evicted`, `exited_with_penalty`, or `null` while live.
     pub ended: Option<String>,
     /// Stake slashed into the deployment when it ended.
@@ -163,9 +165,17 @@ pub fn placements(cast: &Cast, events: &Events) -> Vec<Placement> {
             }
             IMarketEvents::EpochProven(e) => {
                 if let Some(p) = placements.get_mut(&e.placementId) {
-                    p.epochs_paid += u64::from(!e.paid.is_zero());
+                    p.epochs_proven += 1;
                     p.paid += e.paid;
                     p.fees += e.fee;
+                    p.owed = Amount(e.owed);
+                }
+            }
+            IMarketEvents::OwedSettled(e) => {
+                if let Some(p) = placements.get_mut(&e.placementId) {
+                    p.paid += e.paid;
+                    p.fees += e.fee;
+                    p.owed = Amount(e.owed);
                 }
             }
             IMarketEvents::PlacementEnded(e) => {

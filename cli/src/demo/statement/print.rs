@@ -22,9 +22,10 @@ impl Statement {
                     } else {
                         format!("{}–{}", p.start_epoch, p.last_proven)
                     },
-                    p.epochs_paid.to_string(),
+                    p.epochs_proven.to_string(),
                     p.paid.to_string(),
                     p.fees.to_string(),
+                    p.owed.to_string(),
                     p.ended.clone().unwrap_or_else(|| "live".into()),
                     p.slashed.to_string(),
                 ]
@@ -37,9 +38,10 @@ impl Statement {
             "inst",
             "price",
             "proven",
-            "paid epochs",
+            "proofs",
             "paid",
             "fees",
+            "owed",
             "end",
             "slashed",
         ];
