@@ -57,6 +57,11 @@ pub struct RunArgs {
     /// Backoff after a job's first failure, milliseconds (doubled after each further one).
     #[arg(long, value_name = "MS", default_value_t = 2000)]
     retry_backoff: u64,
+    /// Park work whose simulation reverts with the same lost-race error for this many ingested
+    /// blocks in a row while nothing it depends on changes (until an event touches its
+    /// deployment or the epoch changes).
+    #[arg(long, value_name = "BLOCKS", default_value_t = RetryPolicy::default().park_lost_after_blocks)]
+    park_lost_after_blocks: u32,
     /// Warn below this wallet balance, wei.
     #[arg(long, default_value_t = 10_000_000_000_000_000)]
     low_balance: u128,
@@ -117,6 +122,7 @@ async fn run_keeper(args: RunArgs) -> anyhow::Result<()> {
     config.retry = RetryPolicy {
         attempts: args.retry_attempts.max(1),
         backoff: Duration::from_millis(args.retry_backoff),
+        park_lost_after_blocks: args.park_lost_after_blocks.max(1),
     };
     config.low_balance = args.low_balance;
     let keeper_address = config.signer.address();

@@ -6,7 +6,7 @@ mod support;
 
 use support::{
     NodeProcess,
-    market::{KeeperProcess, contiguous_nonces, scripted_round},
+    market::{KeeperProcess, Moment, contiguous_nonces, scripted_round},
 };
 
 /// Transactions the round needs: two matches, an eviction, a finalization, a new match.
@@ -19,7 +19,7 @@ fn two_keepers_end_the_round_like_one_without_fighting() {
         let dir = tempfile::tempdir().unwrap();
         let mut running = Vec::new();
         let state = scripted_round(&node, dir.path(), &mut |market, step| {
-            if step == 0 {
+            if step == Moment::Start {
                 for &k in keepers {
                     let journal = dir.path().join(format!("k{k}.sqlite"));
                     running.push(KeeperProcess::start(

@@ -47,6 +47,8 @@ pub struct Work {
     pub calldata: Bytes,
     /// Instances it places (matches only).
     pub instances: u32,
+    /// The deployment it serves (an event on it may change the work's outcome).
+    pub deployment: u64,
 }
 
 /// Everything due at `epoch` (the epoch the next block will be in): settlements first (they
@@ -54,6 +56,7 @@ pub struct Work {
 pub fn due(state: &mut MarketState, epoch: u64, budget: &Budget) -> Vec<Work> {
     let market = state.sources().market;
     let mut work = Vec::new();
+    state.prune(epoch);
     if let Some(params) = &state.params {
         settlements(state, params, epoch, &mut work);
     }
@@ -65,6 +68,7 @@ pub fn due(state: &mut MarketState, epoch: u64, budget: &Budget) -> Vec<Work> {
             target: market,
             calldata: tx.call().abi_encode().into(),
             instances: tx.instances(),
+            deployment: tx.deployment_id,
         });
     }
     work
@@ -101,6 +105,7 @@ fn settlements(state: &MarketState, params: &MarketParams, epoch: u64, work: &mu
             target: market,
             calldata: call.1.into(),
             instances: 0,
+            deployment: p.deployment,
         });
     }
     for (&id, d) in &state.deployments {
@@ -114,6 +119,7 @@ fn settlements(state: &MarketState, params: &MarketParams, epoch: u64, work: &mu
                 target: market,
                 calldata: IMarket::closeCall { deploymentId: id }.abi_encode().into(),
                 instances: 0,
+                deployment: id,
             });
         }
     }
@@ -161,8 +167,9 @@ mod tests {
             end: u64::MAX,
             ..Deadlines::default()
         };
-        s.deployments.insert(1, open);
-        s.deployments.insert(2, Deadlines { end: 5, ..open });
+        let placed = Deadlines { live: 1, ..open };
+        s.deployments.insert(1, placed);
+        s.deployments.insert(2, Deadlines { end: 5, ..placed });
         s.deployments.insert(
             3,
             Deadlines {

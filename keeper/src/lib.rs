@@ -13,10 +13,12 @@
 //! # }
 //! ```
 
+mod crash;
 mod duties;
 mod ingest;
 mod journal;
 mod metrics;
+mod parking;
 mod run;
 mod sender;
 mod state;
@@ -32,6 +34,7 @@ use alloy::signers::local::PrivateKeySigner;
 use cloudless_client::manifest::Manifest;
 use tokio::sync::{Notify, watch};
 
+pub use crash::CRASH_AT;
 pub use metrics::render as render_metrics;
 pub use sender::LOST_RACE;
 
@@ -82,6 +85,10 @@ pub struct RetryPolicy {
     pub attempts: u32,
     /// Wait after the first failure; doubled after each further one.
     pub backoff: Duration,
+    /// Ingested blocks in a row in which work's simulation reverts with the same lost-race
+    /// error although nothing it depends on changed, after which it is parked (counted in
+    /// `keeper_parked_jobs`) until an event touches its deployment or the epoch changes.
+    pub park_lost_after_blocks: u32,
 }
 
 impl Default for RetryPolicy {
@@ -89,6 +96,7 @@ impl Default for RetryPolicy {
         Self {
             attempts: 4,
             backoff: Duration::from_secs(2),
+            park_lost_after_blocks: 10,
         }
     }
 }

@@ -88,7 +88,7 @@ fn respond(path: &str, status: &Status, healthy_within: Duration) -> (&'static s
 
 /// The status as Prometheus text.
 pub fn render(s: &Status) -> String {
-    let metrics: [(&str, &str, &str, f64); 18] = [
+    let metrics: [(&str, &str, &str, f64); 20] = [
         (
             "keeper_head_block",
             "gauge",
@@ -166,6 +166,18 @@ pub fn render(s: &Status) -> String {
             "gauge",
             "Jobs whose retries are exhausted",
             s.parked_jobs as f64,
+        ),
+        (
+            "keeper_idle",
+            "gauge",
+            "1 when the last poll found the keeper at the head with nothing to send or in flight",
+            f64::from(u8::from(s.idle)),
+        ),
+        (
+            "keeper_polls_total",
+            "counter",
+            "Polls (cycles) run since the start",
+            s.cycles as f64,
         ),
         (
             "keeper_pending_jobs",

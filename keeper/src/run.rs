@@ -23,9 +23,11 @@ use tracing::{debug, error, info, warn};
 
 use crate::{
     Config, Error, Status,
+    crash::{self, Point},
     duties::{self, Kind, Work},
     ingest::{self, Cursor},
     journal::{Failure, Job, Journal, Outcome},
+    parking::Parking,
     sender::{Sender, Simulated},
     state::MarketState,
 };
@@ -42,6 +44,8 @@ pub struct Daemon {
     wake: Arc<Notify>,
     /// Work a simulation refused at a block: not tried again before a later block is ingested.
     lost: HashMap<String, u64>,
+    /// Work whose simulation keeps losing the same way with unchanged inputs.
+    parking: Parking,
     /// Attempts broadcast successfully by this process (others are rebroadcast).
     broadcast: HashSet<B256>,
     reconnect: bool,
@@ -68,6 +72,7 @@ impl Daemon {
         status_tx: watch::Sender<Status>,
         wake: Arc<Notify>,
     ) -> Result<Self, Error> {
+        crash::arm().map_err(Error::Config)?;
         let manifest = &config.manifest;
         let address = |name: &str| {
             manifest
@@ -102,6 +107,7 @@ impl Daemon {
             status_tx,
             wake,
             lost: HashMap::new(),
+            parking: Parking::new(config.retry.park_lost_after_blocks),
             broadcast: HashSet::new(),
             reconnect: false,
             config,
@@ -189,7 +195,7 @@ impl Daemon {
         if pending == 0 && !unsettled {
             sent = self.round(head, timestamp, processed).await?;
         }
-        self.status.parked_jobs = self.journal.parked()?;
+        self.status.parked_jobs = self.journal.parked()? + self.parking.count();
         Ok(pending == 0 && sent == 0 && !unsettled && processed == target)
     }
 
@@ -256,6 +262,7 @@ impl Daemon {
                 (false, false) => Outcome::Reverted,
             };
             self.journal.finish(job.id, outcome, Some(block), None)?;
+            crash::pass(Point::Settled);
             match outcome {
                 Outcome::Mined => self.count_mined(job),
                 Outcome::Reverted => {
@@ -326,6 +333,7 @@ impl Daemon {
     async fn send(&mut self, id: i64, attempt: &crate::journal::Attempt) -> bool {
         match self.sender.broadcast(attempt).await {
             Ok(()) => {
+                crash::pass(Point::Broadcast);
                 self.status.txs_sent += 1;
                 self.broadcast.insert(attempt.hash);
                 true
@@ -352,6 +360,8 @@ impl Daemon {
         };
         self.lost.retain(|_, &mut at| at >= processed);
         let work = duties::due(&mut self.state, epoch, &budget);
+        let keys: HashSet<&str> = work.iter().map(|w| w.key.as_str()).collect();
+        self.parking.retain(|key| keys.contains(key));
         if work.is_empty() {
             return Ok(0);
         }
@@ -375,6 +385,11 @@ impl Daemon {
             if self.lost.get(&w.key).is_some_and(|&at| processed <= at) {
                 continue;
             }
+            let touched = self.state.deployments.get(&w.deployment);
+            let inputs = (touched.map_or(0, |d| d.touched), epoch);
+            if self.parking.parked(&w.key, inputs) {
+                continue;
+            }
             let failure = self.journal.failure(&w.key, &w.calldata)?;
             if failure.parked || failure.retry_at > now_ms() {
                 continue;
@@ -388,10 +403,21 @@ impl Daemon {
                     debug!(key = %w.key, error = %reverted.name, "lost race: dropped");
                     self.status.lost_races += 1;
                     self.lost.insert(w.key.clone(), head);
-                    settlements += u64::from(w.kind != Kind::Match);
+                    if self.parking.lost(&w.key, &reverted.name, inputs) {
+                        error!(
+                            key = %w.key,
+                            error = %reverted.name,
+                            blocks = self.config.retry.park_lost_after_blocks,
+                            "job parked: its simulation keeps reverting the same way; waiting for an event on deployment {} or a new epoch",
+                            w.deployment
+                        );
+                    } else {
+                        settlements += u64::from(w.kind != Kind::Match);
+                    }
                 }
                 Simulated::Failed(why) => self.fail(&w.key, &w.calldata, &why)?,
                 Simulated::Ok(gas) => {
+                    self.parking.clear(&w.key);
                     if !self.submit(&w, gas, nonce, fees, head).await? {
                         break;
                     }
@@ -428,6 +454,7 @@ impl Daemon {
             attempts: vec![attempt.clone()],
         };
         let id = self.journal.record(&job)?;
+        crash::pass(Point::Journaled);
         info!(key = %w.key, nonce, instances = w.instances, tx = %attempt.hash, "sending");
         Ok(self.send(id, &attempt).await)
     }

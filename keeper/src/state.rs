@@ -29,6 +29,10 @@ pub struct Deadlines {
     pub underfunded_since: u64,
     /// Cancelled or closed: nothing left to close.
     pub ending: bool,
+    /// Block of the last event naming the deployment or one of its placements.
+    pub touched: u64,
+    /// Its live placements.
+    pub live: u32,
 }
 
 /// The market as the events describe it.
@@ -41,6 +45,8 @@ pub struct MarketState {
     pub deployments: BTreeMap<u64, Deadlines>,
     /// The market's parameters (from its initialization and updates).
     pub params: Option<MarketParams>,
+    /// Highest deployment id created (pruned ones included).
+    last_deployment: u64,
     sources: Sources,
 }
 
@@ -62,6 +68,7 @@ impl MarketState {
             placements: BTreeMap::new(),
             deployments: BTreeMap::new(),
             params: None,
+            last_deployment: 0,
             sources,
         }
     }
@@ -96,10 +103,27 @@ impl MarketState {
             return Ok(());
         };
         use IMarketEvents as E;
+        let placement = |id: &u64| self.placements.get(id).map(|p| p.deployment);
+        let touched = match &event {
+            E::DeploymentCreated(e) => Some(e.deploymentId),
+            E::DeploymentFunded(e) => Some(e.deploymentId),
+            E::DeploymentWithdrawn(e) => Some(e.deploymentId),
+            E::DeploymentCancelled(e) => Some(e.deploymentId),
+            E::DeploymentClosed(e) => Some(e.deploymentId),
+            E::DeploymentEndSet(e) => Some(e.deploymentId),
+            E::DeploymentUnderfunded(e) => Some(e.deploymentId),
+            E::DeploymentMatched(e) => Some(e.deploymentId),
+            E::PlacementCreated(e) => Some(e.deploymentId),
+            E::EpochProven(e) => placement(&e.placementId),
+            E::PlacementExiting(e) => placement(&e.placementId),
+            E::PlacementEnded(e) => placement(&e.placementId),
+            _ => None,
+        };
         match event {
             E::MarketInitialized(e) => self.params = Some(e.params),
             E::MarketParamsSet(e) => self.params = Some(e.params),
             E::DeploymentCreated(e) => {
+                self.last_deployment = self.last_deployment.max(e.deploymentId);
                 self.deployments.insert(
                     e.deploymentId,
                     Deadlines {
@@ -108,21 +132,32 @@ impl MarketState {
                     },
                 );
             }
-            E::DeploymentEndSet(e) => self.deployment(e.deploymentId, &fail)?.end = e.endEpoch,
+            E::DeploymentEndSet(e) => {
+                if let Some(d) = self.deployment(e.deploymentId, &fail)? {
+                    d.end = e.endEpoch;
+                }
+            }
             E::DeploymentCancelled(e) => {
-                let d = self.deployment(e.deploymentId, &fail)?;
-                d.end = e.endEpoch;
-                d.ending = true;
+                if let Some(d) = self.deployment(e.deploymentId, &fail)? {
+                    d.end = e.endEpoch;
+                    d.ending = true;
+                }
             }
             E::DeploymentClosed(e) => {
-                let d = self.deployment(e.deploymentId, &fail)?;
-                d.end = e.endEpoch;
-                d.ending = true;
+                if let Some(d) = self.deployment(e.deploymentId, &fail)? {
+                    d.end = e.endEpoch;
+                    d.ending = true;
+                }
             }
             E::DeploymentUnderfunded(e) => {
-                self.deployment(e.deploymentId, &fail)?.underfunded_since = e.sinceEpoch;
+                if let Some(d) = self.deployment(e.deploymentId, &fail)? {
+                    d.underfunded_since = e.sinceEpoch;
+                }
             }
             E::PlacementCreated(e) => {
+                if let Some(d) = self.deployments.get_mut(&e.deploymentId) {
+                    d.live += 1;
+                }
                 self.placements.insert(
                     e.placementId,
                     LivePlacement {
@@ -143,29 +178,53 @@ impl MarketState {
                 }
             }
             E::PlacementEnded(e) => {
-                self.placements.remove(&e.placementId);
+                if let Some(p) = self.placements.remove(&e.placementId)
+                    && let Some(d) = self.deployments.get_mut(&p.deployment)
+                {
+                    d.live = d.live.saturating_sub(1);
+                }
             }
             _ => {}
+        }
+        if let Some(d) = touched.and_then(|id| self.deployments.get_mut(&id)) {
+            d.touched = log.block_number.unwrap_or_default();
         }
         Ok(())
     }
 
+    /// Drops the deployments that ended for good by `epoch` — cancelled, closed or past their
+    /// end, with no live placement left, so nothing remains to evict, finalize or close — from
+    /// the index and the book. Returns how many were dropped.
+    pub fn prune(&mut self, epoch: u64) -> usize {
+        let book = &mut self.book;
+        let before = self.deployments.len();
+        self.deployments.retain(|&id, d| {
+            let ended = d.ending || (d.end != u64::MAX && epoch > d.end);
+            !(ended && d.live == 0 && (book.retire(id, epoch) || book.bid(id).is_none()))
+        });
+        before - self.deployments.len()
+    }
+
+    /// Deployment `id`'s deadlines; `None` when it was pruned (ids are consecutive, so an
+    /// unknown id at or below the highest created one is a pruned deployment).
     fn deployment(
         &mut self,
         id: u64,
         fail: &impl Fn(String) -> Inconsistent,
-    ) -> Result<&mut Deadlines, Inconsistent> {
-        self.deployments
-            .get_mut(&id)
-            .ok_or_else(|| fail(format!("deployment {id} was never created")))
+    ) -> Result<Option<&mut Deadlines>, Inconsistent> {
+        if id > self.last_deployment {
+            return Err(fail(format!("deployment {id} was never created")));
+        }
+        Ok(self.deployments.get_mut(&id))
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use alloy_primitives::U256;
     use alloy_primitives::{Address, Log as Inner, address};
     use alloy_sol_types::SolEvent;
-    use cloudless_abi::market::{IRegistry, OfferStatus};
+    use cloudless_abi::market::{DeploymentSpec, EndReason, IMarket, IRegistry, OfferStatus};
 
     use super::*;
 
@@ -196,6 +255,109 @@ mod tests {
             pricePerInstanceEpoch: 10,
             capacity: 4,
         }
+    }
+
+    fn market_log(block: u64, event: &impl SolEvent) -> Log {
+        let mut log = log(block, event);
+        log.inner.address = MARKET;
+        log
+    }
+
+    fn created(id: u64) -> IMarket::DeploymentCreated {
+        IMarket::DeploymentCreated {
+            deploymentId: id,
+            owner: Address::ZERO,
+            spec: DeploymentSpec {
+                artifact: Default::default(),
+                instances: 1,
+                minInstances: 1,
+                cpuMilli: 1_000,
+                memMiB: 512,
+                regionMask: U256::from(1),
+                minTier: 0,
+                token: Address::ZERO,
+                maxPricePerInstanceEpoch: 10,
+                maxPerProvider: 1,
+                durationEpochs: 0,
+            },
+            balance: U256::from(1_000),
+            createdEpoch: 1,
+        }
+    }
+
+    #[test]
+    fn deployments_ended_for_good_are_pruned_and_their_late_events_are_no_contradiction() {
+        let mut state = MarketState::new(Sources {
+            registry: REGISTRY,
+            market: MARKET,
+        });
+        let provider = address!("0x0000000000000000000000000000000000000001");
+        let placement = |id, deployment| IMarket::PlacementCreated {
+            placementId: id,
+            deploymentId: deployment,
+            offerId: 1,
+            provider,
+            instances: 1,
+            price: 10,
+            startEpoch: 2,
+        };
+        let cancelled = |id| IMarket::DeploymentCancelled {
+            deploymentId: id,
+            endEpoch: 3,
+        };
+        let logs = [
+            market_log(1, &created(1)),
+            market_log(1, &created(2)),
+            market_log(1, &created(3)),
+            market_log(2, &placement(1, 1)),
+            market_log(2, &placement(2, 2)),
+            // 1 and 2 are cancelled; 3 never placed anything and is cancelled too.
+            market_log(3, &cancelled(1)),
+            market_log(3, &cancelled(2)),
+            market_log(3, &cancelled(3)),
+            market_log(
+                4,
+                &IMarket::PlacementEnded {
+                    placementId: 1,
+                    reason: EndReason::Completed,
+                    endEpoch: 3,
+                    slashed: U256::ZERO,
+                    placed: 0,
+                    rate: U256::ZERO,
+                    balance: U256::from(990),
+                },
+            ),
+        ];
+        assert!(state.apply_all(&logs).is_empty());
+        assert_eq!(state.prune(4), 2, "1 and 3 ended for good");
+        assert_eq!(state.deployments.keys().collect::<Vec<_>>(), [&2]);
+        assert!(state.book.bid(1).is_none() && state.book.bid(3).is_none());
+        assert!(state.book.bid(2).is_some(), "2 still has a live placement");
+        // The owner withdraws what is left after the end: not a contradiction.
+        let late = [
+            market_log(
+                5,
+                &IMarket::DeploymentWithdrawn {
+                    deploymentId: 1,
+                    amount: U256::from(990),
+                    balance: U256::ZERO,
+                },
+            ),
+            market_log(
+                5,
+                &IMarket::DeploymentUnderfunded {
+                    deploymentId: 3,
+                    sinceEpoch: 0,
+                },
+            ),
+        ];
+        assert!(
+            state.apply_all(&late).is_empty(),
+            "late events of pruned deployments"
+        );
+        // An id never created still is one.
+        let unknown = [market_log(6, &cancelled(9))];
+        assert_eq!(state.apply_all(&unknown).len(), 1);
     }
 
     #[test]

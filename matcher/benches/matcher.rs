@@ -5,8 +5,8 @@
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use matcher::Book;
 use matcher::workload::{Shape, Workload};
+use matcher::{Book, Budget};
 
 fn book(offers: usize) -> (Book, Vec<u64>) {
     let book = Workload::generate(&Shape::new(offers, 2_000, 1)).book();
@@ -62,9 +62,35 @@ fn updates(c: &mut Criterion) {
     group.finish();
 }
 
+/// A whole round (every waiting bid matched tentatively, the book left as it was) on a book
+/// of 100k offers and 2,000 live bids, without and then with 10⁶ dead bids (half in a region
+/// with no offer, half capped below every ask). The first round puts the dead bids to sleep;
+/// the measured rounds must cost what the clean book's does.
+fn rounds(c: &mut Criterion) {
+    let mut group = c.benchmark_group("round");
+    let work = Workload::generate(&Shape::new(100_000, 2_000, 1));
+    let mut book = work.book();
+    let budget = Budget::unlimited();
+    let clean = book.plan(5, &budget);
+    group.bench_function(BenchmarkId::new("dead_bids", 0), |b| {
+        b.iter(|| black_box(book.plan(5, &budget)))
+    });
+    let dead = 1_000_000;
+    for (id, spec, balance) in work.dead_bids(dead, 10_000_000) {
+        book.add_bid(id, spec, balance, 0)
+            .expect("fresh deployment ids");
+    }
+    assert_eq!(book.plan(5, &budget), clean, "dead bids changed the round");
+    assert_eq!(book.dormant(), dead, "every dead bid sleeps");
+    group.bench_function(BenchmarkId::new("dead_bids", dead), |b| {
+        b.iter(|| black_box(book.plan(5, &budget)))
+    });
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(30);
-    targets = matching, updates
+    targets = matching, updates, rounds
 }
 criterion_main!(benches);

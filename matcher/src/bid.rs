@@ -50,12 +50,11 @@ impl Bid {
 
     /// The fields the chain derives the deployment's status from, under the market's
     /// `matchExpiryEpochs`.
-    fn lifecycle(&self, match_expiry: u64) -> Lifecycle {
+    fn lifecycle(&self, match_expiry: Option<u64>) -> Lifecycle {
         Lifecycle {
-            unmatched_until: if self.reached_min {
-                u64::MAX
-            } else {
-                self.created_epoch.saturating_add(match_expiry)
+            unmatched_until: match match_expiry {
+                Some(epochs) if !self.reached_min => self.created_epoch.saturating_add(epochs),
+                _ => u64::MAX,
             },
             end_epoch: self.end_epoch,
             ending: self.ending,
@@ -66,13 +65,13 @@ impl Bid {
     }
 
     /// The chain's status of the deployment at `epoch` (as `IMarket.deploymentState`).
-    pub fn status(&self, epoch: u64, match_expiry: u64) -> DeploymentStatus {
+    pub fn status(&self, epoch: u64, match_expiry: Option<u64>) -> DeploymentStatus {
         self.lifecycle(match_expiry).status(epoch)
     }
 
     /// `Ok` when a match submitted at `epoch` may place instances; otherwise the status the
     /// contract reports in `NotMatchable`.
-    pub fn matchable(&self, epoch: u64, match_expiry: u64) -> Result<(), DeploymentStatus> {
+    pub fn matchable(&self, epoch: u64, match_expiry: Option<u64>) -> Result<(), DeploymentStatus> {
         self.lifecycle(match_expiry).matchable(epoch)
     }
 

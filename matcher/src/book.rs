@@ -3,11 +3,11 @@
 //! Every update takes the chain's new absolute value, so replaying an event twice is harmless.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
 use alloy_primitives::{Address, U256};
-use cloudless_abi::market::{DeploymentSpec, Offer, OfferStatus};
+use cloudless_abi::market::{DeploymentSpec, DeploymentStatus, Offer, OfferStatus};
 
 use crate::ask::{Ask, NIL};
 use crate::bid::Bid;
@@ -24,8 +24,9 @@ pub struct Config {
     pub keeper_fee: u128,
     /// Governance paused new matches.
     pub paused: bool,
-    /// Epochs a deployment may wait for its first match (`matchExpiryEpochs`).
-    pub match_expiry: u64,
+    /// Epochs a deployment may wait for its first match (`matchExpiryEpochs`; `None` until
+    /// the market's parameters are known: nothing expires).
+    pub match_expiry: Option<u64>,
 }
 
 /// An update the book cannot apply: the chain and the book disagree.
@@ -97,8 +98,92 @@ pub struct Book {
     provider_slots: HashMap<Address, u32>,
     pub(crate) bids: BTreeMap<u64, Bid>,
     /// Bids that may still take instances, best first: highest max price, then oldest.
+    /// Dormant bids are not in it.
     pub(crate) queue: BTreeSet<(Reverse<u128>, u64)>,
     placements: HashMap<u64, PlacementRef>,
+    /// Queueable bids a round found no capacity for, out of the queue until a change that
+    /// could serve them (see [`Dormant`]).
+    pub(crate) dormant: Dormant,
+    /// Highest deployment id ever added: an id at or below it that is not in `bids` was
+    /// retired (see [`Book::retire`]).
+    last_bid: u64,
+}
+
+/// Bids asleep until the ask side changes in a way that could serve them, indexed so that a
+/// change wakes only the bids it could help: by region, then by max price. A bid accepting
+/// more than [`Dormant::WIDE`] regions is kept once in `wide` (woken by a helpful change in
+/// any region it accepts) rather than once per region, so a spammed mask costs one entry.
+///
+/// Only the book changes dormancy: [`Book::plan`] puts a bid to sleep when it found nothing
+/// against the committed book; any event on the bid, and any event that makes an ask it
+/// could use live, cheaper or freer wakes it. So a dormant bid is exactly one a round would
+/// have visited for nothing, and a plan is the same with or without dormancy.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Dormant {
+    /// Every dormant bid.
+    ids: HashSet<u64>,
+    /// `(max price, id)` of the dormant bids accepting each region.
+    by_region: BTreeMap<u8, BTreeSet<(u128, u64)>>,
+    /// `(max price, id)` of the dormant bids accepting more than `WIDE` regions.
+    wide: BTreeSet<(u128, u64)>,
+}
+
+impl Dormant {
+    /// Most regions a bid is indexed under one by one.
+    const WIDE: u32 = 8;
+
+    fn regions(bid: &Bid) -> impl Iterator<Item = u8> + '_ {
+        (0..=u8::MAX).filter(move |&r| bid.spec.regionMask.bit(r as usize))
+    }
+
+    fn is_wide(bid: &Bid) -> bool {
+        Self::regions(bid).nth(Self::WIDE as usize).is_some()
+    }
+
+    fn insert(&mut self, id: u64, bid: &Bid) {
+        if !self.ids.insert(id) {
+            return;
+        }
+        let key = (bid.spec.maxPricePerInstanceEpoch, id);
+        if Self::is_wide(bid) {
+            self.wide.insert(key);
+        } else {
+            for r in Self::regions(bid) {
+                self.by_region.entry(r).or_default().insert(key);
+            }
+        }
+    }
+
+    fn remove(&mut self, id: u64, bid: &Bid) -> bool {
+        if !self.ids.remove(&id) {
+            return false;
+        }
+        let key = (bid.spec.maxPricePerInstanceEpoch, id);
+        if Self::is_wide(bid) {
+            self.wide.remove(&key);
+        } else {
+            for r in Self::regions(bid) {
+                if let Some(set) = self.by_region.get_mut(&r) {
+                    set.remove(&key);
+                    if set.is_empty() {
+                        self.by_region.remove(&r);
+                    }
+                }
+            }
+        }
+        true
+    }
+
+    /// Dormant bids in `region` (or wide) whose max price reaches `price`: the only ones an
+    /// ask of that region and price can serve.
+    fn reaching(&self, region: u8, price: u128) -> impl Iterator<Item = u64> + '_ {
+        let narrow = self
+            .by_region
+            .get(&region)
+            .into_iter()
+            .flat_map(move |set| set.range((price, 0)..).map(|&(_, id)| id));
+        narrow.chain(self.wide.range((price, 0)..).map(|&(_, id)| id))
+    }
 }
 
 /// A bid in a [`Snapshot`]: deployment id, the bid, instances per provider address.
@@ -132,6 +217,7 @@ impl From<&Snapshot> for Book {
         }
         for (id, bid, _) in &s.bids {
             book.bids.insert(*id, bid.clone());
+            book.last_bid = book.last_bid.max(*id);
             book.requeue(*id);
         }
         for &(placement, deployment, provider, instances) in &s.placements {
@@ -161,6 +247,7 @@ impl Book {
     /// Sets the payment token (from `RegistryInitialized`).
     pub fn set_token(&mut self, token: Address) {
         self.config.token = token;
+        self.wake_all();
     }
 
     /// Sets the minimum stake; offers of providers crossing it enter or leave matching.
@@ -173,12 +260,15 @@ impl Book {
 
     /// Sets the keeper fee per instance placed.
     pub fn set_keeper_fee(&mut self, fee: u128) {
+        if fee < self.config.keeper_fee {
+            self.wake_all(); // escrow that could not pay an instance may now
+        }
         self.config.keeper_fee = fee;
     }
 
     /// Sets the epochs a deployment may wait for its first match (market parameters).
     pub fn set_match_expiry(&mut self, epochs: u64) {
-        self.config.match_expiry = epochs;
+        self.config.match_expiry = Some(epochs);
     }
 
     /// Pauses or resumes matching (governance `PauseSet` on the market).
@@ -209,12 +299,14 @@ impl Book {
         let root = self.root(slot);
         let root = tree::insert(&mut self.asks, root, slot);
         self.buckets.insert(self.asks[slot as usize].bucket(), root);
+        self.wake_for(slot);
         Ok(())
     }
 
     /// Sets offer `id`'s price and capacity (from `OfferUpdated`).
     pub fn update_offer(&mut self, id: u64, price: u128, capacity: u32) -> Result<(), BookError> {
         let slot = self.ask_slot(id)?;
+        let before = self.offering(slot);
         if self.asks[slot as usize].price() != price {
             let bucket = self.asks[slot as usize].bucket();
             let root = self.root(slot);
@@ -225,21 +317,26 @@ impl Book {
         }
         self.asks[slot as usize].capacity = capacity;
         self.relive(slot);
+        self.wake_if_better(slot, before);
         Ok(())
     }
 
     /// Sets offer `id`'s status (from `OfferStatusChanged`).
     pub fn set_offer_status(&mut self, id: u64, status: OfferStatus) -> Result<(), BookError> {
         let slot = self.ask_slot(id)?;
+        let before = self.offering(slot);
         self.asks[slot as usize].status = status;
         self.relive(slot);
+        self.wake_if_better(slot, before);
         Ok(())
     }
 
     /// Sets offer `id`'s instances in use (from `OfferUsage`).
     pub fn set_in_use(&mut self, id: u64, in_use: u32) -> Result<(), BookError> {
         let slot = self.ask_slot(id)?;
+        let before = self.offering(slot);
         self.set_slot_in_use(slot, in_use);
+        self.wake_if_better(slot, before);
         Ok(())
     }
 
@@ -275,24 +372,59 @@ impl Book {
             return Err(BookError::DuplicateDeployment(id));
         }
         self.bids.insert(id, Bid::new(spec, balance, created_epoch));
+        self.last_bid = self.last_bid.max(id);
         self.requeue(id);
         Ok(())
     }
 
+    /// Forgets deployment `id` if it has ended for good at `epoch`: cancelled, closed, past
+    /// its end or expired unmatched, with no live placement. Returns whether it was removed. Later balance, end
+    /// and status events of a retired deployment (a withdrawal after the end) change nothing,
+    /// so the book's memory follows live business, not history. Deployment ids are the
+    /// market's consecutive numbers: an event for an unknown id at or below the highest one
+    /// seen is taken for a retired deployment, not reported as a contradiction.
+    pub fn retire(&mut self, id: u64, epoch: u64) -> bool {
+        let Some(bid) = self.bids.get(&id) else {
+            return false;
+        };
+        let ended = bid.status(epoch, self.config.match_expiry) == DeploymentStatus::Ended;
+        if !ended || bid.per_provider.iter().next().is_some() {
+            return false;
+        }
+        self.wake(id);
+        let bid = self.bids.remove(&id).expect("present above");
+        self.queue.remove(&Self::queue_key(id, &bid));
+        true
+    }
+
+    /// Whether `id` names a deployment retired from the book.
+    fn retired(&self, id: u64) -> bool {
+        id <= self.last_bid && !self.bids.contains_key(&id)
+    }
+
     /// Sets deployment `id`'s balance (from `DeploymentFunded`, `DeploymentWithdrawn`).
     pub fn set_balance(&mut self, id: u64, balance: U256) -> Result<(), BookError> {
+        if self.retired(id) {
+            return Ok(());
+        }
         self.bid_mut(id)?.balance = balance;
         Ok(())
     }
 
     /// Sets deployment `id`'s last epoch (from `DeploymentEndSet`).
     pub fn set_end(&mut self, id: u64, end_epoch: u64) -> Result<(), BookError> {
+        if self.retired(id) {
+            return Ok(());
+        }
         self.bid_mut(id)?.end_epoch = end_epoch;
         Ok(())
     }
 
     /// Marks deployment `id` cancelled or closed, ending after `end_epoch`.
     pub fn end_bid(&mut self, id: u64, end_epoch: u64) -> Result<(), BookError> {
+        if self.retired(id) {
+            return Ok(());
+        }
         let bid = self.bid_mut(id)?;
         bid.ending = true;
         bid.end_epoch = end_epoch;
@@ -302,6 +434,9 @@ impl Book {
 
     /// Marks deployment `id` underfunded or funded (from `DeploymentUnderfunded`).
     pub fn set_underfunded(&mut self, id: u64, underfunded: bool) -> Result<(), BookError> {
+        if self.retired(id) {
+            return Ok(());
+        }
         self.bid_mut(id)?.underfunded = underfunded;
         Ok(())
     }
@@ -375,12 +510,18 @@ impl Book {
         Ok(())
     }
 
+    /// Deployments in the book (waiting, dormant, placed or ending, not retired).
+    pub fn bid_count(&self) -> usize {
+        self.bids.len()
+    }
+
     /// Deployment `id` as the book knows it.
     pub fn bid(&self, id: u64) -> Option<&Bid> {
         self.bids.get(&id)
     }
 
-    /// Bids that may still take instances (not ending, not fully placed), best first.
+    /// Bids that may still take instances (not ending, not fully placed) and are not
+    /// dormant, best first.
     pub fn waiting(&self) -> impl Iterator<Item = u64> + '_ {
         self.queue.iter().map(|&(_, id)| id)
     }
@@ -468,14 +609,30 @@ impl Book {
                 return Err(format!("offer {id} has a stale live flag"));
             }
         }
+        let mut awake = 0;
         for (&id, bid) in &self.bids {
             let queued = self.queue.contains(&Self::queue_key(id, bid));
-            if queued != Self::queueable(bid) {
-                return Err(format!("deployment {id} is wrongly (de)queued"));
+            let dormant = self.dormant.ids.contains(&id);
+            if queued == dormant && Self::queueable(bid) {
+                return Err(format!(
+                    "deployment {id} is both or neither queued and dormant"
+                ));
             }
+            if !Self::queueable(bid) && (queued || dormant) {
+                return Err(format!("deployment {id} is wrongly queued or dormant"));
+            }
+            awake += usize::from(queued);
         }
-        if self.queue.len() != self.bids.values().filter(|b| Self::queueable(b)).count() {
+        if self.queue.len() != awake {
             return Err("the queue holds unknown deployments".into());
+        }
+        if self
+            .dormant
+            .ids
+            .iter()
+            .any(|id| !self.bids.contains_key(id))
+        {
+            return Err("a dormant deployment is unknown".into());
         }
         Ok(())
     }
@@ -518,7 +675,9 @@ impl Book {
         self.ask_slots.get(&id).copied()
     }
 
+    /// Deployment `id` for an update; the update may make it matchable, so it wakes.
     fn bid_mut(&mut self, id: u64) -> Result<&mut Bid, BookError> {
+        self.wake(id);
         self.bids
             .get_mut(&id)
             .ok_or(BookError::UnknownDeployment(id))
@@ -558,7 +717,9 @@ impl Book {
             provider.staked = staked;
             for i in 0..self.providers[p as usize].asks.len() {
                 let slot = self.providers[p as usize].asks[i];
+                let before = self.offering(slot);
                 self.relive(slot);
+                self.wake_if_better(slot, before);
             }
         }
     }
@@ -575,10 +736,88 @@ impl Book {
     fn requeue(&mut self, id: u64) {
         let bid = &self.bids[&id];
         let key = Self::queue_key(id, bid);
-        if Self::queueable(bid) {
+        if Self::queueable(bid) && !self.dormant.ids.contains(&id) {
             self.queue.insert(key);
         } else {
             self.queue.remove(&key);
         }
+    }
+
+    // ---- dormancy ----
+
+    /// Puts queued bid `id` to sleep: a round found nothing for it in the committed book.
+    pub(crate) fn sleep(&mut self, id: u64) {
+        let Some(bid) = self.bids.get(&id) else {
+            return;
+        };
+        if self.queue.remove(&Self::queue_key(id, bid)) {
+            self.dormant.insert(id, bid);
+        }
+    }
+
+    /// Wakes bid `id` if it sleeps.
+    fn wake(&mut self, id: u64) {
+        if let Some(bid) = self.bids.get(&id)
+            && self.dormant.remove(id, bid)
+        {
+            self.requeue(id);
+        }
+    }
+
+    /// Wakes every dormant bid (a market-wide value changed in their favour).
+    fn wake_all(&mut self) {
+        let ids: Vec<u64> = self.dormant.ids.iter().copied().collect();
+        for id in ids {
+            self.wake(id);
+        }
+    }
+
+    /// What the ask at `slot` offers now, to tell whether an update made it better.
+    fn offering(&self, slot: u32) -> (bool, u32, u128) {
+        let a = &self.asks[slot as usize];
+        (a.live, a.free(), a.price())
+    }
+
+    /// Wakes the bids the ask at `slot` could serve if the update made it live, freer or
+    /// cheaper than `before`.
+    fn wake_if_better(&mut self, slot: u32, before: (bool, u32, u128)) {
+        let (live, free, price) = self.offering(slot);
+        if live && (!before.0 || free > before.1 || price < before.2) {
+            self.wake_for(slot);
+        }
+    }
+
+    /// Wakes the dormant bids the (live) ask at `slot` could serve: region, tier, price, CPU
+    /// and memory fit.
+    fn wake_for(&mut self, slot: u32) {
+        let a = &self.asks[slot as usize];
+        if !a.live || self.dormant.ids.is_empty() {
+            return;
+        }
+        let (tier, cpu, mem) = (a.tier, a.cpu, a.mem);
+        let woken: Vec<u64> = self
+            .dormant
+            .reaching(a.region, a.price())
+            .filter(|id| {
+                let spec = &self.bids[id].spec;
+                spec.regionMask.bit(a.region as usize)
+                    && spec.minTier <= tier
+                    && spec.cpuMilli <= cpu
+                    && spec.memMiB <= mem
+            })
+            .collect();
+        for id in woken {
+            self.wake(id);
+        }
+    }
+
+    /// Deployments asleep until a change could serve them (not in [`Book::waiting`]).
+    pub fn dormant(&self) -> usize {
+        self.dormant.ids.len()
+    }
+
+    /// Whether deployment `id` sleeps.
+    pub fn is_dormant(&self, id: u64) -> bool {
+        self.dormant.ids.contains(&id)
     }
 }

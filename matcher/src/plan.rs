@@ -7,7 +7,7 @@
 //! the plan, are what finally update the book.
 
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::{BTreeMap, BinaryHeap};
 use std::ops::Bound;
 
 use alloy_primitives::U256;
@@ -128,8 +128,20 @@ impl Plan {
 }
 
 impl Book {
-    /// The matches to submit at `epoch` within `budget`. The book is left as it was.
+    /// The matches to submit at `epoch` within `budget`. The book's content is left as it
+    /// was; bids that found nothing go dormant (out of later rounds until an update could
+    /// serve them), which never changes a plan. Epochs passed to successive rounds must not
+    /// decrease (a bid past its end sleeps).
     pub fn plan(&mut self, epoch: u64, budget: &Budget) -> Plan {
+        let mut sleepers = Vec::new();
+        let plan = self.plan_round(epoch, budget, &mut sleepers);
+        for id in sleepers {
+            self.sleep(id);
+        }
+        plan
+    }
+
+    fn plan_round(&mut self, epoch: u64, budget: &Budget, sleepers: &mut Vec<u64>) -> Plan {
         let mut plan = Plan::default();
         if self.config.paused {
             return plan;
@@ -141,6 +153,12 @@ impl Book {
             after = Some(id);
             let mark = session.undo.len();
             let Some(pairs) = session.match_bid(id) else {
+                // Capacity taken tentatively earlier in this round may never be taken on
+                // chain (a lost race, a revert): only a bid that none of it could have served
+                // found nothing in the committed book.
+                if !session.took_what_could_serve(id) {
+                    sleepers.push(id);
+                }
                 continue;
             };
             let bid = &session.book.bids[&id];
@@ -179,6 +197,7 @@ impl Book {
             undo: Vec::new(),
             heap: BinaryHeap::new(),
             scan: Vec::new(),
+            taken: BTreeMap::new(),
         }
     }
 }
@@ -193,6 +212,9 @@ pub struct Session<'a> {
     heap: BinaryHeap<Reverse<(Key, u32, u32)>>,
     /// Candidates of the linear-scan baseline.
     scan: Vec<(Key, u32)>,
+    /// Per (region, tier) where the session took capacity: the lowest price, largest CPU and
+    /// largest memory of the asks it took from.
+    taken: BTreeMap<(u8, u8), (u128, u32, u32)>,
 }
 
 impl Session<'_> {
@@ -275,11 +297,32 @@ impl Session<'_> {
         })
     }
 
+    /// Whether the session took capacity from an ask that could serve bid `id` (region,
+    /// tier, price, CPU and memory fit), counting what it gave back.
+    fn took_what_could_serve(&self, id: u64) -> bool {
+        let spec = &self.book.bids[&id].spec;
+        self.taken
+            .iter()
+            .any(|(&(region, tier), &(price, cpu, mem))| {
+                spec.regionMask.bit(region as usize)
+                    && tier >= spec.minTier
+                    && price <= spec.maxPricePerInstanceEpoch
+                    && cpu >= spec.cpuMilli
+                    && mem >= spec.memMiB
+            })
+    }
+
     /// Consumes `taken` tentatively and returns it as match pairs.
     fn take(&mut self, taken: Vec<(u32, u32)>) -> Vec<MatchPair> {
         taken
             .into_iter()
             .map(|(slot, k)| {
+                let a = &self.book.asks[slot as usize];
+                let seen = self
+                    .taken
+                    .entry(a.bucket())
+                    .or_insert((a.price(), a.cpu, a.mem));
+                *seen = (seen.0.min(a.price()), seen.1.max(a.cpu), seen.2.max(a.mem));
                 let in_use = self.book.asks[slot as usize].in_use;
                 self.undo.push((slot, in_use));
                 self.book.set_slot_in_use(slot, in_use + k);

@@ -174,7 +174,7 @@ impl Workload {
                 min_stake: U256::from(MIN_STAKE),
                 keeper_fee: 10,
                 paused: false,
-                match_expiry: u64::MAX,
+                match_expiry: None,
             },
             stakes,
             offers,
@@ -199,6 +199,50 @@ impl Workload {
             book.add_offer(*id, offer).expect("fresh offer ids");
         }
         book
+    }
+
+    /// `count` deployment requests, ids from `first_id`, that no offer of this workload can
+    /// ever serve: half ask only for a region no offer is in, half cap their price below every
+    /// ask. Well funded and otherwise ordinary: the spam a round must not pay for.
+    pub fn dead_bids(&self, count: usize, first_id: u64) -> Vec<(u64, DeploymentSpec, U256)> {
+        let empty_region = self
+            .offers
+            .iter()
+            .map(|(_, o)| o.region)
+            .max()
+            .map_or(0, |r| r.saturating_add(1));
+        let cheapest = self
+            .offers
+            .iter()
+            .map(|(_, o)| o.pricePerInstanceEpoch)
+            .min()
+            .unwrap_or(1);
+        (0..count as u64)
+            .map(|i| {
+                let mut mask = U256::ZERO;
+                let price = if i % 2 == 0 {
+                    mask.set_bit(usize::from(empty_region), true);
+                    cheapest * 2
+                } else {
+                    mask.set_bit(0, true);
+                    cheapest.saturating_sub(1)
+                };
+                let spec = DeploymentSpec {
+                    artifact: B256::with_last_byte(i as u8),
+                    instances: 2,
+                    minInstances: 1,
+                    cpuMilli: CPUS[0],
+                    memMiB: MEMS[0],
+                    regionMask: mask,
+                    minTier: 0,
+                    token: TOKEN,
+                    maxPricePerInstanceEpoch: price,
+                    maxPerProvider: 2,
+                    durationEpochs: 0,
+                };
+                (first_id + i, spec, U256::from(1_000_000_000u64))
+            })
+            .collect()
     }
 
     /// Adds the deployment requests to `book`.

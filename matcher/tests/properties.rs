@@ -363,3 +363,51 @@ fn paused_markets_and_unmatchable_bids_plan_nothing() {
             .all(|tx| tx.deployment_id != plan.txs[1].deployment_id)
     );
 }
+
+#[test]
+fn dormant_bids_never_change_a_plan_and_the_scan_finds_nothing_for_them() {
+    let (seeds, offers, bids) = scale();
+    let budget = Budget::unlimited();
+    for seed in seeds {
+        let work = Workload::generate(&Shape::new(offers, bids, seed));
+        let mut book = work.book();
+        let mut rng = Rng::new(seed ^ 0xd0);
+        let mut placements = 1;
+        let mut slept = 0;
+        for step in 0..offers {
+            random_update(
+                &mut book,
+                &mut rng,
+                offers as u64,
+                bids as u64,
+                &mut placements,
+            );
+            if step % 50 != 0 {
+                continue;
+            }
+            // The rebuilt book has no dormant bid: it visits every bid.
+            let mut rebuilt = Book::from(&book.snapshot());
+            let plan = book.plan(5, &budget);
+            assert_eq!(
+                plan,
+                rebuilt.plan(5, &budget),
+                "seed {seed} step {step}: a dormant bid would have been matched"
+            );
+            book.validate()
+                .unwrap_or_else(|e| panic!("seed {seed} step {step}: {e}"));
+            slept = slept.max(book.dormant());
+            if step % 500 == 0 {
+                for id in 1..=bids as u64 {
+                    if book.is_dormant(id) {
+                        assert_eq!(
+                            book.session(5).match_bid_scan(id),
+                            None,
+                            "seed {seed} step {step}: dormant bid {id} has eligible capacity"
+                        );
+                    }
+                }
+            }
+        }
+        assert!(slept > 0, "seed {seed}: no bid ever went dormant");
+    }
+}

@@ -7,7 +7,7 @@ use anyhow::{Result, ensure};
 use clap::Args;
 use cloudless_abi::market::{MatchPair, OfferStatus};
 use matcher::workload::{Rng, Shape, Workload};
-use matcher::{Book, Session};
+use matcher::{Book, Budget, Plan, Session};
 use serde::Serialize;
 
 use super::{Latencies, per_second};
@@ -28,6 +28,10 @@ pub struct MatcherArgs {
     /// Bids the naive baseline matches (it scans every offer per bid).
     #[arg(long, default_value_t = 100)]
     baseline_bids: usize,
+    /// Dead bids (never servable: a region with no offer, or a price cap below every ask)
+    /// added to measure a whole round without and with them; 0 skips the measurement.
+    #[arg(long, default_value_t = 0)]
+    dead_bids: usize,
     /// Workload seed.
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -48,6 +52,55 @@ struct Matching {
     max_us: f64,
 }
 
+/// A whole round (`Book::plan`, unlimited gas) without and with dead bids: median of
+/// `ROUNDS` rounds each, plus the first round after the dead bids arrived (which puts them to
+/// sleep).
+#[derive(Debug, Serialize)]
+struct Rounds {
+    dead_bids: usize,
+    round_ms_without: f64,
+    first_round_ms_with: f64,
+    round_ms_with: f64,
+    dormant_after_first: usize,
+    same_plan: bool,
+}
+
+const ROUNDS: usize = 5;
+
+/// Median time of `ROUNDS` plans of `book`, and the last plan.
+fn time_rounds(book: &mut Book) -> (f64, Plan) {
+    let mut times = Vec::with_capacity(ROUNDS);
+    let mut plan = Plan::default();
+    for _ in 0..ROUNDS {
+        let t = Instant::now();
+        plan = book.plan(5, &Budget::unlimited());
+        times.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    times.sort_by(f64::total_cmp);
+    (times[ROUNDS / 2], plan)
+}
+
+fn rounds(book: &mut Book, work: &Workload, dead: usize) -> Rounds {
+    let (round_ms_without, clean) = time_rounds(book);
+    for (id, spec, balance) in work.dead_bids(dead, work.bids.len() as u64 + 1) {
+        book.add_bid(id, spec, balance, 0)
+            .expect("fresh deployment ids");
+    }
+    let t = Instant::now();
+    let first = book.plan(5, &Budget::unlimited());
+    let first_round_ms_with = t.elapsed().as_secs_f64() * 1e3;
+    let dormant_after_first = book.dormant();
+    let (round_ms_with, plan) = time_rounds(book);
+    Rounds {
+        dead_bids: dead,
+        round_ms_without,
+        first_round_ms_with,
+        round_ms_with,
+        dormant_after_first,
+        same_plan: first == clean && plan == clean,
+    }
+}
+
 /// The whole report.
 #[derive(Debug, Serialize)]
 struct MatcherReport {
@@ -62,6 +115,8 @@ struct MatcherReport {
     baseline: Matching,
     speedup: f64,
     baseline_agrees: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rounds: Option<Rounds>,
 }
 
 /// Runs `cloudless bench matcher`.
@@ -82,6 +137,7 @@ pub fn run(args: &MatcherArgs) -> Result<()> {
     let (indexed, results) = time_bids(&mut book, &ids, |s, id| s.match_bid(id));
     let sample = &ids[..args.baseline_bids.min(ids.len())];
     let (baseline, scanned) = time_bids(&mut book, sample, |s, id| s.match_bid_scan(id));
+    let rounds = (args.dead_bids > 0).then(|| rounds(&mut book, &work, args.dead_bids));
     let updates = update_stream(&book, &work, args.updates, args.seed);
     let started = Instant::now();
     for update in &updates {
@@ -101,6 +157,7 @@ pub fn run(args: &MatcherArgs) -> Result<()> {
         updates: updates.len(),
         updates_per_second: per_second(updates.len(), update_time),
         baseline,
+        rounds,
     };
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
@@ -226,4 +283,16 @@ fn print_report(r: &MatcherReport) {
         "updates: {} at {:.0} per second",
         r.updates, r.updates_per_second
     );
+    if let Some(d) = &r.rounds {
+        println!(
+            "round of {} bids: {:.2} ms; with {} dead bids: first round {:.2} ms ({} asleep after it), then {:.2} ms (same plan: {})",
+            r.bids,
+            d.round_ms_without,
+            d.dead_bids,
+            d.first_round_ms_with,
+            d.dormant_after_first,
+            d.round_ms_with,
+            d.same_plan
+        );
+    }
 }

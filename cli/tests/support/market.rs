@@ -292,6 +292,17 @@ pub struct KeeperProcess {
 impl KeeperProcess {
     /// Starts a keeper signing with `key` on `market`, journaling to `journal`.
     pub fn start(market: &Market, key: &str, journal: &Path, extra: &[&str]) -> KeeperProcess {
+        Self::start_with_env(market, key, journal, extra, &[])
+    }
+
+    /// As [`KeeperProcess::start`], with extra environment variables (test hooks).
+    pub fn start_with_env(
+        market: &Market,
+        key: &str,
+        journal: &Path,
+        extra: &[&str],
+        env: &[(&str, &str)],
+    ) -> KeeperProcess {
         let mut child = Command::new(env!("CARGO_BIN_EXE_cloudless"))
             .args([
                 "keeper",
@@ -306,6 +317,7 @@ impl KeeperProcess {
             .args(["--private-key", key, "--journal", journal.to_str().unwrap()])
             .args(extra)
             .env("RUST_LOG", "info")
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -350,6 +362,43 @@ impl KeeperProcess {
         body.lines()
             .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
             .unwrap_or_else(|| panic!("no metric {name} in {body}"))
+    }
+
+    /// Waits until it aborts (SIGABRT, as `std::process::abort` does); panics with `what` and
+    /// its logs if it exits otherwise or is still running after `timeout`.
+    pub fn wait_abort(&mut self, timeout: Duration, what: &str) {
+        use std::os::unix::process::ExitStatusExt;
+        let child = self.child.as_mut().expect("the keeper was already stopped");
+        let deadline = Instant::now() + timeout;
+        let status = loop {
+            if let Some(status) = child.try_wait().expect("poll the keeper process") {
+                break status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the keeper never crashed at {what} within {timeout:?}:\n{}",
+                self.logs()
+            );
+            thread::sleep(Duration::from_millis(20));
+        };
+        self.child = None;
+        assert_eq!(
+            status.signal(),
+            Some(6),
+            "the keeper was to abort at {what} but exited with {status}:\n{}",
+            self.logs()
+        );
+    }
+
+    /// Waits until a poll that started after this call found nothing to send or in flight
+    /// (every job it journaled is settled), then SIGTERMs it.
+    pub fn stop_when_idle(&mut self, timeout: Duration) {
+        let start = self.metric("keeper_polls_total");
+        wait_for(timeout, "the keeper idle", || {
+            (self.metric("keeper_polls_total") >= start + 2.0 && self.metric("keeper_idle") == 1.0)
+                .then_some(())
+        });
+        self.stop();
     }
 
     /// SIGKILLs it.
@@ -401,16 +450,29 @@ pub fn final_state(market: &Market, providers: &[Address], keepers: &[Address]) 
     })
 }
 
+/// Where [`scripted_round`] is when it calls its hook.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Moment {
+    /// Providers and offers exist, no deployment yet.
+    Start,
+    /// Step n's action was just sent.
+    Acted(usize),
+    /// Step n's expected effect is on chain.
+    Done(usize),
+}
+
 /// A scripted round played against whatever keepers `hook` runs: two providers, three
 /// deployments (one that never fits), a cancel, and epochs without proofs: the cheap provider
 /// is evicted, the cancelled deployment's placement finalized, and the evicted instances
-/// matched again on the dear offer. `hook(step)` runs after each action (step 0 is before the first
-/// deployment: start keepers there); the round waits for the keepers' expected effect after
-/// each step. Returns the final state.
+/// matched again on the dear offer. `hook` runs at each [`Moment`]: `Start` is before the first
+/// deployment (start keepers there), `Acted(step)` after each action, `Done(step)` once the
+/// keepers' expected effect of steps 1, 2 and 4 is on chain (step 3 expects nothing: its
+/// deployment never fits, and its cancel only matters after step 4's epochs). Returns the
+/// final state.
 pub fn scripted_round(
     node: &NodeProcess,
     dir: &Path,
-    hook: &mut dyn FnMut(&Market, usize),
+    hook: &mut dyn FnMut(&Market, Moment),
 ) -> Value {
     use cloudless_abi::market::IMarket;
     let timeout = Duration::from_secs(25);
@@ -418,7 +480,7 @@ pub fn scripted_round(
     let key = |i: usize| node.accounts[i].1.clone();
     market.provider(&key(1), &[(2_000_000, 4, 0)]);
     market.provider(&key(2), &[(1_000_000, 3, 0)]);
-    hook(&market, 0);
+    hook(&market, Moment::Start);
     let placed = |id: u64, n: u32| {
         wait_for(timeout, &format!("deployment {id} placed {n}"), || {
             (market
@@ -429,23 +491,26 @@ pub fn scripted_round(
         })
     };
     let (d1, _) = market.deployment(&key(3), 3, 3_000_000, 100_000_000);
-    hook(&market, 1);
+    hook(&market, Moment::Acted(1));
     placed(d1, 3);
+    hook(&market, Moment::Done(1));
     let (d2, _) = market.deployment(&key(3), 2, 3_000_000, 100_000_000);
-    hook(&market, 2);
+    hook(&market, Moment::Acted(2));
     placed(d2, 2);
+    hook(&market, Moment::Done(2));
     // Only the cheap offer is eligible at this price, and it is full: never matched.
     let (d3, _) = market.deployment(&key(3), 2, 1_500_000, 100_000_000);
-    hook(&market, 3);
+    hook(&market, Moment::Acted(3));
     market.ok(Some(&key(3)), &["deploy", "cancel", &d2.to_string()]);
     market.advance(6);
-    hook(&market, 4);
+    hook(&market, Moment::Acted(4));
     wait_for(timeout, "eviction, finalization and the new match", || {
         let live = |id| market.view(IMarket::placementCall { placementId: id }).live;
         (market.view(IMarket::placementCountCall {}) == 3 && !live(1) && !live(2) && live(3))
             .then_some(())
     });
     placed(d1, 3);
+    hook(&market, Moment::Done(4));
     let spec = market.view(IMarket::deploymentStateCall { deploymentId: d3 });
     assert_eq!(spec.placed, 0, "deployment {d3} never fits");
     for id in 1..=market.view(IMarket::deploymentCountCall {}) {

@@ -29,7 +29,7 @@ impl Mirror {
             min_stake: f.setup.registry.minStake,
             keeper_fee: f.setup.market.keeperFee,
             paused: false,
-            match_expiry: f.setup.market.matchExpiryEpochs,
+            match_expiry: Some(f.setup.market.matchExpiryEpochs),
         });
         let sources = Sources {
             registry: f.m.registry,
