@@ -9,11 +9,13 @@
 //! - [`eligibility`]: protocol v1's eligibility rules, one function for the contracts and the
 //!   matcher;
 //! - [`clock`]: the epoch clock;
+//! - [`deployer`]: the storage slot where a program records the account that created it;
 //! - [`erc20`], [`probe`]: the test token (plus EIP-2612 `permit`) and the SDK probe.
 
 #![no_std]
 
 pub mod clock;
+pub mod deployer;
 pub mod eligibility;
 pub mod erc20;
 pub mod market;
