@@ -127,8 +127,15 @@ fn an_immediate_exit_leaves_the_keeper_matching_and_following_the_head() {
         (keeper.metric("keeper_head_block") >= chain_head as f64).then_some(())
     });
     assert_eq!(keeper.metric("keeper_contradictions_total"), 0.0);
-    assert_eq!(keeper.metric("keeper_rebuilds_total"), 1.0, "only the start-up build");
+    assert_eq!(
+        keeper.metric("keeper_rebuilds_total"),
+        1.0,
+        "only the start-up build"
+    );
     let (status, body) = keeper.get("/healthz");
-    assert!(status.contains("200") && body.starts_with("ok\n"), "{status} {body}");
+    assert!(
+        status.contains("200") && body.starts_with("ok\n"),
+        "{status} {body}"
+    );
     keeper.stop();
 }

@@ -183,7 +183,12 @@ fn ensure_wasm_target(workspace: &Path) -> Result<(), BuildError> {
         return Err(tool_error("rustc --print sysroot", stderr));
     }
     let sysroot = PathBuf::from(String::from_utf8_lossy(&output.stdout).trim());
-    if sysroot.join("lib/rustlib").join(WASM_TARGET).join("lib").is_dir() {
+    if sysroot
+        .join("lib/rustlib")
+        .join(WASM_TARGET)
+        .join("lib")
+        .is_dir()
+    {
         return Ok(());
     }
     eprintln!(
