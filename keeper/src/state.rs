@@ -74,9 +74,7 @@ impl MarketState {
     /// Applies `logs` in chain order; a log that contradicts the state is skipped (it changes
     /// nothing) and returned, and the logs after it are applied all the same.
     pub fn apply_all(&mut self, logs: &[Log]) -> Vec<Inconsistent> {
-        logs.iter()
-            .filter_map(|log| self.apply(log).err())
-            .collect()
+        logs.iter().filter_map(|log| self.apply(log).err()).collect()
     }
 
     /// Applies one log (in chain order).
@@ -213,21 +211,12 @@ mod tests {
             log(1, &offer_created(1)),
             log(2, &pause_none),
             log(3, &offer_created(2)),
-            log(
-                4,
-                &IRegistry::OfferUsage {
-                    offerId: 1,
-                    inUse: 3,
-                },
-            ),
+            log(4, &IRegistry::OfferUsage { offerId: 1, inUse: 3 }),
         ];
         let skipped = state.apply_all(&logs);
         assert_eq!(skipped.len(), 1, "only the pause of offer 0 is refused");
         assert!(skipped[0].to_string().contains("offer 0"), "{}", skipped[0]);
-        assert!(
-            state.book.offer(0).is_none(),
-            "the skipped log created nothing"
-        );
+        assert!(state.book.offer(0).is_none(), "the skipped log created nothing");
         assert_eq!(state.book.offer(1).map(|o| o.inUse), Some(3));
         assert_eq!(
             state.book.offer(2).map(|o| o.status),
