@@ -138,6 +138,10 @@ fn governed_hint(error: &IGovernedErrors) -> String {
             e.pendingOwner
         ),
         E::AlreadyInitialized(_) => "the contract is set up already: nothing to do".into(),
+        E::NotDeployer(e) => format!(
+            "only {}, which created this program, may initialize it: sign with that key, or deploy afresh with `cloudless contracts deploy --out <new dir>`",
+            e.deployer
+        ),
         E::NotInitialized(_) => {
             "the contract is not set up: finish it with `cloudless contracts deploy`".into()
         }
@@ -435,6 +439,20 @@ mod tests {
             ("ContractPaused", "")
         );
         assert!(reverted.hint.contains("paused"));
+
+        let deployer = Address::repeat_byte(0x0a);
+        let data = IGoverned::NotDeployer {
+            caller: Address::repeat_byte(0x5a),
+            deployer,
+        }
+        .abi_encode();
+        let reverted = decode("initialize", &data);
+        assert_eq!(reverted.name, "NotDeployer");
+        assert!(
+            reverted.hint.contains(&format!("only {deployer}")),
+            "{}",
+            reverted.hint
+        );
 
         let data = ITokenErrors::InsufficientAllowance {
             spender: Address::repeat_byte(1),

@@ -8,6 +8,7 @@ mod marketplace {
     pub mod errors;
     pub mod fixture;
     pub mod flow;
+    pub mod initialize;
     pub mod lifecycle;
     pub mod matching;
     pub mod properties;

@@ -3,6 +3,7 @@
 use serde_json::{Value, json};
 
 use super::{revert::Reverted, send::Sent};
+use crate::contracts::deploy::Untrusted;
 
 /// The JSON form of a failed command: `{"error", "detail"?, "hint"?, "action"?}`.
 pub fn error_json(error: &anyhow::Error) -> Value {
@@ -13,7 +14,14 @@ pub fn error_json(error: &anyhow::Error) -> Value {
             "hint": reverted.hint,
             "action": reverted.action,
         }),
-        None => json!({ "error": format!("{error:#}") }),
+        None => match error.downcast_ref::<Untrusted>() {
+            Some(untrusted) => json!({
+                "error": untrusted.name(),
+                "detail": untrusted.to_string(),
+                "hint": untrusted.hint(),
+            }),
+            None => json!({ "error": format!("{error:#}") }),
+        },
     }
 }
 

@@ -164,7 +164,9 @@ pub async fn ensure_deployed(args: &Args) -> anyhow::Result<Deployed> {
                     manifest.owner
                 );
             }
-            forget_vanished(&client, manifest, &path).await?
+            let manifest = forget_vanished(&client, manifest, &path).await?;
+            verify(&client, &manifest, &codes).await?;
+            manifest
         }
         None => fresh(args, &client, owner).await?,
     };
@@ -228,7 +230,9 @@ pub async fn ensure_deployed(args: &Args) -> anyhow::Result<Deployed> {
     let [registry_extension, registry, market_extension, market] =
         PROGRAMS.map(|name| manifest.address(name).expect("deployed above"));
     let token = manifest.token.expect("chosen above");
-    if !initialized(&client, registry).await? {
+    if initialized(&client, registry).await? {
+        check_binding(&client, "registry", registry, registry_extension, owner).await?;
+    } else {
         let call = IRegistry::initializeCall {
             owner,
             token,
@@ -241,7 +245,9 @@ pub async fn ensure_deployed(args: &Args) -> anyhow::Result<Deployed> {
         manifest.mark("registry-initialized");
         record(&manifest, tx)?;
     }
-    if !initialized(&client, market).await? {
+    if initialized(&client, market).await? {
+        check_binding(&client, "market", market, market_extension, owner).await?;
+    } else {
         let call = IMarket::initializeCall {
             owner,
             registry,
@@ -317,31 +323,26 @@ async fn fresh(args: &Args, client: &Client, owner: Address) -> anyhow::Result<M
     })
 }
 
-/// Checks the manifest against the chain: when a recorded contract has other code there (a
+/// Checks the manifest against the chain: when a recorded contract has no code there (a
 /// restarted dev chain), the manifest is stale and the deployment starts afresh with the same
-/// parameters.
+/// parameters. (Other code at a recorded address is refused by [`verify`].)
 async fn forget_vanished(
     client: &Client,
     mut manifest: Manifest,
     path: &std::path::Path,
 ) -> anyhow::Result<Manifest> {
-    let mut expected: Vec<(Address, Option<B256>)> = manifest
+    let mut expected: Vec<Address> = manifest
         .contracts
         .values()
-        .map(|program| (program.address, Some(program.code_hash)))
+        .map(|program| program.address)
         .collect();
     if let (Some(token), true) = (manifest.token, manifest.test_token) {
-        expected.push((token, None));
+        expected.push(token);
     }
-    for (address, code_hash) in expected {
-        let code = client.provider.get_code_at(address).await?;
-        let present = match code_hash {
-            Some(hash) => keccak256(&code) == hash,
-            None => !code.is_empty(),
-        };
-        if !present {
+    for address in expected {
+        if client.provider.get_code_at(address).await?.is_empty() {
             eprintln!(
-                "{} is stale (the code at {address} is not the recorded one): deploying afresh",
+                "{} is stale (no code at {address}): deploying afresh",
                 path.display()
             );
             manifest.contracts.clear();
@@ -355,6 +356,137 @@ async fn forget_vanished(
         }
     }
     Ok(manifest)
+}
+
+/// The end of every [`Untrusted`] message.
+const AFRESH: &str =
+    ": nothing was sent or written; deploy afresh with a fresh manifest (`--out <new dir>`)";
+
+/// Why `contracts deploy` refuses to build on what a manifest names: the chain holds something
+/// other than what this build would have deployed there.
+#[derive(Debug, thiserror::Error)]
+pub enum Untrusted {
+    /// A recorded program's address holds code other than the build's artifact.
+    #[error(
+        "{name} at {address} has code hash {found}, not {expected} (the build's {name} artifact){AFRESH}"
+    )]
+    ForeignCode {
+        /// The program (`registry`, `market-ext`, …).
+        name: String,
+        /// Its recorded address.
+        address: Address,
+        /// `EXTCODEHASH` there.
+        found: B256,
+        /// keccak256 of the artifact's code.
+        expected: B256,
+    },
+    /// A core program delegates to an extension other than the manifest's.
+    #[error(
+        "{name} at {core} delegates to the extension {found}, not {expected} (the manifest's){AFRESH}"
+    )]
+    ForeignExtension {
+        /// The core program (`registry` or `market`).
+        name: &'static str,
+        /// Its address.
+        core: Address,
+        /// The extension it recorded at `initialize`.
+        found: Address,
+        /// The manifest's extension.
+        expected: Address,
+    },
+    /// A core program is owned by another account than the deployer.
+    #[error("{name} at {core} is owned by {found}, not {expected} (the deployer){AFRESH}")]
+    ForeignOwner {
+        /// The core program (`registry` or `market`).
+        name: &'static str,
+        /// Its address.
+        core: Address,
+        /// Its `owner()`.
+        found: Address,
+        /// The manifest's owner.
+        expected: Address,
+    },
+}
+
+impl Untrusted {
+    /// The error's name, as the CLI's JSON reports it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::ForeignCode { .. } => "ForeignCode",
+            Self::ForeignExtension { .. } => "ForeignExtension",
+            Self::ForeignOwner { .. } => "ForeignOwner",
+        }
+    }
+
+    /// What to do next.
+    pub fn hint(&self) -> &'static str {
+        "the chain does not hold what this build deploys at the manifest's addresses, so nothing was sent or written: deploy afresh with a fresh manifest (`cloudless contracts deploy --out <new dir>`), or rebuild the artifacts the manifest was deployed from"
+    }
+}
+
+/// Checks what `manifest` records against the chain before anything builds on it: every
+/// recorded program's `EXTCODEHASH` is keccak256 of the build's artifact `codes` (in
+/// [`PROGRAMS`] order), and every initialized core delegates to the manifest's extension and is
+/// owned by the manifest's owner.
+async fn verify(client: &Client, manifest: &Manifest, codes: &[Vec<u8>]) -> anyhow::Result<()> {
+    for (name, code) in PROGRAMS.iter().zip(codes) {
+        let Some(program) = manifest.contracts.get(*name) else {
+            continue;
+        };
+        let found = keccak256(client.provider.get_code_at(program.address).await?);
+        let expected = keccak256(code);
+        if found != expected {
+            return Err(Untrusted::ForeignCode {
+                name: (*name).to_owned(),
+                address: program.address,
+                found,
+                expected,
+            }
+            .into());
+        }
+    }
+    for (name, extension) in [("registry", "registry-ext"), ("market", "market-ext")] {
+        let (Some(core), Some(extension)) = (manifest.address(name), manifest.address(extension))
+        else {
+            continue;
+        };
+        if initialized(client, core).await? {
+            check_binding(client, name, core, extension, manifest.owner).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Checks that the initialized core program `name` at `core` delegates to `extension` and is
+/// owned by `owner`.
+async fn check_binding(
+    client: &Client,
+    name: &'static str,
+    core: Address,
+    extension: Address,
+    owner: Address,
+) -> anyhow::Result<()> {
+    let found = client.view(core, IGoverned::extensionCall {}).await?;
+    if found != extension {
+        return Err(Untrusted::ForeignExtension {
+            name,
+            core,
+            found,
+            expected: extension,
+        }
+        .into());
+    }
+    let found = client.view(core, IGoverned::ownerCall {}).await?;
+    if found != owner {
+        return Err(Untrusted::ForeignOwner {
+            name,
+            core,
+            found,
+            expected: owner,
+        }
+        .into());
+    }
+    Ok(())
 }
 
 /// Whether `contract` is initialized: its `owner()` is set (it reverts `NotInitialized` before).

@@ -11,11 +11,13 @@
 //! - [`lifecycle`]: a deployment's status, one function for the market and the matcher;
 //! - [`escrow`]: the least deposit of a new deployment;
 //! - [`clock`]: the epoch clock;
+//! - [`deployer`]: the storage slot where a program records the account that created it;
 //! - [`erc20`], [`probe`]: the test token (plus EIP-2612 `permit`) and the SDK probe.
 
 #![no_std]
 
 pub mod clock;
+pub mod deployer;
 pub mod eligibility;
 pub mod erc20;
 pub mod escrow;

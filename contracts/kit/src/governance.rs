@@ -3,8 +3,8 @@
 
 use alloc::{vec, vec::Vec};
 
-use alloy_primitives::Address;
-use cloudless_abi::market::IGoverned;
+use alloy_primitives::{Address, U256};
+use cloudless_abi::{deployer::DEPLOYER_SLOT, market::IGoverned};
 
 use alloy_sol_types::SolEvent;
 
@@ -28,11 +28,10 @@ pub struct Governance {
 }
 
 impl Governance {
-    /// Marks the contract initialized with `owner`; `AlreadyInitialized` the second time.
+    /// Marks the contract initialized with `owner`; `AlreadyInitialized` the second time,
+    /// `NotDeployer` unless the program's creator sends it.
     pub fn initialize(&mut self, owner: Address) -> Result<(), Revert> {
-        if self.initialized.get() {
-            return Err(revert(IGoverned::AlreadyInitialized {}));
-        }
+        self.uninitialized_by_deployer()?;
         self.initialized.set(true);
         self.owner.set(owner);
         emit(
@@ -45,13 +44,35 @@ impl Governance {
     }
 
     /// Records the extension program before `initialize` runs in it (the core's half of
-    /// `initialize`); `AlreadyInitialized` afterwards, so the extension can never change.
+    /// `initialize`); `AlreadyInitialized` afterwards, so the extension can never change, and
+    /// `NotDeployer` unless the program's creator sends it.
     pub fn set_extension(&mut self, extension: Address) -> Result<(), Revert> {
+        self.uninitialized_by_deployer()?;
+        self.extension.set(extension);
+        Ok(())
+    }
+
+    /// `AlreadyInitialized` once initialized; before, `NotDeployer` unless the sender is the
+    /// account whose `CREATE` recorded itself at [`DEPLOYER_SLOT`] (so no one can initialize a
+    /// freshly created program before its deployer does).
+    fn uninitialized_by_deployer(&self) -> Result<(), Revert> {
         if self.initialized.get() {
             return Err(revert(IGoverned::AlreadyInitialized {}));
         }
-        self.extension.set(extension);
+        let caller = self.vm().msg_sender();
+        let deployer = self.deployer();
+        if caller != deployer || deployer.is_zero() {
+            return Err(revert(IGoverned::NotDeployer { caller, deployer }));
+        }
         Ok(())
+    }
+
+    /// The account that created this program (zero when its init code recorded none).
+    pub fn deployer(&self) -> Address {
+        let word = self
+            .vm()
+            .storage_load_bytes32(U256::from_be_bytes(DEPLOYER_SLOT.0));
+        Address::from_word(word)
     }
 
     /// The extension program serving the selectors the core does not know.

@@ -4,6 +4,7 @@
 
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
 use alloy_sol_types::SolCall;
+use cloudless_abi::deployer::DEPLOYER_SLOT;
 use revm::{
     DatabaseCommit,
     context::{
@@ -174,24 +175,32 @@ impl Receipt {
     }
 }
 
-/// EVM init code that deploys `code` verbatim: `CODECOPY` it to memory and `RETURN` it.
+/// EVM init code that records its sender as the program's deployer and deploys `code`
+/// verbatim: `SSTORE(DEPLOYER_SLOT, CALLER)`, then `CODECOPY` the code to memory and `RETURN`
+/// it. The contracts let only that deployer `initialize` them.
 pub fn deploy_code_init(code: &[u8]) -> Bytes {
     let len = u16::try_from(code.len()).expect("contract code fits in 64 KiB");
-    // PUSH2 len, DUP1, PUSH1 12, PUSH1 0, CODECOPY, PUSH1 0, RETURN — 12 bytes, then the code.
-    let mut init = vec![
+    // CALLER, PUSH32 slot, SSTORE — 35 bytes;
+    let mut init = vec![0x33, 0x7f];
+    init.extend_from_slice(DEPLOYER_SLOT.as_slice());
+    init.push(0x55);
+    // PUSH2 len, DUP1, PUSH1 47, PUSH1 0, CODECOPY, PUSH1 0, RETURN — 12 bytes, then the code.
+    const PREFIX: u8 = 35 + 12;
+    init.extend_from_slice(&[
         0x61,
         (len >> 8) as u8,
         len as u8,
         0x80,
         0x60,
-        0x0c,
+        PREFIX,
         0x60,
         0x00,
         0x39,
         0x60,
         0x00,
         0xf3,
-    ];
+    ]);
+    debug_assert_eq!(init.len(), usize::from(PREFIX));
     init.extend_from_slice(code);
     init.into()
 }
@@ -485,6 +494,17 @@ mod tests {
         assert_eq!(chain.code(address).as_ref(), &code);
         let out = chain.view(address, Bytes::new()).unwrap();
         assert_eq!(U256::from_be_slice(&out), U256::from(42));
+    }
+
+    #[test]
+    fn deploy_code_init_records_the_creator_at_the_deployer_slot() {
+        let mut chain = Chain::default();
+        let alice = Address::repeat_byte(0xa1);
+        chain.fund(alice, U256::from(10u64.pow(18)));
+        let code = [0x00];
+        let address = chain.deploy(alice, deploy_code_init(&code)).unwrap();
+        let slot = U256::from_be_bytes(DEPLOYER_SLOT.0);
+        assert_eq!(B256::from(chain.storage(address, slot)), alice.into_word());
     }
 
     #[test]
