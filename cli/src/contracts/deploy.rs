@@ -370,7 +370,7 @@ pub enum Untrusted {
     #[error(
         "{name} at {address} has code hash {found}, not {expected} (the build's {name} artifact){AFRESH}"
     )]
-    ForeignCode {
+    Code {
         /// The program (`registry`, `market-ext`, …).
         name: String,
         /// Its recorded address.
@@ -384,7 +384,7 @@ pub enum Untrusted {
     #[error(
         "{name} at {core} delegates to the extension {found}, not {expected} (the manifest's){AFRESH}"
     )]
-    ForeignExtension {
+    Extension {
         /// The core program (`registry` or `market`).
         name: &'static str,
         /// Its address.
@@ -396,7 +396,7 @@ pub enum Untrusted {
     },
     /// A core program is owned by another account than the deployer.
     #[error("{name} at {core} is owned by {found}, not {expected} (the deployer){AFRESH}")]
-    ForeignOwner {
+    Owner {
         /// The core program (`registry` or `market`).
         name: &'static str,
         /// Its address.
@@ -412,9 +412,9 @@ impl Untrusted {
     /// The error's name, as the CLI's JSON reports it.
     pub fn name(&self) -> &'static str {
         match self {
-            Self::ForeignCode { .. } => "ForeignCode",
-            Self::ForeignExtension { .. } => "ForeignExtension",
-            Self::ForeignOwner { .. } => "ForeignOwner",
+            Self::Code { .. } => "ForeignCode",
+            Self::Extension { .. } => "ForeignExtension",
+            Self::Owner { .. } => "ForeignOwner",
         }
     }
 
@@ -436,7 +436,7 @@ async fn verify(client: &Client, manifest: &Manifest, codes: &[Vec<u8>]) -> anyh
         let found = keccak256(client.provider.get_code_at(program.address).await?);
         let expected = keccak256(code);
         if found != expected {
-            return Err(Untrusted::ForeignCode {
+            return Err(Untrusted::Code {
                 name: (*name).to_owned(),
                 address: program.address,
                 found,
@@ -468,7 +468,7 @@ async fn check_binding(
 ) -> anyhow::Result<()> {
     let found = client.view(core, IGoverned::extensionCall {}).await?;
     if found != extension {
-        return Err(Untrusted::ForeignExtension {
+        return Err(Untrusted::Extension {
             name,
             core,
             found,
@@ -478,7 +478,7 @@ async fn check_binding(
     }
     let found = client.view(core, IGoverned::ownerCall {}).await?;
     if found != owner {
-        return Err(Untrusted::ForeignOwner {
+        return Err(Untrusted::Owner {
             name,
             core,
             found,

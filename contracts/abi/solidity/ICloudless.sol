@@ -285,6 +285,9 @@ interface IGoverned {
     error NotPendingOwner(address caller, address pendingOwner);
     /// The contract is already initialized.
     error AlreadyInitialized();
+    /// Only `deployer`, the account that created this program, may initialize it (`caller`
+    /// may not).
+    error NotDeployer(address caller, address deployer);
     /// The contract is not initialized yet.
     error NotInitialized();
     /// New offers, deployments and matches are paused by governance.
