@@ -8,26 +8,11 @@ mod support;
 use std::path::Path;
 
 use serde_json::{Value, json};
-use support::{NodeProcess, call, market::cloudless, quantity};
-
-/// `contracts deploy --json` into `out` with dev account 0.
-fn deploy(node: &NodeProcess, out: &Path) -> (bool, Value, String) {
-    cloudless(&[
-        "contracts",
-        "deploy",
-        "--rpc-url",
-        &node.rpc_url,
-        "--private-key",
-        &node.accounts[0].1,
-        "--out",
-        out.to_str().unwrap(),
-        "--json",
-    ])
-}
+use support::{NodeProcess, call, market::deploy_contracts, quantity};
 
 /// Deploys into `out`; returns the manifest's path.
 fn deployed(node: &NodeProcess, out: &Path) -> String {
-    let (success, report, stderr) = deploy(node, out);
+    let (success, report, stderr) = deploy_contracts(node, out);
     assert!(success, "deploy failed: {report}\n{stderr}");
     report["manifest"].as_str().unwrap().to_owned()
 }
@@ -52,7 +37,7 @@ fn refused(node: &NodeProcess, out: &Path, manifest: &str, error: &str) -> Value
         ))
     };
     let (before, sent) = (std::fs::read(manifest).unwrap(), nonce());
-    let (success, report, stderr) = deploy(node, out);
+    let (success, report, stderr) = deploy_contracts(node, out);
     assert!(
         !success,
         "deploy trusted a tampered manifest: {report}\n{stderr}"

@@ -45,6 +45,22 @@ pub fn amount(value: &Value) -> u128 {
         .unwrap()
 }
 
+/// `cloudless contracts deploy --json` by the node's first account into `out`: (success, last
+/// stdout line as JSON, stderr).
+pub fn deploy_contracts(node: &NodeProcess, out: &Path) -> (bool, Value, String) {
+    cloudless(&[
+        "contracts",
+        "deploy",
+        "--rpc-url",
+        &node.rpc_url,
+        "--private-key",
+        &node.accounts[0].1,
+        "--out",
+        out.to_str().unwrap(),
+        "--json",
+    ])
+}
+
 /// A deployed marketplace on a dev node.
 pub struct Market {
     /// The node's URL.
@@ -63,17 +79,7 @@ impl Market {
     /// Deploys the marketplace with dev account 0 into `out` and mints 10,000 tokens to each
     /// of the dev accounts `funded`.
     pub fn deploy(node: &NodeProcess, out: &Path, funded: &[usize]) -> Market {
-        let (success, deployed, stderr) = cloudless(&[
-            "contracts",
-            "deploy",
-            "--rpc-url",
-            &node.rpc_url,
-            "--private-key",
-            &node.accounts[0].1,
-            "--out",
-            out.to_str().unwrap(),
-            "--json",
-        ]);
+        let (success, deployed, stderr) = deploy_contracts(node, out);
         assert!(success, "deploy failed: {deployed}\n{stderr}");
         let market = Market::open(node, &deployed);
         for &i in funded {

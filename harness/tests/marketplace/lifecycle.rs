@@ -7,7 +7,7 @@ use cloudless_abi::market::{
 
 use super::{
     fixture::{DEV, Fixture, OWNER, P1, STRANGER, UNIT, event, events, tokens},
-    scenario::matched,
+    scenario::{matched, short_of_funds},
 };
 
 fn prove(f: &mut Fixture, placement: u64, epoch: u64) {
@@ -121,11 +121,8 @@ fn provider_exits_with_notice_for_free_or_at_once_with_a_penalty() {
 
 #[test]
 fn an_underfunded_deployment_closes_after_grace_and_unproven_placements_finalize() {
-    let mut f = Fixture::new();
+    let (mut f, offer, deployment) = short_of_funds();
     let market = f.m.market;
-    f.provider(P1, 2_000);
-    let offer = f.offer(P1, super::fixture::OfferArgs::priced(UNIT, 2));
-    let deployment = f.deployment(DEV, f.spec(2, UNIT), tokens(4));
     let pairs = vec![f.pair(offer, 2)];
     let receipt = f.send(
         super::fixture::KEEPER,
@@ -297,11 +294,8 @@ fn the_last_epoch_of_a_fixed_duration_reads_ending_and_refuses_matches_as_ending
 
 #[test]
 fn a_cancelled_deployment_that_runs_dry_can_still_be_closed_which_moves_its_end_earlier() {
-    let mut f = Fixture::new();
+    let (mut f, offer, deployment) = short_of_funds();
     let market = f.m.market;
-    f.provider(P1, 2_000);
-    let offer = f.offer(P1, super::fixture::OfferArgs::priced(UNIT, 2));
-    let deployment = f.deployment(DEV, f.spec(2, UNIT), tokens(4));
     f.match_on(deployment, offer, 2);
     let cancel = IMarket::cancelCall {
         deploymentId: deployment,
@@ -419,11 +413,8 @@ fn a_deployment_never_matched_expires_and_its_whole_deposit_comes_back() {
 
 #[test]
 fn proven_epochs_the_balance_cannot_pay_stay_owed_until_a_top_up_pays_them() {
-    let mut f = Fixture::new();
+    let (mut f, offer, deployment) = short_of_funds();
     let market = f.m.market;
-    f.provider(P1, 2_000);
-    let offer = f.offer(P1, super::fixture::OfferArgs::priced(UNIT, 2));
-    let deployment = f.deployment(DEV, f.spec(2, UNIT), tokens(4));
     let placed = event::<IMarket::PlacementCreated>(&f.match_on(deployment, offer, 2));
     let (p, start) = (placed.placementId, placed.startEpoch);
     let rate = tokens(2);

@@ -1,5 +1,5 @@
-//! A common starting point: one staked provider with one offer, one funded deployment matched
-//! onto it.
+//! Common starting points: one staked provider with one offer and one funded deployment matched
+//! onto it, or a deployment with the least deposit, about to run dry once matched.
 
 use cloudless_abi::market::IMarket;
 
@@ -33,4 +33,15 @@ pub fn matched() -> (Fixture, Matched) {
         start: placed.startEpoch,
     };
     (f, ids)
+}
+
+/// P1 staked 2,000 with an offer of 2 instances at 1 token; DEV's deployment of 2 instances at
+/// up to 1 token with the least deposit (4 tokens), not matched yet: once matched it runs dry
+/// within two epochs. Returns the fixture, the offer and the deployment.
+pub fn short_of_funds() -> (Fixture, u64, u64) {
+    let mut f = Fixture::new();
+    f.provider(P1, 2_000);
+    let offer = f.offer(P1, OfferArgs::priced(UNIT, 2));
+    let deployment = f.deployment(DEV, f.spec(2, UNIT), tokens(4));
+    (f, offer, deployment)
 }
