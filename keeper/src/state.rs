@@ -108,6 +108,7 @@ impl MarketState {
             E::DeploymentCreated(e) => Some(e.deploymentId),
             E::DeploymentFunded(e) => Some(e.deploymentId),
             E::DeploymentWithdrawn(e) => Some(e.deploymentId),
+            E::OwedSettled(e) => Some(e.deploymentId),
             E::DeploymentCancelled(e) => Some(e.deploymentId),
             E::DeploymentClosed(e) => Some(e.deploymentId),
             E::DeploymentEndSet(e) => Some(e.deploymentId),

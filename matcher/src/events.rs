@@ -113,6 +113,7 @@ impl Book {
             }
             E::DeploymentFunded(e) => self.set_balance(e.deploymentId, e.balance)?,
             E::DeploymentWithdrawn(e) => self.set_balance(e.deploymentId, e.balance)?,
+            E::OwedSettled(e) => self.set_balance(e.deploymentId, e.balance)?,
             E::DeploymentCancelled(e) => self.end_bid(e.deploymentId, e.endEpoch)?,
             E::DeploymentClosed(e) => self.end_bid(e.deploymentId, e.endEpoch)?,
             E::DeploymentEndSet(e) => self.set_end(e.deploymentId, e.endEpoch)?,
