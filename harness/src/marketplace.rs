@@ -96,7 +96,7 @@ pub struct Marketplace {
 
 impl Marketplace {
     /// Deploys the built programs from `owner` (each contract is a core program plus the
-    /// extension it delegates to; the market's extension delegates on to its court), initializes them with `setup` and `token`, and binds the
+    /// extension it delegates to; the market's extension delegates on to its court and upkeep), initializes them with `setup` and `token`, and binds the
     /// market to the registry.
     pub fn deploy(
         chain: &mut Chain,
@@ -116,6 +116,7 @@ impl Marketplace {
         let registry = deploy("registry")?;
         let market_extension = deploy("market-ext")?;
         let court = deploy("court")?;
+        let upkeep = deploy("market-upkeep")?;
         let market = deploy("market")?;
         let init_registry = IRegistry::initializeCall {
             owner,
@@ -134,6 +135,7 @@ impl Marketplace {
             params: setup.market.clone(),
             extension: market_extension,
             court,
+            upkeep,
         };
         chain
             .call(owner, market, init_market.abi_encode())

@@ -30,7 +30,14 @@ use crate::chain::{
 
 /// The programs in deployment order: each extension (and the market's court) before the core
 /// program that delegates to it.
-pub const PROGRAMS: [&str; 5] = ["registry-ext", "registry", "market-ext", "court", "market"];
+pub const PROGRAMS: [&str; 6] = [
+    "registry-ext",
+    "registry",
+    "market-ext",
+    "court",
+    "market-upkeep",
+    "market",
+];
 
 /// Flags of `cloudless contracts deploy`; parameters default to the protocol's defaults.
 /// (`Parser` too, so `cloudless bench` can deploy with the same flags.)
@@ -114,6 +121,7 @@ async fn deploy(args: Args) -> anyhow::Result<()> {
         registry,
         market_extension,
         court,
+        upkeep,
         market,
     ] = PROGRAMS.map(|name| manifest.address(name).expect("deployed"));
     let status = if deployed.sent.is_empty() {
@@ -134,6 +142,7 @@ async fn deploy(args: Args) -> anyhow::Result<()> {
         "registry_extension": registry_extension.to_string(),
         "market_extension": market_extension.to_string(),
         "court": court.to_string(),
+        "upkeep": upkeep.to_string(),
         "deploy_block": manifest.deploy_block,
         "gas_used": deployed.sent.iter().map(|tx| tx.gas_used).sum::<u64>(),
     });
@@ -243,6 +252,7 @@ pub async fn ensure_deployed(args: &Args) -> anyhow::Result<Deployed> {
         registry,
         market_extension,
         court,
+        upkeep,
         market,
     ] = PROGRAMS.map(|name| manifest.address(name).expect("deployed above"));
     let token = manifest.token.expect("chosen above");
@@ -263,7 +273,7 @@ pub async fn ensure_deployed(args: &Args) -> anyhow::Result<Deployed> {
     }
     if initialized(&client, market).await? {
         check_binding(&client, "market", market, market_extension, owner).await?;
-        check_court(&client, market, court).await?;
+        check_delegates(&client, market, court, upkeep).await?;
     } else {
         let call = IMarket::initializeCall {
             owner,
@@ -271,6 +281,7 @@ pub async fn ensure_deployed(args: &Args) -> anyhow::Result<Deployed> {
             params: (&manifest.market_params).into(),
             extension: market_extension,
             court,
+            upkeep,
         };
         let tx = client.send(market, call).await?;
         manifest.mark("market-initialized");
@@ -473,10 +484,11 @@ async fn verify(client: &Client, manifest: &Manifest, codes: &[Vec<u8>]) -> anyh
             check_binding(client, name, core, extension, manifest.owner).await?;
         }
     }
-    if let (Some(market), Some(court)) = (manifest.address("market"), manifest.address("court"))
+    let delegates = ["market", "court", "market-upkeep"].map(|name| manifest.address(name));
+    if let [Some(market), Some(court), Some(upkeep)] = delegates
         && initialized(client, market).await?
     {
-        check_court(client, market, court).await?;
+        check_delegates(client, market, court, upkeep).await?;
     }
     Ok(())
 }
@@ -513,17 +525,35 @@ async fn check_binding(
     Ok(())
 }
 
-/// Checks that the initialized market at `market` delegates disputes to `court`.
-async fn check_court(client: &Client, market: Address, court: Address) -> anyhow::Result<()> {
-    let found = client.view(market, IMarket::courtCall {}).await?;
-    if found != court {
-        return Err(Untrusted::Extension {
-            name: "market's court",
-            core: market,
-            found,
-            expected: court,
+/// Checks that the initialized market at `market` delegates to `court` and `upkeep`.
+async fn check_delegates(
+    client: &Client,
+    market: Address,
+    court: Address,
+    upkeep: Address,
+) -> anyhow::Result<()> {
+    let found = [
+        (
+            "market's court",
+            client.view(market, IMarket::courtCall {}).await?,
+            court,
+        ),
+        (
+            "market's upkeep",
+            client.view(market, IMarket::upkeepCall {}).await?,
+            upkeep,
+        ),
+    ];
+    for (name, found, expected) in found {
+        if found != expected {
+            return Err(Untrusted::Extension {
+                name,
+                core: market,
+                found,
+                expected,
+            }
+            .into());
         }
-        .into());
     }
     Ok(())
 }

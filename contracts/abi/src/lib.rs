@@ -12,6 +12,7 @@
 //!   matcher;
 //! - [`lifecycle`]: a deployment's status, one function for the market and the matcher;
 //! - [`escrow`]: the least deposit of a new deployment;
+//! - [`arbwasm`]: Nitro's ArbWasm precompile;
 //! - [`clock`]: the epoch clock;
 //! - [`deployer`]: the storage slot where a program records the account that created it;
 //! - [`erc20`], [`probe`]: the test token (plus EIP-2612 `permit`) and the SDK probe.
@@ -20,6 +21,7 @@
 
 extern crate alloc;
 
+pub mod arbwasm;
 pub mod clock;
 pub mod court;
 pub mod deployer;

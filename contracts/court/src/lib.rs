@@ -1,17 +1,16 @@
-//! The market's court program: protocol v2's disputes and the fraud that ends them, plus the
-//! market's rarely used functions (evictions, finalization, closes, parameters, the treasury).
-//! `market-ext` delegates to it what it does not know, so it runs on the market core's storage
+//! The market's court program: protocol v2's disputes and the fraud that ends them.
+//! `market-ext` delegates the `ICourt` selectors to it, so it runs on the market core's storage
 //! ([`market_state::Market`]); called directly it would only see its own, empty storage.
 
 use alloc::vec::Vec;
 
-use cloudless_abi::market::IMarket as I;
+use cloudless_abi::court::ICourt as C;
 use contract_kit::{
     Revert,
     abi::{Calldata, Output, unknown},
     route,
 };
-use market_state::Market;
+use market_state::{Market, court_params_words, read_court_params, read_receipt};
 
 extern crate alloc;
 
@@ -20,30 +19,39 @@ contract_kit::entrypoint!(Market, dispatch, unknown, guarded = false);
 /// The court's function table.
 fn dispatch(m: &mut Market, selector: u32, a: Calldata) -> Result<Option<Vec<u8>>, Revert> {
     route!(selector, {
-        I::setParamsCall => {
-            m.set_params(market_state::read_params(a, 0)?)?;
+        C::courtParamsCall => court_params_words(Output::new(), &m.court_params()).done(),
+        C::setCourtParamsCall => {
+            m.set_court_params(read_court_params(a, 0)?)?;
             Vec::new()
         },
-        I::paramsCall => {
-            market_state::params_words(Output::new(), &m.params()).done()
-        },
-        I::closeCall => {
-            m.close(a.u64(0)?)?;
+        C::receiptDigestCall => Output::new().b256(m.receipt_digest(&read_receipt(a, 0)?)).done(),
+        C::disputeResultCall => {
+            m.dispute_result(read_receipt(a, 0)?, a.bytes(5)?, a.bytes(6)?)?;
             Vec::new()
         },
-        I::evictCall => {
-            m.evict(a.u64(0)?)?;
+        C::disputeInclusionCall => {
+            let id = m.dispute_inclusion(read_receipt(a, 0)?, a.bytes(5)?, a.tuple(6)?)?;
+            Output::new().uint(id.into()).done()
+        },
+        C::answerInclusionCall => {
+            m.answer_inclusion(a.u64(0)?, &a.b256s(1)?)?;
             Vec::new()
         },
-        I::finalizeCall => {
-            m.finalize(a.u64(0)?)?;
+        C::challengeSampleCall => {
+            let id = m.challenge_sample(a.tuple(0)?, a.u64(1)?)?;
+            Output::new().uint(id.into()).done()
+        },
+        C::answerSampleCall => {
+            let receipt = read_receipt(a, 1)?;
+            m.answer_sample(a.u64(0)?, receipt, a.bytes(6)?, a.bytes(7)?, &a.b256s(8)?)?;
             Vec::new()
         },
-        I::treasuryCall => Output::new().u256(m.treasury()).done(),
-        I::withdrawTreasuryCall => {
-            m.withdraw_treasury(a.address(0)?, a.u256(1)?)?;
+        C::resolveCall => {
+            m.resolve(a.u64(0)?)?;
             Vec::new()
         },
+        C::disputeCall => m.dispute_words(a.u64(0)?)?,
+        C::disputeCountCall => Output::new().uint(m.dispute_count().into()).done(),
     });
     Ok(None)
 }

@@ -112,6 +112,25 @@ impl<'a> Calldata<'a> {
         String::from_utf8(bytes.to_vec()).map_err(|_| malformed())
     }
 
+    /// A `bytes` argument.
+    pub fn bytes(&self, index: usize) -> Result<&'a [u8], Revert> {
+        let (len, data) = self.tail(index)?;
+        data.0.get(..len).ok_or_else(malformed)
+    }
+
+    /// A dynamic tuple (a struct with a dynamic field) whose head is word `index`: its fields,
+    /// whose own offsets count from the tuple's start.
+    pub fn tuple(&self, index: usize) -> Result<Calldata<'a>, Revert> {
+        let offset = usize::try_from(self.uint(index, 4)?).map_err(|_| malformed())?;
+        Ok(Calldata(self.0.get(offset..).ok_or_else(malformed)?))
+    }
+
+    /// A `bytes32[]` argument.
+    pub fn b256s(&self, index: usize) -> Result<Vec<B256>, Revert> {
+        let (len, items) = self.array(index, 1)?;
+        (0..len).map(|i| items.b256(i)).collect()
+    }
+
     /// An array of static tuples of `words` words each: its length and its items' data.
     pub fn array(&self, index: usize, words: usize) -> Result<(usize, Calldata<'a>), Revert> {
         let (len, data) = self.tail(index)?;

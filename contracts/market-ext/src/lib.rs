@@ -1,11 +1,13 @@
-//! The market's extension program: deployments (create, top up, withdraw, cancel), provider
-//! exits, claims, the views and governance. The `market` core delegates to it, so it runs on
+//! The market's extension program: deployments (create, top up, withdraw), claims, the views
+//! and governance. The `market` core delegates to it, so it runs on
 //! the core's storage ([`market_state::Market`]); called directly it would only see its own,
-//! empty storage. What it does not know it delegates on to the `court` program.
+//! empty storage. What it does not know it delegates on: `ICourt` selectors to the `court`
+//! program, the others to the `upkeep` program.
 
 use alloc::vec::Vec;
 
-use cloudless_abi::market::IMarket as I;
+use alloy_sol_types::SolInterface;
+use cloudless_abi::{court::ICourt::ICourtCalls, market::IMarket as I};
 use contract_kit::{
     Revert,
     abi::{Calldata, Output},
@@ -16,12 +18,18 @@ use market_state::Market;
 
 extern crate alloc;
 
-contract_kit::entrypoint!(
-    Market,
-    dispatch,
-    |m: &mut Market, input: &[u8]| delegate(m, m.court(), input),
-    guarded = false
-);
+contract_kit::entrypoint!(Market, dispatch, onward, guarded = false);
+
+/// Delegates an unknown selector: `ICourt`'s to the court, the others to the upkeep.
+fn onward(m: &mut Market, input: &[u8]) -> Result<Vec<u8>, Revert> {
+    let selector = [input[0], input[1], input[2], input[3]];
+    let to = if ICourtCalls::valid_selector(selector) {
+        m.court()
+    } else {
+        m.upkeep()
+    };
+    delegate(m, to, input)
+}
 
 /// The extension's function table.
 fn dispatch(m: &mut Market, selector: u32, a: Calldata) -> Result<Option<Vec<u8>>, Revert> {
@@ -40,10 +48,6 @@ fn dispatch(m: &mut Market, selector: u32, a: Calldata) -> Result<Option<Vec<u8>
             let id = m.create_deployment_with_permit(spec, a.u256(12)?, permit(13)?)?;
             Output::new().uint(id.into()).done()
         },
-        I::cancelCall => {
-            m.cancel(a.u64(0)?)?;
-            Vec::new()
-        },
         I::deploymentSpecCall => {
             let id = a.u64(0)?;
             m.existing(id)?;
@@ -53,15 +57,8 @@ fn dispatch(m: &mut Market, selector: u32, a: Calldata) -> Result<Option<Vec<u8>
             let held = m.provider_instances(a.u64(0)?, a.address(1)?);
             Output::new().uint(held.into()).done()
         },
-        I::exitPlacementCall => {
-            m.exit_placement(a.u64(0)?)?;
-            Vec::new()
-        },
-        I::exitPlacementNowCall => {
-            m.exit_placement_now(a.u64(0)?)?;
-            Vec::new()
-        },
         I::courtCall => Output::new().address(m.court()).done(),
+        I::upkeepCall => Output::new().address(m.upkeep()).done(),
         I::topUpCall => {
             m.top_up(a.u64(0)?, a.u256(1)?)?;
             Vec::new()
@@ -92,12 +89,14 @@ fn dispatch(m: &mut Market, selector: u32, a: Calldata) -> Result<Option<Vec<u8>
         },
         I::placementCountCall => Output::new().uint(m.placement_count().into()).done(),
         I::claimableCall => Output::new().u256(m.claimable(a.address(0)?)).done(),
+        I::pendingCall => Output::new().u256(m.pending(a.address(0)?)).done(),
         I::claimCall => {
             m.claim()?;
             Vec::new()
         },
         I::initializeCall => {
-            m.initialize(a.address(0)?, a.address(1)?, market_state::read_params(a, 2)?, a.address(14)?)?;
+            let programs = (a.address(14)?, a.address(15)?);
+            m.initialize(a.address(0)?, a.address(1)?, market_state::read_params(a, 2)?, programs)?;
             Vec::new()
         },
     });

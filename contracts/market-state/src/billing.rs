@@ -13,7 +13,10 @@ use contract_kit::{
 };
 use stylus_sdk::prelude::*;
 
-use crate::contract::{Market, ProofTuple};
+use crate::{
+    contract::{Market, ProofTuple},
+    held,
+};
 
 /// "Not set" for epoch fields such as `underfundedSince`.
 pub(crate) const NONE: u64 = 0;
@@ -298,18 +301,38 @@ impl Market {
         let gross_units = u128::try_from(gross).map_err(|_| too_large())?;
         let bps = u128::from(self.fee_bps.num());
         // ⌊gross × bps / 10⁴⌋ without the product overflowing u128.
-        let fee = gross_units / 10_000 * bps + gross_units % 10_000 * bps / 10_000;
-        let fee = U256::from(fee);
+        let fee_units = gross_units / 10_000 * bps + gross_units % 10_000 * bps / 10_000;
+        let fee = U256::from(fee_units);
         let treasury = add(self.treasury.get(), fee)?;
         self.treasury.set(treasury);
-        let claimable = add(self.claimable.get(provider), gross - fee)?;
-        self.claimable.insert(provider, claimable);
+        self.hold(provider, placement_id, gross_units - fee_units)?;
         Ok(Payment {
             gross,
             fee,
             owed,
             balance,
         })
+    }
+
+    /// Holds `net` pay of `placement_id` for `provider` until its dispute windows close; what
+    /// matured meanwhile becomes claimable.
+    fn hold(&mut self, provider: Address, placement_id: u64, net: u128) -> Result<(), Revert> {
+        if net == 0 {
+            return Ok(());
+        }
+        let current = self.epoch();
+        let width = self.dispute_window.num() + self.response_window.num() + 2;
+        let at = held::matures_at(current, width);
+        let (groups, released) = held::add(self.held.getter(provider).groups(), at, net, current)?;
+        self.held.setter(provider).set_groups(groups);
+        if released != 0 {
+            let claimable = add(self.claimable.get(provider), U256::from(released))?;
+            self.claimable.insert(provider, claimable);
+        }
+        let mine = self.placements.getter(placement_id).held.groups();
+        let (mine, _) = held::add(mine, at, net, current)?;
+        self.placements.setter(placement_id).held.set_groups(mine);
+        Ok(())
     }
 
     /// Ends a live placement at `end`: credits `slashed` to the deployment, drops the placement

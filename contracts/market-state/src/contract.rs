@@ -2,12 +2,17 @@
 
 use alloc::{vec, vec::Vec};
 
-use alloy_primitives::{Address, B256, U256};
-use alloy_sol_types::SolEvent;
+use alloy_primitives::{Address, B256, KECCAK256_EMPTY, U256};
+use alloy_sol_types::{SolCall, SolEvent};
 use cloudless_abi::market::{
     DeploymentSpec, DeploymentStatus, IGoverned, IMarket, IRegistry, MarketParams, SpecField,
 };
-use cloudless_abi::{escrow::required_deposit, lifecycle::Lifecycle, merkle};
+use cloudless_abi::{
+    arbwasm::{ARB_WASM, IArbWasm},
+    escrow::required_deposit,
+    lifecycle::Lifecycle,
+    merkle,
+};
 use contract_kit::{
     MAX_PRICE, Revert, Small,
     abi::{Calldata, Output, emit, topic, topic_address},
@@ -16,6 +21,7 @@ use contract_kit::{
     revert, token,
 };
 use stylus_sdk::{
+    call::static_call,
     prelude::*,
     storage::{
         StorageAddress, StorageB256, StorageBool, StorageMap, StorageU8, StorageU16, StorageU32,
@@ -23,7 +29,11 @@ use stylus_sdk::{
     },
 };
 
-use crate::billing::{EndReason, Ending, NONE};
+use crate::{
+    billing::{EndReason, Ending, NONE},
+    court::DisputeRecord,
+    held::{self, Held},
+};
 
 /// Most instances one deployment may ask for.
 const MAX_INSTANCES: u32 = 10_000;
@@ -85,6 +95,7 @@ pub struct PlacementRecord {
     pub(crate) misses: StorageU64,
     pub(crate) live: StorageBool,
     pub(crate) owed: StorageU256,
+    pub(crate) held: Held,
 }
 
 /// The market's storage.
@@ -96,6 +107,7 @@ pub struct Market {
     pub(crate) genesis_time: StorageU64,
     pub(crate) registry: StorageAddress,
     pub(crate) court: StorageAddress,
+    pub(crate) upkeep: StorageAddress,
     pub(crate) epoch_length: StorageU64,
     pub(crate) fee_bps: StorageU16,
     pub(crate) min_prepaid: StorageU64,
@@ -116,6 +128,15 @@ pub struct Market {
     pub(crate) placements: StorageMap<u64, PlacementRecord>,
     pub(crate) claimable: StorageMap<Address, StorageU256>,
     pub(crate) batches: StorageMap<u64, StorageB256>,
+    pub(crate) held: StorageMap<Address, Held>,
+    pub(crate) dispute_window: StorageU64,
+    pub(crate) response_window: StorageU64,
+    pub(crate) referee_gas: StorageU64,
+    pub(crate) reward_bps: StorageU16,
+    pub(crate) bond: StorageU128,
+    pub(crate) dispute_count: StorageU64,
+    pub(crate) bonds: StorageU256,
+    pub(crate) disputes: StorageMap<u64, DisputeRecord>,
 }
 
 impl Market {
@@ -127,11 +148,12 @@ impl Market {
         owner: Address,
         registry: Address,
         params: MarketParams,
-        court: Address,
+        (court, upkeep): (Address, Address),
     ) -> Result<(), Revert> {
         self.governance.initialize(owner)?;
         self.registry.set(registry);
         self.court.set(court);
+        self.upkeep.set(upkeep);
         let token = self.registry_view(IRegistry::tokenCall {})?;
         let genesis = self.registry_view(IRegistry::genesisTimeCall {})?;
         let length = self.registry_view(IRegistry::epochLengthCall {})?;
@@ -194,6 +216,11 @@ impl Market {
     /// The court program.
     pub fn court(&self) -> Address {
         self.court.get()
+    }
+
+    /// The upkeep program.
+    pub fn upkeep(&self) -> Address {
+        self.upkeep.get()
     }
 
     /// The payment token.
@@ -543,15 +570,27 @@ impl Market {
 
     // ---- claims and treasury ----
 
-    /// Earnings or keeper fees waiting for `account`.
+    /// Earnings whose dispute windows closed, keeper fees, bonds and rewards waiting for
+    /// `account`.
     pub fn claimable(&self, account: Address) -> U256 {
-        self.claimable.get(account)
+        let (matured, _) = held::split(self.held.getter(account).groups(), self.epoch());
+        self.claimable.get(account) + U256::from(matured)
     }
 
-    /// Sends the sender everything claimable.
+    /// Earnings of `account` still held for disputes.
+    pub fn pending(&self, account: Address) -> U256 {
+        let (_, pending) = held::split(self.held.getter(account).groups(), self.epoch());
+        U256::from(pending)
+    }
+
+    /// Sends the sender everything claimable (matured earnings included).
     pub fn claim(&mut self) -> Result<(), Revert> {
         let account = self.vm().msg_sender();
-        let amount = self.claimable.get(account);
+        let (groups, matured) = held::release(self.held.getter(account).groups(), self.epoch());
+        if matured != 0 {
+            self.held.setter(account).set_groups(groups);
+        }
+        let amount = add(self.claimable.get(account), U256::from(matured))?;
         if amount.is_zero() {
             return Err(revert(IMarket::NothingToClaim { account }));
         }
@@ -660,6 +699,25 @@ impl Market {
         Ok(())
     }
 
+    /// `program` must hold activated Stylus code whose hash is `artifact`.
+    fn check_program(&self, program: Address, artifact: B256) -> Result<(), Revert> {
+        let codehash = self.vm().code_hash(program);
+        if codehash.is_zero() || codehash == KECCAK256_EMPTY {
+            return Err(revert(IMarket::FunctionMissing { program }));
+        }
+        if codehash != artifact {
+            return Err(revert(IMarket::ArtifactMismatch {
+                program,
+                artifact,
+                codehash,
+            }));
+        }
+        let version = IArbWasm::codehashVersionCall { codehash }.abi_encode();
+        static_call(self.vm(), Call::new(), ARB_WASM, &version)
+            .map_err(|_| revert(IMarket::FunctionNotActivated { program }))?;
+        Ok(())
+    }
+
     /// Validates and records a new deployment (the deposit is pulled next); returns its id and
     /// owner.
     fn open_deployment(
@@ -703,6 +761,7 @@ impl Market {
                 provided: deposit,
             }));
         }
+        self.check_program(spec.program, spec.artifact)?;
         let owner = self.vm().msg_sender();
         let current = self.epoch();
         let id = self.deployment_count.num() + 1;

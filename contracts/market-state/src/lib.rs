@@ -1,7 +1,7 @@
-//! The market's storage and logic, shared by its two programs: `market` (the core: deposits,
-//! matching, proofs, claims and the views) and `market-ext` (cancels, closes, exits,
-//! evictions, finalization, the treasury and governance), which runs on the core's storage by
-//! delegation. Every function is O(1) in the number of deployments, placements and epochs.
+//! The market's storage and logic, shared by its three programs: `market` (the core: matching,
+//! proofs), `market-ext` (deployments, exits, claims, views, governance) and `court` (disputes,
+//! fraud, evictions, finalization, closes, parameters, the treasury), which run on the core's
+//! storage by delegation. Every function is O(1) in the number of deployments, placements and epochs.
 
 #![no_std]
 
@@ -9,6 +9,9 @@ extern crate alloc;
 
 mod billing;
 mod contract;
+mod court;
+mod held;
 mod registry;
 
 pub use contract::{Market, ProofTuple, params_words, read_params};
+pub use court::{court_params_words, read_court_params, read_receipt};

@@ -5,7 +5,7 @@ use alloc::vec::Vec;
 use alloy_primitives::{Address, U256};
 use alloy_sol_types::SolCall;
 use cloudless_abi::market::{DeploymentSpec, IRegistry};
-use contract_kit::Revert;
+use contract_kit::{Revert, abi::Calldata};
 use stylus_sdk::{
     call::{call, static_call},
     prelude::*,
@@ -29,10 +29,24 @@ impl Market {
 
     /// A view of the registry.
     pub(crate) fn registry_view<C: SolCall>(&self, call_data: C) -> Result<C::Return, Revert> {
+        decode::<C>(&self.registry_words(call_data)?)
+    }
+
+    /// A view of the registry, undecoded (for the court, whose size the generic decoder of
+    /// tuples would burst).
+    fn registry_words<C: SolCall>(&self, call_data: C) -> Result<Vec<u8>, Revert> {
         let registry = self.registry.get();
-        let ret = static_call(self.vm(), Call::new(), registry, &call_data.abi_encode())
-            .map_err(Vec::from)?;
-        decode::<C>(&ret)
+        static_call(self.vm(), Call::new(), registry, &call_data.abi_encode()).map_err(Vec::from)
+    }
+
+    /// The registry's `fraudPenalty`.
+    pub(crate) fn fraud_penalty(&self) -> Result<u128, Revert> {
+        Calldata::new(&self.registry_words(IRegistry::paramsCall {})?).u128(3)
+    }
+
+    /// The provider `worker` is bound to for good (zero when none).
+    pub(crate) fn bound_provider(&self, worker: Address) -> Result<Address, Revert> {
+        Calldata::new(&self.registry_words(IRegistry::workerOfCall { worker })?).address(0)
     }
 
     /// Takes `instances` of capacity from `offer_id` for `spec`; returns `(provider, price)`.
@@ -72,6 +86,12 @@ impl Market {
             amount,
             offerId: offer_id,
         })
+    }
+
+    /// Counts a fraud conviction of `provider` at the registry.
+    pub(crate) fn record_fraud(&mut self, provider: Address) -> Result<(), Revert> {
+        self.registry_call(IRegistry::recordFraudCall { provider })?;
+        Ok(())
     }
 
     /// The provider `worker` proves for.

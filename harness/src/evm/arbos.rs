@@ -3,7 +3,7 @@
 
 use std::{collections::HashMap, sync::Arc};
 
-use alloy_primitives::{Address, B256, address};
+use alloy_primitives::{Address, B256};
 use revm::{
     context::{Cfg, ContextTr},
     handler::{EthPrecompiles, PrecompileProvider},
@@ -18,7 +18,7 @@ use crate::stylus::{
 };
 
 /// Address of the ArbWasm precompile.
-pub const ARB_WASM: Address = address!("0000000000000000000000000000000000000071");
+pub use cloudless_abi::arbwasm::ARB_WASM;
 
 /// The precompile provider of the harness, and the home of everything ArbOS keeps about Stylus.
 #[derive(Clone)]

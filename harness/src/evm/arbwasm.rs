@@ -8,7 +8,7 @@
 //! shape (wasm bytes and initial pages); there is no program cache (`ArbWasmCache`).
 
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
-use alloy_sol_types::{Revert, SolCall, SolError, SolEvent, SolInterface, sol};
+use alloy_sol_types::{Revert, SolCall, SolError, SolEvent, SolInterface};
 use revm::{
     context::{ContextTr, JournalTr},
     context_interface::host::Host,
@@ -26,37 +26,7 @@ use crate::{
     stylus::{params::StylusParams, program},
 };
 
-sol! {
-    /// Nitro's ArbWasm precompile interface (the subset the harness serves).
-    #[derive(Debug, PartialEq, Eq)]
-    interface IArbWasm {
-        function activateProgram(address program) external payable returns (uint16 version, uint256 dataFee);
-        function stylusVersion() external view returns (uint16 version);
-        function codehashVersion(bytes32 codehash) external view returns (uint16 version);
-        function codehashAsmSize(bytes32 codehash) external view returns (uint32 size);
-        function programVersion(address program) external view returns (uint16 version);
-        function programInitGas(address program) external view returns (uint64 gas, uint64 gasWhenCached);
-        function programMemoryFootprint(address program) external view returns (uint16 footprint);
-        function programTimeLeft(address program) external view returns (uint64 secs);
-        function inkPrice() external view returns (uint32 price);
-        function maxStackDepth() external view returns (uint32 depth);
-        function freePages() external view returns (uint16 pages);
-        function pageGas() external view returns (uint16 gas);
-        function pageLimit() external view returns (uint16 limit);
-        function minInitGas() external view returns (uint64 gas, uint64 cached);
-        function initCostScalar() external view returns (uint64 percent);
-        function expiryDays() external view returns (uint16 _days);
-        function keepaliveDays() external view returns (uint16 _days);
-
-        event ProgramActivated(bytes32 indexed codehash, bytes32 moduleHash, address program, uint256 dataFee, uint16 version);
-
-        error ProgramNotWasm();
-        error ProgramNotActivated();
-        error ProgramNeedsUpgrade(uint16 version, uint16 stylusVersion);
-        error ProgramExpired(uint64 ageInSeconds);
-        error ProgramUpToDate();
-    }
-}
+pub use cloudless_abi::arbwasm::IArbWasm;
 
 use IArbWasm::IArbWasmCalls as Call;
 

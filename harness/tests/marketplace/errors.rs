@@ -117,6 +117,7 @@ fn role_gated_calls_name_the_wrong_caller() {
             params: f.setup.market.clone(),
             extension: Address::ZERO,
             court: Address::ZERO,
+            upkeep: Address::ZERO,
         },
     );
 }

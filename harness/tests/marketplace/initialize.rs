@@ -36,6 +36,7 @@ fn init_market(f: &Fixture, owner: Address, extension: Address) -> IMarket::init
         params: f.setup.market.clone(),
         extension,
         court: Address::ZERO,
+        upkeep: Address::ZERO,
     }
 }
 
