@@ -101,7 +101,7 @@ fn load(args: &DeployArgs) -> anyhow::Result<(String, Vec<u8>)> {
         }
         (None, None) => unreachable!("clap requires NAME or --wasm"),
     };
-    check_purity(&bytes).with_context(|| format!("function `{name}` is not pure"))?;
+    check_purity(&bytes).with_context(|| format!("checking that function `{name}` is pure"))?;
     let code = if bytes.starts_with(&STYLUS_PREFIX[..3]) {
         bytes
     } else {

@@ -16,7 +16,8 @@ use revm::{context_interface::cfg::gas::calculate_initial_tx_gas, primitives::ha
 
 const CALLER: Address = Address::repeat_byte(0xa1);
 
-/// Each example function with a representative request.
+/// Each example function with a representative request, and `notify` on an empty template: the
+/// fixed cost of entering a function (the program's init gas, reading and writing the data).
 fn calls() -> Vec<(&'static str, &'static str, Vec<u8>)> {
     let column: String = (1..=100).map(|i| format!("{}\n", i * 37 % 1_000)).collect();
     vec![
@@ -31,6 +32,7 @@ fn calls() -> Vec<(&'static str, &'static str, Vec<u8>)> {
             "two placeholders",
             b"name=Ada\nplan=Pro\n---\nHi {{name}}, your {{plan}} plan renews tomorrow.".to_vec(),
         ),
+        ("notify", "empty template (baseline)", b"---".to_vec()),
     ]
 }
 

@@ -16,44 +16,55 @@ use harness::{
 /// A native handler, its error as the message the program reverts with.
 type Handler = fn(&[u8]) -> Result<Vec<u8>, String>;
 
-/// Each example function with requests it answers and requests it refuses.
-fn examples() -> Vec<(&'static str, Handler, Vec<Vec<u8>>, Vec<Vec<u8>>)> {
+/// An example function with requests it answers and requests it refuses.
+struct Example {
+    /// The crate (and artifact) name.
+    name: &'static str,
+    /// Its native handler.
+    handler: Handler,
+    /// Requests the handler answers.
+    answered: Vec<Vec<u8>>,
+    /// Requests the handler refuses.
+    refused: Vec<Vec<u8>>,
+}
+
+fn examples() -> Vec<Example> {
     let many: String = (0..3_000)
         .map(|i| format!("{},", (i * 7_919) % 20_011 - 10_000))
         .collect();
     vec![
-        (
-            "csv-stats",
-            |request| csv_stats::handle(request).map_err(|e| e.to_string()),
-            vec![
+        Example {
+            name: "csv-stats",
+            handler: |request| csv_stats::handle(request).map_err(|e| e.to_string()),
+            answered: vec![
                 b"1,2,3\n4,5,6\n".to_vec(),
                 b"price,qty\n-7, 3\n\n12,-1\n".to_vec(),
                 many.into_bytes(),
             ],
-            vec![b"1,2\nthree\n".to_vec(), b"".to_vec()],
-        ),
-        (
-            "quote-api",
-            |request| quote_api::handle(request).map_err(|e| e.to_string()),
-            vec![
+            refused: vec![b"1,2\nthree\n".to_vec(), b"".to_vec()],
+        },
+        Example {
+            name: "quote-api",
+            handler: |request| quote_api::handle(request).map_err(|e| e.to_string()),
+            answered: vec![
                 br#"{"sku": "gpu", "qty": 12, "region": "eu"}"#.to_vec(),
                 br#"{"region":"ap","sku":"cpu-large","qty":1000000}"#.to_vec(),
             ],
-            vec![
+            refused: vec![
                 br#"{"sku":"gpu","qty":1}"#.to_vec(),
                 br#"{"sku":"gpu" "qty":1}"#.to_vec(),
             ],
-        ),
-        (
-            "notify",
-            |request| notify::handle(request).map_err(|e| e.to_string()),
-            vec![
+        },
+        Example {
+            name: "notify",
+            handler: |request| notify::handle(request).map_err(|e| e.to_string()),
+            answered: vec![
                 b"name=Ada\nplan=Pro\n---\nHi {{name}}, your {{plan}} plan renews tomorrow."
                     .to_vec(),
                 b"---\nno placeholders".to_vec(),
             ],
-            vec![b"---\nHi {{who}}".to_vec(), b"a=1\n---\n{{a".to_vec()],
-        ),
+            refused: vec![b"---\nHi {{who}}".to_vec(), b"a=1\n---\n{{a".to_vec()],
+        },
     ]
 }
 
@@ -92,7 +103,7 @@ fn answer(chain: &mut Chain, to: Address, request: &[u8]) -> Result<Bytes, Bytes
 #[test]
 fn built_functions_are_pure() {
     let artifacts = Artifacts::locate();
-    for (name, ..) in examples() {
+    for Example { name, .. } in examples() {
         let code = artifacts.load(name).unwrap_or_else(|e| panic!("{e}"));
         check_purity(&code).unwrap_or_else(|e| panic!("{name}: {e}"));
     }
@@ -101,9 +112,15 @@ fn built_functions_are_pure() {
 #[test]
 fn on_chain_answers_equal_the_native_handlers() {
     let mut chain = chain();
-    for (name, handler, good, _) in examples() {
+    for Example {
+        name,
+        handler,
+        answered,
+        ..
+    } in examples()
+    {
         let program = deploy_stylus(&mut chain, name);
-        for request in good {
+        for request in answered {
             let expected = handler(&request).expect("a request the handler answers");
             assert_eq!(
                 answer(&mut chain, program, &request),
@@ -118,9 +135,15 @@ fn on_chain_answers_equal_the_native_handlers() {
 #[test]
 fn a_handler_error_reverts_with_its_message() {
     let mut chain = chain();
-    for (name, handler, _, bad) in examples() {
+    for Example {
+        name,
+        handler,
+        refused,
+        ..
+    } in examples()
+    {
         let program = deploy_stylus(&mut chain, name);
-        for request in bad {
+        for request in refused {
             let message = handler(&request).expect_err("a request the handler refuses");
             assert_eq!(
                 answer(&mut chain, program, &request),
@@ -135,12 +158,18 @@ fn a_handler_error_reverts_with_its_message() {
 #[test]
 fn a_staticcall_gets_the_same_answer() {
     let mut chain = chain();
-    for (name, handler, good, bad) in examples() {
+    for Example {
+        name,
+        handler,
+        answered,
+        refused,
+    } in examples()
+    {
         let program = deploy_stylus(&mut chain, name);
         let caller = chain
             .deploy(ALICE, deploy_code_init(&static_caller(program)))
             .expect("the caller deploys");
-        for request in good.iter().chain(&bad) {
+        for request in answered.iter().chain(&refused) {
             let expected = handler(request)
                 .map(Bytes::from)
                 .map_err(|message| Bytes::from(message.into_bytes()));

@@ -45,8 +45,11 @@ impl fmt::Display for RenderError {
     }
 }
 
+/// `(name, value)` pairs, in request order.
+type Values<'a> = Vec<(&'a [u8], &'a [u8])>;
+
 /// Splits the request into its values and its template.
-fn split(request: &[u8]) -> Result<(Vec<(&[u8], &[u8])>, &[u8]), RenderError> {
+fn split(request: &[u8]) -> Result<(Values<'_>, &[u8]), RenderError> {
     let mut values = Vec::new();
     let mut rest = request;
     let mut line_number = 0;

@@ -188,7 +188,7 @@ mod tests {
     fn number(json: &str, name: &str) -> u64 {
         let start = json.find(&format!("\"{name}\":")).unwrap() + name.len() + 3;
         json[start..]
-            .split(|c| c == ',' || c == '}')
+            .split([',', '}'])
             .next()
             .unwrap()
             .parse()

@@ -16,6 +16,9 @@ pub const FUNCTION_HOOKS: [&str; 4] = [
     "native_keccak256",
 ];
 
+/// The first bytes of every binary wasm module.
+const WASM_MAGIC: &[u8] = b"\0asm";
+
 /// One import of a wasm module.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Import {
@@ -57,8 +60,12 @@ pub fn imports(wasm: &[u8]) -> Result<Vec<Import>, PurityError> {
         decompressed =
             decompress(wasm, MAX_WASM_SIZE).map_err(|e| PurityError::Malformed(e.to_string()))?;
         &decompressed[..]
-    } else {
+    } else if wasm.starts_with(WASM_MAGIC) {
         wasm
+    } else {
+        return Err(PurityError::Malformed(
+            "it starts with neither the wasm magic `\\0asm` nor `EF F0 00`".into(),
+        ));
     };
     let malformed = |e: wasmparser::BinaryReaderError| PurityError::Malformed(e.to_string());
     let mut found = Vec::new();
