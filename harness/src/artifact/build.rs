@@ -365,3 +365,84 @@ struct Target {
     name: String,
     crate_types: Vec<String>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A valid program importing `storage_load_bytes32`, written to a fresh folder.
+    fn storage_program(folder: &Path) -> PathBuf {
+        let wasm = wat::parse_str(
+            r#"(module
+                 (import "vm_hooks" "read_args" (func (param i32)))
+                 (import "vm_hooks" "storage_load_bytes32" (func (param i32 i32)))
+                 (memory (export "memory") 1)
+                 (func (export "user_entrypoint") (param i32) (result i32) i32.const 0))"#,
+        )
+        .unwrap();
+        std::fs::create_dir_all(folder).unwrap();
+        let path = folder.join("program.wasm");
+        std::fs::write(&path, wasm).unwrap();
+        path
+    }
+
+    fn scratch(test: &str) -> PathBuf {
+        std::env::temp_dir().join(format!("cloudless-build-{test}-{}", std::process::id()))
+    }
+
+    #[test]
+    fn a_function_that_reads_storage_is_refused_naming_the_import() {
+        let folder = scratch("impure");
+        let program = ContractCrate {
+            name: "counter".into(),
+            wasm_path: storage_program(&folder),
+            kind: ProgramKind::Function,
+        };
+        let artifacts = Artifacts::at(folder.join("artifacts"));
+        let error = build_one(&program, &artifacts).unwrap_err();
+        let BuildError::Impure { name, source } = &error else {
+            panic!("expected Impure, got {error}");
+        };
+        assert_eq!(name, "counter");
+        assert!(matches!(
+            source,
+            PurityError::ImpureFunction { import, .. } if import == "vm_hooks::storage_load_bytes32"
+        ));
+        assert!(
+            error
+                .to_string()
+                .starts_with("function `counter` imports vm_hooks::storage_load_bytes32"),
+            "{error}"
+        );
+        assert!(
+            artifacts.load("counter").is_err(),
+            "an artifact was written"
+        );
+        std::fs::remove_dir_all(folder).unwrap();
+    }
+
+    #[test]
+    fn a_contract_may_read_storage() {
+        let folder = scratch("contract");
+        let program = ContractCrate {
+            name: "counter".into(),
+            wasm_path: storage_program(&folder),
+            kind: ProgramKind::Contract,
+        };
+        let artifacts = Artifacts::at(folder.join("artifacts"));
+        let sizes = build_one(&program, &artifacts).unwrap();
+        assert_eq!(
+            artifacts.load("counter").unwrap().len(),
+            sizes.onchain_bytes
+        );
+        std::fs::remove_dir_all(folder).unwrap();
+    }
+
+    #[test]
+    fn a_manifest_written_before_functions_reads_with_none() {
+        let json = r#"{"contracts": [{"name": "probe", "raw_bytes": 3, "processed_bytes": 2, "onchain_bytes": 1}]}"#;
+        let manifest: Manifest = serde_json::from_str(json).unwrap();
+        assert_eq!(manifest.contracts.len(), 1);
+        assert!(manifest.functions.is_empty());
+    }
+}
