@@ -2,7 +2,8 @@
 //! deposit), top it up, withdraw above the reserve, cancel, inspect and list. Amounts are token
 //! base units.
 
-use alloy_primitives::{Address, B256, U256};
+use alloy::providers::Provider;
+use alloy_primitives::{Address, B256, U256, keccak256};
 use clap::Subcommand;
 use cloudless_abi::{
     escrow::required_deposit,
@@ -95,9 +96,12 @@ pub struct CreateArgs {
     /// Epochs to run from the first match; 0 runs until cancelled.
     #[arg(long, default_value_t = 0)]
     duration_epochs: u64,
-    /// Digest of the function package to run.
-    #[arg(long, default_value_t = B256::ZERO)]
-    artifact: B256,
+    /// The function to run: an activated Stylus program (`cloudless function deploy`).
+    #[arg(long)]
+    function: Address,
+    /// The function's code hash, which every provider must run [default: read from the chain].
+    #[arg(long)]
+    artifact: Option<B256>,
     /// Escrow to deposit [default: the minimum, instances × max price × minPrepaidEpochs, and
     /// at least the market's minDeposit].
     #[arg(long)]
@@ -180,8 +184,16 @@ pub fn region_mask(regions: &[u8], any: bool) -> U256 {
 
 async fn create(s: Session, a: CreateArgs) -> anyhow::Result<()> {
     let market = s.market();
+    let artifact = match a.artifact {
+        Some(artifact) => artifact,
+        None => {
+            let code = s.client.provider.get_code_at(a.function).await?;
+            keccak256(&code)
+        }
+    };
     let spec = DeploymentSpec {
-        artifact: a.artifact,
+        program: a.function,
+        artifact,
         instances: a.instances,
         minInstances: a.min_instances,
         cpuMilli: a.cpu_milli,
@@ -288,6 +300,7 @@ pub async fn describe(s: &Session, deployment: u64) -> anyhow::Result<Value> {
         "max_price": spec.maxPricePerInstanceEpoch.to_string(),
         "max_per_provider": spec.maxPerProvider,
         "duration_epochs": spec.durationEpochs,
+        "program": spec.program.to_string(),
         "artifact": spec.artifact.to_string(),
         "created_epoch": state.createdEpoch,
         "end_epoch": end,

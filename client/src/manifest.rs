@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 pub const DEFAULT_DIR: &str = "deployments";
 
 /// The interface version the manifest's contracts speak.
-pub const ABI_VERSION: &str = "cloudless-protocol-v1";
+pub const ABI_VERSION: &str = "cloudless-protocol-v2";
 
 /// The manifest's name for a chain: well-known names, else the decimal id.
 pub fn chain_name(chain_id: u64) -> String {
@@ -48,6 +48,8 @@ pub struct RegistrySettings {
     pub unbonding_epochs: u64,
     /// Epochs an offer paused by an eviction stays paused.
     pub eviction_cooldown_epochs: u64,
+    /// Slashed per instance of a fraudulent placement; stake a live instance keeps bonded.
+    pub fraud_penalty: u128,
 }
 
 /// The market's parameters, as stored in the manifest.
@@ -83,6 +85,7 @@ impl From<&RegistrySettings> for RegistryParams {
             minStake: U256::from(settings.min_stake),
             unbondingEpochs: settings.unbonding_epochs,
             evictionCooldownEpochs: settings.eviction_cooldown_epochs,
+            fraudPenalty: settings.fraud_penalty,
         }
     }
 }
@@ -216,6 +219,7 @@ mod tests {
                 min_stake: 1_000_000_000,
                 unbonding_epochs: 2,
                 eviction_cooldown_epochs: 4,
+                fraud_penalty: 50_000_000,
             },
             market_params: MarketSettings {
                 fee_bps: 500,

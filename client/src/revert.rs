@@ -177,7 +177,11 @@ fn registry_hint(error: &IRegistryErrors) -> String {
     match error {
         E::AlreadyRegistered(_) => "already registered: go on with `cloudless provider stake` and `cloudless provider offer create`".into(),
         E::NotRegistered(e) => format!("{} is not a provider: register first with `cloudless provider register`", e.account),
-        E::WorkerTaken(e) => format!("the key works for {} already: that provider must remove it first, or use another key", e.provider),
+        E::WorkerTaken(e) => format!("the key is bound to {} for good (receipts it signed stay that provider's): use another key", e.provider),
+        E::StakeExposed(e) => format!(
+            "{} must stay staked while placements are live ({} would remain): unstake at most the difference, or exit placements first",
+            e.exposed, e.remaining
+        ),
         E::NotWorkerOf(e) => format!("{} is not a worker of {}: nothing to remove", e.worker, e.provider),
         E::InsufficientStake(e) => format!(
             "{} is staked, {} is needed: stake at least {} more with `cloudless provider stake` (or unstake at most {})",
@@ -322,6 +326,18 @@ fn market_hint(error: &IMarketErrors) -> String {
         E::InsufficientTreasury(e) => {
             format!("the treasury holds {}: withdraw at most that", e.have)
         }
+        E::FunctionMissing(e) => format!(
+            "{} has no code: deploy the function first with `cloudless function deploy`",
+            e.program
+        ),
+        E::FunctionNotActivated(e) => format!(
+            "{} is not an activated Stylus program: `cloudless function deploy` deploys and activates it",
+            e.program
+        ),
+        E::ArtifactMismatch(e) => format!(
+            "{}'s code hash is {}: pass --artifact {} (or omit it to read it from the chain)",
+            e.program, e.codehash, e.codehash
+        ),
     }
 }
 

@@ -39,6 +39,7 @@ impl Default for Setup {
                 minStake: U256::from(1_000 * UNIT),
                 unbondingEpochs: 2,
                 evictionCooldownEpochs: 4,
+                fraudPenalty: 50 * UNIT,
             },
             market: MarketParams {
                 feeBps: 500,
@@ -95,7 +96,7 @@ pub struct Marketplace {
 
 impl Marketplace {
     /// Deploys the built programs from `owner` (each contract is a core program plus the
-    /// extension it delegates to), initializes them with `setup` and `token`, and binds the
+    /// extension it delegates to; the market's extension delegates on to its court), initializes them with `setup` and `token`, and binds the
     /// market to the registry.
     pub fn deploy(
         chain: &mut Chain,
@@ -114,6 +115,7 @@ impl Marketplace {
         let registry_extension = deploy("registry-ext")?;
         let registry = deploy("registry")?;
         let market_extension = deploy("market-ext")?;
+        let court = deploy("court")?;
         let market = deploy("market")?;
         let init_registry = IRegistry::initializeCall {
             owner,
@@ -131,6 +133,7 @@ impl Marketplace {
             registry,
             params: setup.market.clone(),
             extension: market_extension,
+            court,
         };
         chain
             .call(owner, market, init_market.abi_encode())
@@ -157,6 +160,7 @@ impl Marketplace {
     /// `max_price` per instance-epoch, until cancelled.
     pub fn request(&self, instances: u32, max_price: u128) -> DeploymentSpec {
         DeploymentSpec {
+            program: Address::ZERO,
             artifact: B256::repeat_byte(0xaf),
             instances,
             minInstances: 1,

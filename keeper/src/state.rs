@@ -269,6 +269,7 @@ mod tests {
             deploymentId: id,
             owner: Address::ZERO,
             spec: DeploymentSpec {
+                program: Address::ZERO,
                 artifact: Default::default(),
                 instances: 1,
                 minInstances: 1,

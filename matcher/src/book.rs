@@ -75,6 +75,7 @@ impl Hasher for IdHasher {
 pub(crate) struct Provider {
     pub address: Address,
     pub stake: U256,
+    pub frauds: u32,
     pub staked: bool,
     pub asks: Vec<u32>,
 }
@@ -663,6 +664,7 @@ impl Book {
         self.providers.push(Provider {
             address,
             stake: U256::ZERO,
+            frauds: 0,
             staked: U256::ZERO >= self.config.min_stake,
             asks: Vec::new(),
         });

@@ -137,9 +137,14 @@ impl Book {
             let extra = used.iter().find(|u| u.0 == pair.offerId).map_or(0, |u| u.1);
             offer.inUse += extra;
             let have = held.get(ask.provider);
+            let provider = &self.providers[ask.provider as usize];
+            let standing = eligibility::Standing {
+                stake: provider.stake,
+                frauds: provider.frauds,
+            };
             eligibility::check(
                 &offer,
-                self.providers[ask.provider as usize].stake,
+                standing,
                 self.config.min_stake,
                 pair.instances,
                 have,

@@ -151,6 +151,7 @@ impl Workload {
                 }
                 let price = u128::from(rng.range(500, 12_000));
                 let spec = DeploymentSpec {
+                    program: Address::ZERO,
                     artifact: B256::with_last_byte(id as u8),
                     instances,
                     minInstances: rng.range(1, u64::from(instances)) as u32,
@@ -228,6 +229,7 @@ impl Workload {
                     cheapest.saturating_sub(1)
                 };
                 let spec = DeploymentSpec {
+                    program: Address::ZERO,
                     artifact: B256::with_last_byte(i as u8),
                     instances: 2,
                     minInstances: 1,

@@ -29,6 +29,7 @@ fn spec(region: u8, max_price: u128) -> DeploymentSpec {
     let mut mask = U256::ZERO;
     mask.set_bit(usize::from(region), true);
     DeploymentSpec {
+        program: Address::ZERO,
         artifact: B256::ZERO,
         instances: 2,
         minInstances: 1,

@@ -184,7 +184,10 @@ fn no_bid_skips_a_cheaper_eligible_ask_for_a_pricier_one() {
                 offer.inUse += taken(*offer_id);
                 let verdict = eligibility::check(
                     &offer,
-                    book.stake(offer.provider),
+                    eligibility::Standing {
+                        stake: book.stake(offer.provider),
+                        frauds: 0,
+                    },
                     min_stake,
                     1,
                     held_after(offer.provider),

@@ -22,8 +22,9 @@ use crate::chain::{
     send::Sent,
 };
 
-/// The programs in deployment order: each extension before the core program that delegates to it.
-pub const PROGRAMS: [&str; 4] = ["registry-ext", "registry", "market-ext", "market"];
+/// The programs in deployment order: each extension (and the market's court) before the core
+/// program that delegates to it.
+pub const PROGRAMS: [&str; 5] = ["registry-ext", "registry", "market-ext", "court", "market"];
 
 /// Flags of `cloudless contracts deploy`; parameters default to the protocol's defaults.
 /// (`Parser` too, so `cloudless bench` can deploy with the same flags.)
@@ -55,6 +56,10 @@ pub struct Args {
     /// Epochs an offer paused by an eviction stays paused.
     #[arg(long, default_value_t = Setup::default().registry.evictionCooldownEpochs)]
     eviction_cooldown_epochs: u64,
+    /// Slashed per instance of a placement the court finds fraudulent (base units); also the
+    /// stake each live instance keeps bonded.
+    #[arg(long, default_value_t = Setup::default().registry.fraudPenalty)]
+    fraud_penalty: u128,
     /// Protocol fee on each paid epoch, basis points.
     #[arg(long, default_value_t = Setup::default().market.feeBps)]
     fee_bps: u16,
@@ -98,8 +103,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 async fn deploy(args: Args) -> anyhow::Result<()> {
     let deployed = ensure_deployed(&args).await?;
     let manifest = &deployed.manifest;
-    let [registry_extension, registry, market_extension, market] =
-        PROGRAMS.map(|name| manifest.address(name).expect("deployed"));
+    let [
+        registry_extension,
+        registry,
+        market_extension,
+        court,
+        market,
+    ] = PROGRAMS.map(|name| manifest.address(name).expect("deployed"));
     let status = if deployed.sent.is_empty() {
         "already deployed"
     } else {
@@ -117,6 +127,7 @@ async fn deploy(args: Args) -> anyhow::Result<()> {
         "market": market.to_string(),
         "registry_extension": registry_extension.to_string(),
         "market_extension": market_extension.to_string(),
+        "court": court.to_string(),
         "deploy_block": manifest.deploy_block,
         "gas_used": deployed.sent.iter().map(|tx| tx.gas_used).sum::<u64>(),
     });
@@ -221,8 +232,13 @@ pub async fn ensure_deployed(args: &Args) -> anyhow::Result<Deployed> {
         }
     }
 
-    let [registry_extension, registry, market_extension, market] =
-        PROGRAMS.map(|name| manifest.address(name).expect("deployed above"));
+    let [
+        registry_extension,
+        registry,
+        market_extension,
+        court,
+        market,
+    ] = PROGRAMS.map(|name| manifest.address(name).expect("deployed above"));
     let token = manifest.token.expect("chosen above");
     if initialized(&client, registry).await? {
         check_binding(&client, "registry", registry, registry_extension, owner).await?;
@@ -241,12 +257,14 @@ pub async fn ensure_deployed(args: &Args) -> anyhow::Result<Deployed> {
     }
     if initialized(&client, market).await? {
         check_binding(&client, "market", market, market_extension, owner).await?;
+        check_court(&client, market, court).await?;
     } else {
         let call = IMarket::initializeCall {
             owner,
             registry,
             params: (&manifest.market_params).into(),
             extension: market_extension,
+            court,
         };
         let tx = client.send(market, call).await?;
         manifest.mark("market-initialized");
@@ -298,6 +316,7 @@ async fn fresh(args: &Args, client: &Client, owner: Address) -> anyhow::Result<M
             min_stake: args.min_stake,
             unbonding_epochs: args.unbonding_epochs,
             eviction_cooldown_epochs: args.eviction_cooldown_epochs,
+            fraud_penalty: args.fraud_penalty,
         },
         market_params: MarketSettings {
             fee_bps: args.fee_bps,
@@ -448,6 +467,11 @@ async fn verify(client: &Client, manifest: &Manifest, codes: &[Vec<u8>]) -> anyh
             check_binding(client, name, core, extension, manifest.owner).await?;
         }
     }
+    if let (Some(market), Some(court)) = (manifest.address("market"), manifest.address("court"))
+        && initialized(client, market).await?
+    {
+        check_court(client, market, court).await?;
+    }
     Ok(())
 }
 
@@ -477,6 +501,21 @@ async fn check_binding(
             core,
             found,
             expected: owner,
+        }
+        .into());
+    }
+    Ok(())
+}
+
+/// Checks that the initialized market at `market` delegates disputes to `court`.
+async fn check_court(client: &Client, market: Address, court: Address) -> anyhow::Result<()> {
+    let found = client.view(market, IMarket::courtCall {}).await?;
+    if found != court {
+        return Err(Untrusted::Extension {
+            name: "market's court",
+            core: market,
+            found,
+            expected: court,
         }
         .into());
     }

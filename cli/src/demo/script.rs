@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use alloy_primitives::{B256, U256, keccak256};
+use alloy_primitives::{Address, B256, U256, keccak256};
 use anyhow::Result;
 use cloudless_abi::{
     erc20::IStylusToken,
@@ -176,6 +176,7 @@ pub async fn play(stage: &Stage<'_>, cast: &Cast) -> Result<()> {
     let mut deployments = Vec::new();
     for (developer, request) in cast.developers.iter().zip(&REQUESTS) {
         let spec = DeploymentSpec {
+            program: Address::ZERO,
             artifact: keccak256(request.what),
             instances: request.instances,
             minInstances: 1,

@@ -1,4 +1,4 @@
-//! Protocol v1's eligibility rules, in the order they are checked (the first failure is the
+//! The protocol's eligibility rules, in the order they are checked (the first failure is the
 //! reason reported). The registry contract enforces them and the matcher uses the very same
 //! function, so the two cannot disagree.
 
@@ -6,12 +6,21 @@ use alloy_primitives::{Address, U256};
 
 use crate::market::{DeploymentSpec, Ineligible, Offer, OfferStatus};
 
-/// Whether `offer` can take `instances` more instances of `spec` from a provider with `stake`
-/// (minimum `min_stake`) that already holds `provider_instances` of them; `token` is the
+/// What eligibility needs to know of an offer's provider.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Standing {
+    /// Its stake (unbonding excluded).
+    pub stake: U256,
+    /// Its fraud convictions: any makes it ineligible for good.
+    pub frauds: u32,
+}
+
+/// Whether `offer` can take `instances` more instances of `spec` from a provider in `standing`
+/// (minimum stake `min_stake`) that already holds `provider_instances` of them; `token` is the
 /// registry's token.
 pub fn check(
     offer: &Offer,
-    stake: U256,
+    standing: Standing,
     min_stake: U256,
     instances: u32,
     provider_instances: u32,
@@ -23,7 +32,8 @@ pub fn check(
     let rules = [
         (offer.status != OfferStatus::Closed, Ineligible::OfferClosed),
         (offer.status != OfferStatus::Paused, Ineligible::OfferPaused),
-        (stake >= min_stake, Ineligible::StakeBelowMinimum),
+        (standing.frauds == 0, Ineligible::Fraud),
+        (standing.stake >= min_stake, Ineligible::StakeBelowMinimum),
         (offer.cpuMilli >= spec.cpuMilli, Ineligible::Cpu),
         (offer.memMiB >= spec.memMiB, Ineligible::Memory),
         (
@@ -71,6 +81,7 @@ mod tests {
 
     fn spec() -> DeploymentSpec {
         DeploymentSpec {
+            program: Address::ZERO,
             artifact: B256::ZERO,
             instances: 8,
             minInstances: 1,
@@ -85,46 +96,51 @@ mod tests {
         }
     }
 
+    fn standing(stake: u64) -> Standing {
+        Standing {
+            stake: U256::from(stake),
+            frauds: 0,
+        }
+    }
+
     fn verdict(
         offer: &Offer,
-        stake: u64,
+        standing: Standing,
         k: u32,
         held: u32,
         spec: &DeploymentSpec,
     ) -> Result<(), Ineligible> {
-        check(
-            offer,
-            U256::from(stake),
-            U256::from(MIN_STAKE),
-            k,
-            held,
-            spec,
-            TOKEN,
-        )
+        check(offer, standing, U256::from(MIN_STAKE), k, held, spec, TOKEN)
     }
 
     #[test]
     fn an_offer_meeting_every_rule_is_eligible_up_to_its_free_capacity_and_the_cap() {
-        assert_eq!(verdict(&offer(), MIN_STAKE, 5, 0, &spec()), Ok(()));
         assert_eq!(
-            verdict(&offer(), MIN_STAKE, 7, 0, &spec()),
+            verdict(&offer(), standing(MIN_STAKE), 5, 0, &spec()),
+            Ok(())
+        );
+        assert_eq!(
+            verdict(&offer(), standing(MIN_STAKE), 7, 0, &spec()),
             Err(Ineligible::Capacity)
         );
         assert_eq!(
-            verdict(&offer(), MIN_STAKE, 6, 0, &spec()),
+            verdict(&offer(), standing(MIN_STAKE), 6, 0, &spec()),
             Err(Ineligible::ProviderCap)
         );
-        assert_eq!(verdict(&offer(), MIN_STAKE, 2, 3, &spec()), Ok(()));
         assert_eq!(
-            verdict(&offer(), MIN_STAKE, 3, 3, &spec()),
+            verdict(&offer(), standing(MIN_STAKE), 2, 3, &spec()),
+            Ok(())
+        );
+        assert_eq!(
+            verdict(&offer(), standing(MIN_STAKE), 3, 3, &spec()),
             Err(Ineligible::ProviderCap)
         );
     }
 
     #[test]
     fn each_rule_reports_its_own_reason() {
-        type BreakRule = fn(&mut Offer, &mut DeploymentSpec, &mut u64);
-        let cases: [(BreakRule, Ineligible); 10] = [
+        type BreakRule = fn(&mut Offer, &mut DeploymentSpec, &mut Standing);
+        let cases: [(BreakRule, Ineligible); 11] = [
             (
                 |o, _, _| o.status = OfferStatus::Closed,
                 Ineligible::OfferClosed,
@@ -133,8 +149,9 @@ mod tests {
                 |o, _, _| o.status = OfferStatus::Paused,
                 Ineligible::OfferPaused,
             ),
+            (|_, _, p| p.frauds = 1, Ineligible::Fraud),
             (
-                |_, _, stake| *stake = MIN_STAKE - 1,
+                |_, _, p| p.stake = U256::from(MIN_STAKE - 1),
                 Ineligible::StakeBelowMinimum,
             ),
             (|o, _, _| o.cpuMilli = 999, Ineligible::Cpu),
@@ -149,9 +166,9 @@ mod tests {
             (|o, _, _| o.inUse = 10, Ineligible::Capacity),
         ];
         for (break_rule, reason) in cases {
-            let (mut o, mut s, mut stake) = (offer(), spec(), MIN_STAKE);
-            break_rule(&mut o, &mut s, &mut stake);
-            assert_eq!(verdict(&o, stake, 1, 0, &s), Err(reason));
+            let (mut o, mut s, mut p) = (offer(), spec(), standing(MIN_STAKE));
+            break_rule(&mut o, &mut s, &mut p);
+            assert_eq!(verdict(&o, p, 1, 0, &s), Err(reason));
         }
     }
 
@@ -162,16 +179,16 @@ mod tests {
         o.pricePerInstanceEpoch = 1_000;
         o.cpuMilli = 1;
         assert_eq!(
-            verdict(&o, 0, 100, 100, &spec()),
+            verdict(&o, standing(0), 100, 100, &spec()),
             Err(Ineligible::OfferPaused)
         );
         o.status = OfferStatus::Open;
         assert_eq!(
-            verdict(&o, 0, 100, 100, &spec()),
+            verdict(&o, standing(0), 100, 100, &spec()),
             Err(Ineligible::StakeBelowMinimum)
         );
         assert_eq!(
-            verdict(&o, MIN_STAKE, 100, 100, &spec()),
+            verdict(&o, standing(MIN_STAKE), 100, 100, &spec()),
             Err(Ineligible::Cpu)
         );
     }
@@ -180,8 +197,8 @@ mod tests {
     fn prices_at_the_bid_and_capacity_exactly_full_are_accepted() {
         let mut o = offer();
         o.pricePerInstanceEpoch = 150;
-        assert_eq!(verdict(&o, MIN_STAKE, 5, 0, &spec()), Ok(()));
+        assert_eq!(verdict(&o, standing(MIN_STAKE), 5, 0, &spec()), Ok(()));
         o.inUse = 5;
-        assert_eq!(verdict(&o, MIN_STAKE, 5, 0, &spec()), Ok(()));
+        assert_eq!(verdict(&o, standing(MIN_STAKE), 5, 0, &spec()), Ok(()));
     }
 }

@@ -5,7 +5,9 @@
 //! keeper, CLI) encodes calls and decodes logs and errors with them. The crate depends only on
 //! alloy, so it builds both natively and for `wasm32-unknown-unknown`.
 //!
-//! - [`market`]: protocol v1's registry and market interfaces and the types they share;
+//! - [`market`]: the registry and market interfaces and the types they share;
+//! - [`court`]: protocol v2's disputes, receipts and proof references;
+//! - [`receipt`], [`merkle`]: a receipt's EIP-712 digest and the receipts and batch trees;
 //! - [`eligibility`]: protocol v1's eligibility rules, one function for the contracts and the
 //!   matcher;
 //! - [`lifecycle`]: a deployment's status, one function for the market and the matcher;
@@ -16,11 +18,16 @@
 
 #![no_std]
 
+extern crate alloc;
+
 pub mod clock;
+pub mod court;
 pub mod deployer;
 pub mod eligibility;
 pub mod erc20;
 pub mod escrow;
 pub mod lifecycle;
 pub mod market;
+pub mod merkle;
 pub mod probe;
+pub mod receipt;

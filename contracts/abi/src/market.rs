@@ -1,4 +1,5 @@
-//! Protocol v1: the marketplace's two contracts and the types they share.
+//! The marketplace's two contracts and the types they share (protocol v2; the court's disputes
+//! are in [`crate::court`]).
 //!
 //! - [`IRegistry`]: providers, stake and unbonding, worker keys, offers (asks). It holds the stake.
 //! - [`IMarket`]: deployments (bids) and their escrow, matching, placements, pay-on-proof billing,
@@ -21,6 +22,8 @@ sol! {
         OfferClosed,
         /// The offer is paused by its provider (or by an eviction).
         OfferPaused,
+        /// The provider was convicted of fraud by the court.
+        Fraud,
         /// The provider's stake is below `minStake`.
         StakeBelowMinimum,
         /// The offer's `cpuMilli` is below the deployment's.
@@ -76,6 +79,8 @@ sol! {
         ExitedWithPenalty,
         /// Evicted after missing more than `maxMissedEpochs` proofs.
         Evicted,
+        /// Ended by the court: the provider answered wrongly or not at all (protocol v2).
+        Fraud,
     }
 
     /// Which field of a deployment request is invalid.
@@ -119,7 +124,10 @@ sol! {
     /// What a developer asks for (the bid). Immutable once created.
     #[derive(Debug, PartialEq, Eq, Hash)]
     struct DeploymentSpec {
-        /// Digest of the function package to run.
+        /// The function's program: an activated Stylus program that answers a request
+        /// (calldata) with a response (return data) and reads nothing else.
+        address program;
+        /// `program`'s code hash (`EXTCODEHASH`): what every provider must run.
         bytes32 artifact;
         /// Instances wanted (N).
         uint32 instances;
@@ -264,6 +272,9 @@ sol! {
         /// Epochs an offer paused by an eviction stays paused: its provider cannot resume it
         /// sooner (0..=1000).
         uint64 evictionCooldownEpochs;
+        /// Slashed per instance of a placement the court finds fraudulent; a provider's stake
+        /// cannot be unstaken below this times its live instances (≤ 10^15).
+        uint128 fraudPenalty;
     }
 
     /// The market's governed parameters.
@@ -375,7 +386,8 @@ sol! {
         event ProviderUpdated(address indexed provider, string metadataURI);
         /// `worker` may now submit proofs for `provider`.
         event WorkerAdded(address indexed provider, address indexed worker);
-        /// `worker` may no longer submit proofs for `provider`.
+        /// `worker` may no longer submit proofs for `provider`; it stays bound to `provider`
+        /// for good (receipts it signed remain the provider's).
         event WorkerRemoved(address indexed provider, address indexed worker);
         /// `provider` staked `amount`; its stake is now `stake`.
         event Staked(address indexed provider, uint256 amount, uint256 stake);
@@ -385,6 +397,9 @@ sol! {
         event StakeWithdrawn(address indexed provider, uint256 amount);
         /// `amount` of `provider`'s stake went to the market; what remains is given.
         event Slashed(address indexed provider, uint256 amount, uint256 stake, uint256 unbonding);
+        /// The court convicted `provider` of fraud; it has `frauds` convictions and takes no new
+        /// placements.
+        event FraudRecorded(address indexed provider, uint32 frauds);
         /// A new offer with all its fields.
         event OfferCreated(uint64 indexed offerId, address indexed provider, uint32 cpuMilli, uint32 memMiB, uint8 region, uint8 tier, address token, uint128 pricePerInstanceEpoch, uint32 capacity);
         /// The offer's price (for future placements) and capacity.
@@ -398,12 +413,16 @@ sol! {
         error AlreadyRegistered(address provider);
         /// `account` is not a registered provider.
         error NotRegistered(address account);
-        /// `worker` already works for `provider`.
+        /// `worker` is bound to `provider` (a worker key stays bound to its first provider for
+        /// good, even after removal).
         error WorkerTaken(address worker, address provider);
         /// `worker` does not work for `provider`.
         error NotWorkerOf(address worker, address provider);
         /// `provider` has `have` staked but asked for `want`.
         error InsufficientStake(address provider, uint256 have, uint256 want);
+        /// Unstaking would leave `remaining` staked, below `exposed` = `fraudPenalty` × the
+        /// provider's live instances: exit or finish placements first.
+        error StakeExposed(address provider, uint256 remaining, uint256 exposed);
         /// Unbonded stake unlocks at `unlockEpoch`; it is `currentEpoch`.
         error StillUnbonding(address provider, uint64 unlockEpoch, uint64 currentEpoch);
         /// `account` has nothing to withdraw.
@@ -459,8 +478,15 @@ sol! {
         function addWorker(address worker) external;
         /// Revokes `worker`.
         function removeWorker(address worker) external;
-        /// The provider `worker` works for (zero when none).
+        /// The provider `worker` may prove for (zero when none or removed).
         function workerProvider(address worker) external view returns (address);
+        /// The provider `worker` is bound to for good (zero when never added) and whether it is
+        /// still active.
+        function workerOf(address worker) external view returns (address provider, bool active);
+        /// Times the court convicted `provider` of fraud.
+        function frauds(address provider) external view returns (uint32);
+        /// Instances `provider` has in live placements.
+        function liveInstances(address provider) external view returns (uint32);
 
         /// Adds `amount` to the sender's stake (after `approve`).
         function stake(uint256 amount) external;
@@ -497,6 +523,8 @@ sol! {
         /// market and pauses `offerId` if it is an open offer of the provider (0, never an
         /// offer, names none); returns what was taken.
         function slash(address provider, uint256 amount, uint64 offerId) external returns (uint256);
+        /// Market only: counts a fraud conviction of `provider`; returns its convictions.
+        function recordFraud(address provider) external returns (uint32);
     }
 
     /// Deployments, escrow, matching, placements, pay-on-proof billing, exits, evictions, claims
@@ -526,10 +554,14 @@ sol! {
         event DeploymentMatched(uint64 indexed deploymentId, address indexed keeper, uint32 placed, uint256 keeperFee, uint256 balance, uint256 rate);
         /// A new placement with all its fields.
         event PlacementCreated(uint64 indexed placementId, uint64 indexed deploymentId, uint64 indexed offerId, address provider, uint32 instances, uint128 price, uint64 startEpoch);
-        /// A proof for `epoch`: `paid` to the provider and `fee` to the treasury, out of what the
-        /// placement was owed plus this epoch, as far as the balance went; misses, the
-        /// deployment's balance after it, and what the placement is still `owed` (gross).
-        event EpochProven(uint64 indexed placementId, uint64 indexed epoch, bytes32 receiptsRoot, uint32 count, uint256 paid, uint256 fee, uint64 misses, uint256 balance, uint256 owed);
+        /// A proof for `epoch`: `paid` to the provider (held until the dispute window closes)
+        /// and `fee` to the treasury, out of what the placement was owed plus this epoch, as far
+        /// as the balance went; misses, the deployment's balance after it, what the placement
+        /// is still `owed` (gross), and where the proof sits: leaf `position` of batch `batch`.
+        event EpochProven(uint64 indexed placementId, uint64 indexed epoch, bytes32 receiptsRoot, uint32 count, uint256 paid, uint256 fee, uint64 misses, uint256 balance, uint256 owed, uint64 batch, uint32 position);
+        /// A `submitProof(s)` transaction's proofs, committed as batch `batch`: the Merkle
+        /// `root` over their `size` leaves (docs/proofs.md), proven in epoch `provenAt`.
+        event ProofsCommitted(uint64 indexed batch, bytes32 root, uint32 size, uint64 provenAt);
         /// `settleOwed`: of what proven epochs left unpaid, `paid` went to the provider and `fee`
         /// to the treasury; `owed` is still unpaid; `balance` is the deployment's after it.
         event OwedSettled(uint64 indexed placementId, uint64 indexed deploymentId, uint256 paid, uint256 fee, uint256 owed, uint256 balance);
@@ -596,9 +628,19 @@ sol! {
         error NothingOwed(uint64 placementId);
         /// The treasury holds `have`; `want` was asked.
         error InsufficientTreasury(uint256 have, uint256 want);
+        /// The deployment's `function` has no code.
+        error FunctionMissing(address program);
+        /// The deployment's `function` is not an activated Stylus program.
+        error FunctionNotActivated(address program);
+        /// The deployment's `artifact` is not the code hash `codehash` of its `function`.
+        error ArtifactMismatch(address program, bytes32 artifact, bytes32 codehash);
 
-        /// One-time set-up by the deployer; reads the token and clock from `registry`.
-        function initialize(address owner, address registry, MarketParams calldata params, address extension) external;
+        /// One-time set-up by the deployer; reads the token and clock from `registry`. The
+        /// `extension` and `court` programs serve, on this contract's storage, the functions
+        /// the core does not (core → extension → court).
+        function initialize(address owner, address registry, MarketParams calldata params, address extension, address court) external;
+        /// The court program (disputes; see `ICourt`).
+        function court() external view returns (address);
         /// Sets parameters within their bounds. Owner only.
         function setParams(MarketParams calldata params) external;
         /// The parameters.
@@ -645,8 +687,13 @@ sol! {
 
         /// Proves a completed epoch of a placement and pays it. Provider or worker key.
         function submitProof(uint64 placementId, uint64 epoch, bytes32 receiptsRoot, uint32 count) external;
-        /// Many proofs in one transaction; all or none.
+        /// Many proofs in one transaction; all or none. They are committed as one batch.
         function submitProofs(EpochProof[] calldata proofs) external;
+        /// The commitment of proof batch `batch`: `keccak256(abi.encode(root, size,
+        /// provenAt))` of its `ProofsCommitted` event (zero when none).
+        function proofBatch(uint64 batch) external view returns (bytes32);
+        /// Proof batches committed so far (ids are 1..=proofBatchCount).
+        function proofBatchCount() external view returns (uint64);
         /// Ends the placement after `noticeEpochs`. Provider only.
         function exitPlacement(uint64 placementId) external;
         /// Ends the placement now and slashes `min(stake + unbonding, exitPenalty × k)` into
@@ -659,8 +706,11 @@ sol! {
         /// Releases a placement whose end epoch's proof window has passed. Anyone.
         function finalize(uint64 placementId) external;
 
-        /// Earnings (provider) or keeper fees waiting for `account`.
+        /// Earnings (provider, once their dispute window closed), keeper fees, bonds and
+        /// rewards waiting for `account`.
         function claimable(address account) external view returns (uint256);
+        /// Earnings of `account` still held for disputes (not yet claimable).
+        function pending(address account) external view returns (uint256);
         /// Sends the sender everything claimable.
         function claim() external;
         /// What proven epochs of the placement earned but its deployment could not pay yet

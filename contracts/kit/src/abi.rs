@@ -159,9 +159,12 @@ impl Output {
         self.uint(value.into())
     }
 
-    /// Appends a `DeploymentSpec` (11 static words).
+    /// Appends a `DeploymentSpec` (12 static words).
     pub fn spec(self, s: &cloudless_abi::market::DeploymentSpec) -> Self {
-        let out = self.b256(s.artifact).uint(s.instances.into());
+        let out = self
+            .address(s.program)
+            .b256(s.artifact)
+            .uint(s.instances.into());
         let out = out.uint(s.minInstances.into()).uint(s.cpuMilli.into());
         let out = out
             .uint(s.memMiB.into())
@@ -232,20 +235,21 @@ pub fn unknown<S>(_: &mut S, input: &[u8]) -> Result<Vec<u8>, Revert> {
     }))
 }
 
-/// A `DeploymentSpec` (11 static words) starting at word `at`.
+/// A `DeploymentSpec` (12 static words) starting at word `at`.
 pub fn spec(a: Calldata, at: usize) -> Result<cloudless_abi::market::DeploymentSpec, Revert> {
     Ok(cloudless_abi::market::DeploymentSpec {
-        artifact: a.b256(at)?,
-        instances: a.u32(at + 1)?,
-        minInstances: a.u32(at + 2)?,
-        cpuMilli: a.u32(at + 3)?,
-        memMiB: a.u32(at + 4)?,
-        regionMask: a.u256(at + 5)?,
-        minTier: a.u8(at + 6)?,
-        token: a.address(at + 7)?,
-        maxPricePerInstanceEpoch: a.u128(at + 8)?,
-        maxPerProvider: a.u32(at + 9)?,
-        durationEpochs: a.u64(at + 10)?,
+        program: a.address(at)?,
+        artifact: a.b256(at + 1)?,
+        instances: a.u32(at + 2)?,
+        minInstances: a.u32(at + 3)?,
+        cpuMilli: a.u32(at + 4)?,
+        memMiB: a.u32(at + 5)?,
+        regionMask: a.u256(at + 6)?,
+        minTier: a.u8(at + 7)?,
+        token: a.address(at + 8)?,
+        maxPricePerInstanceEpoch: a.u128(at + 9)?,
+        maxPerProvider: a.u32(at + 10)?,
+        durationEpochs: a.u64(at + 11)?,
     })
 }
 

@@ -1,21 +1,27 @@
-//! The market's extension program: cancels and closes, provider exits, evictions and
-//! finalization, the treasury, parameters and governance. The `market` core delegates to it,
-//! so it runs on the core's storage ([`market_state::Market`]); called directly it would only
-//! see its own, empty storage.
+//! The market's extension program: deployments (create, top up, withdraw, cancel), provider
+//! exits, claims, the views and governance. The `market` core delegates to it, so it runs on
+//! the core's storage ([`market_state::Market`]); called directly it would only see its own,
+//! empty storage. What it does not know it delegates on to the `court` program.
 
 use alloc::vec::Vec;
 
-use cloudless_abi::market::{IMarket as I, MarketParams};
+use cloudless_abi::market::IMarket as I;
 use contract_kit::{
     Revert,
-    abi::{Calldata, Output, unknown},
+    abi::{Calldata, Output},
+    entry::delegate,
     route,
 };
 use market_state::Market;
 
 extern crate alloc;
 
-contract_kit::entrypoint!(Market, dispatch, unknown, guarded = false);
+contract_kit::entrypoint!(
+    Market,
+    dispatch,
+    |m: &mut Market, input: &[u8]| delegate(m, m.court(), input),
+    guarded = false
+);
 
 /// The extension's function table.
 fn dispatch(m: &mut Market, selector: u32, a: Calldata) -> Result<Option<Vec<u8>>, Revert> {
@@ -25,30 +31,23 @@ fn dispatch(m: &mut Market, selector: u32, a: Calldata) -> Result<Option<Vec<u8>
     let permit =
         |at: usize| Ok::<_, Revert>((a.u256(at)?, a.u8(at + 1)?, a.b256(at + 2)?, a.b256(at + 3)?));
     route!(selector, {
-        I::setParamsCall => {
-            m.set_params(params(a, 0)?)?;
-            Vec::new()
+        I::createDeploymentCall => {
+            let id = m.create_deployment(contract_kit::abi::spec(a, 0)?, a.u256(12)?)?;
+            Output::new().uint(id.into()).done()
         },
-        I::paramsCall => {
-            market_state::params_words(Output::new(), &m.params()).done()
+        I::createDeploymentWithPermitCall => {
+            let spec = contract_kit::abi::spec(a, 0)?;
+            let id = m.create_deployment_with_permit(spec, a.u256(12)?, permit(13)?)?;
+            Output::new().uint(id.into()).done()
         },
         I::cancelCall => {
             m.cancel(a.u64(0)?)?;
             Vec::new()
         },
-        I::closeCall => {
-            m.close(a.u64(0)?)?;
-            Vec::new()
-        },
         I::deploymentSpecCall => {
             let id = a.u64(0)?;
             m.existing(id)?;
-            let s = m.spec(id);
-            let out = Output::new().b256(s.artifact).uint(s.instances.into());
-            let out = out.uint(s.minInstances.into()).uint(s.cpuMilli.into());
-            let out = out.uint(s.memMiB.into()).u256(s.regionMask).uint(s.minTier.into());
-            let out = out.address(s.token).uint(s.maxPricePerInstanceEpoch);
-            out.uint(s.maxPerProvider.into()).uint(s.durationEpochs.into()).done()
+            Output::new().spec(&m.spec(id)).done()
         },
         I::providerInstancesCall => {
             let held = m.provider_instances(a.u64(0)?, a.address(1)?);
@@ -62,19 +61,7 @@ fn dispatch(m: &mut Market, selector: u32, a: Calldata) -> Result<Option<Vec<u8>
             m.exit_placement_now(a.u64(0)?)?;
             Vec::new()
         },
-        I::evictCall => {
-            m.evict(a.u64(0)?)?;
-            Vec::new()
-        },
-        I::finalizeCall => {
-            m.finalize(a.u64(0)?)?;
-            Vec::new()
-        },
-        I::treasuryCall => Output::new().u256(m.treasury()).done(),
-        I::withdrawTreasuryCall => {
-            m.withdraw_treasury(a.address(0)?, a.u256(1)?)?;
-            Vec::new()
-        },
+        I::courtCall => Output::new().address(m.court()).done(),
         I::topUpCall => {
             m.top_up(a.u64(0)?, a.u256(1)?)?;
             Vec::new()
@@ -110,26 +97,9 @@ fn dispatch(m: &mut Market, selector: u32, a: Calldata) -> Result<Option<Vec<u8>
             Vec::new()
         },
         I::initializeCall => {
-            m.initialize(a.address(0)?, a.address(1)?, params(a, 2)?)?;
+            m.initialize(a.address(0)?, a.address(1)?, market_state::read_params(a, 2)?, a.address(14)?)?;
             Vec::new()
         },
     });
     Ok(None)
-}
-
-/// `MarketParams` (11 static words) starting at word `at`.
-fn params(a: Calldata, at: usize) -> Result<MarketParams, Revert> {
-    Ok(MarketParams {
-        feeBps: a.u16(at)?,
-        keeperFee: a.u128(at + 1)?,
-        minPrepaidEpochs: a.u64(at + 2)?,
-        proofWindow: a.u64(at + 3)?,
-        noticeEpochs: a.u64(at + 4)?,
-        exitPenalty: a.u128(at + 5)?,
-        maxMissedEpochs: a.u64(at + 6)?,
-        slashPerMissedInstanceEpoch: a.u128(at + 7)?,
-        graceEpochs: a.u64(at + 8)?,
-        minDeposit: a.u128(at + 9)?,
-        matchExpiryEpochs: a.u64(at + 10)?,
-    })
 }

@@ -200,11 +200,12 @@ impl Market {
         Ok(())
     }
 
-    /// One proof (see `IMarket.submitProof`). `worker_of` caches the sender's provider across a
-    /// batch.
+    /// One proof (see `IMarket.submitProof`), leaf `position` of `batch`. `worker_of` caches the
+    /// sender's provider across a batch.
     pub(crate) fn prove(
         &mut self,
         (placement_id, epoch, root, count): ProofTuple,
+        (batch, position): (u64, u32),
         worker_of: &mut Option<Address>,
     ) -> Result<(), Revert> {
         let (provider, end) = self.live(placement_id)?;
@@ -260,7 +261,9 @@ impl Market {
                 .u256(paid.fee)
                 .uint((misses).into())
                 .u256(paid.balance)
-                .u256(paid.owed),
+                .u256(paid.owed)
+                .uint(batch.into())
+                .uint(position.into()),
         );
         self.refresh_funding(deployment_id);
         if epoch == end {

@@ -7,10 +7,10 @@ use alloy_sol_types::SolEvent;
 use cloudless_abi::market::{
     DeploymentSpec, DeploymentStatus, IGoverned, IMarket, IRegistry, MarketParams, SpecField,
 };
-use cloudless_abi::{escrow::required_deposit, lifecycle::Lifecycle};
+use cloudless_abi::{escrow::required_deposit, lifecycle::Lifecycle, merkle};
 use contract_kit::{
     MAX_PRICE, Revert, Small,
-    abi::{Output, emit, topic, topic_address},
+    abi::{Calldata, Output, emit, topic, topic_address},
     add, bounded,
     governance::Governance,
     revert, token,
@@ -61,6 +61,7 @@ pub struct DeploymentRecord {
     pub(crate) max_price: StorageU128,
     pub(crate) end_epoch: StorageU64,
     pub(crate) underfunded_since: StorageU64,
+    pub(crate) program: StorageAddress,
     pub(crate) artifact: StorageB256,
     pub(crate) region_mask: StorageU256,
     pub(crate) balance: StorageU256,
@@ -94,6 +95,7 @@ pub struct Market {
     pub(crate) token: StorageAddress,
     pub(crate) genesis_time: StorageU64,
     pub(crate) registry: StorageAddress,
+    pub(crate) court: StorageAddress,
     pub(crate) epoch_length: StorageU64,
     pub(crate) fee_bps: StorageU16,
     pub(crate) min_prepaid: StorageU64,
@@ -108,10 +110,12 @@ pub struct Market {
     pub(crate) match_expiry: StorageU64,
     pub(crate) deployment_count: StorageU64,
     pub(crate) placement_count: StorageU64,
+    pub(crate) batch_count: StorageU64,
     pub(crate) treasury: StorageU256,
     pub(crate) deployments: StorageMap<u64, DeploymentRecord>,
     pub(crate) placements: StorageMap<u64, PlacementRecord>,
     pub(crate) claimable: StorageMap<Address, StorageU256>,
+    pub(crate) batches: StorageMap<u64, StorageB256>,
 }
 
 impl Market {
@@ -123,9 +127,11 @@ impl Market {
         owner: Address,
         registry: Address,
         params: MarketParams,
+        court: Address,
     ) -> Result<(), Revert> {
         self.governance.initialize(owner)?;
         self.registry.set(registry);
+        self.court.set(court);
         let token = self.registry_view(IRegistry::tokenCall {})?;
         let genesis = self.registry_view(IRegistry::genesisTimeCall {})?;
         let length = self.registry_view(IRegistry::epochLengthCall {})?;
@@ -183,6 +189,11 @@ impl Market {
     /// The registry.
     pub fn registry(&self) -> Address {
         self.registry.get()
+    }
+
+    /// The court program.
+    pub fn court(&self) -> Address {
+        self.court.get()
     }
 
     /// The payment token.
@@ -408,7 +419,7 @@ impl Market {
 
     // ---- proofs, exits, evictions ----
 
-    /// Proves a completed epoch of a placement and pays it.
+    /// Proves a completed epoch of a placement and pays it (a batch of one).
     pub fn submit_proof(
         &mut self,
         placement_id: u64,
@@ -416,20 +427,46 @@ impl Market {
         receipts_root: B256,
         count: u32,
     ) -> Result<(), Revert> {
-        let mut worker_of = None;
-        self.prove((placement_id, epoch, receipts_root, count), &mut worker_of)
+        self.submit_proofs(vec![(placement_id, epoch, receipts_root, count)])
     }
 
-    /// Many proofs; all or none.
+    /// Many proofs, all or none, committed as one batch: the market stores only the batch
+    /// tree's commitment, which the court checks proof references against.
     pub fn submit_proofs(&mut self, proofs: Vec<ProofTuple>) -> Result<(), Revert> {
         if proofs.is_empty() {
             return Err(revert(IMarket::EmptyMatch {}));
         }
+        let batch = self.batch_count.num() + 1;
+        self.batch_count.set_num(batch);
         let mut worker_of = None;
-        for proof in proofs {
-            self.prove(proof, &mut worker_of)?;
+        let mut leaves = Vec::with_capacity(proofs.len());
+        for (position, proof) in proofs.into_iter().enumerate() {
+            self.prove(proof, (batch, position as u32), &mut worker_of)?;
+            leaves.push(merkle::proof_leaf(proof.0, proof.1, proof.2, proof.3));
         }
+        let (root, size, proven_at) = (merkle::root(&leaves), leaves.len() as u32, self.epoch());
+        let commitment = merkle::batch_commitment(root, size, proven_at);
+        self.batches.setter(batch).set(commitment);
+        emit(
+            self,
+            IMarket::ProofsCommitted::SIGNATURE_HASH,
+            &[topic(batch.into())],
+            Output::new()
+                .b256(root)
+                .uint(size.into())
+                .uint(proven_at.into()),
+        );
         Ok(())
+    }
+
+    /// The commitment of proof batch `batch` (zero when none).
+    pub fn proof_batch(&self, batch: u64) -> B256 {
+        self.batches.get(batch)
+    }
+
+    /// Proof batches committed so far.
+    pub fn proof_batch_count(&self) -> u64 {
+        self.batch_count.num()
     }
 
     /// Gives notice: the placement ends after `noticeEpochs`.
@@ -682,6 +719,7 @@ impl Market {
         d.duration.set_num(spec.durationEpochs);
         d.max_price.set_num(spec.maxPricePerInstanceEpoch);
         d.end_epoch.set_num(u64::MAX);
+        d.program.set(spec.program);
         d.artifact.set(spec.artifact);
         d.region_mask.set(spec.regionMask);
         d.balance.set(deposit);
@@ -795,6 +833,7 @@ impl Market {
     pub fn spec(&self, deployment_id: u64) -> DeploymentSpec {
         let d = self.deployments.getter(deployment_id);
         DeploymentSpec {
+            program: d.program.get(),
             artifact: d.artifact.get(),
             instances: d.instances.num(),
             minInstances: d.min_instances.num(),
@@ -828,4 +867,21 @@ pub fn params_words(out: Output, p: &MarketParams) -> Output {
     out.uint(p.graceEpochs.into())
         .uint(p.minDeposit)
         .uint(p.matchExpiryEpochs.into())
+}
+
+/// `MarketParams` (11 static words) starting at word `at`.
+pub fn read_params(a: Calldata, at: usize) -> Result<MarketParams, Revert> {
+    Ok(MarketParams {
+        feeBps: a.u16(at)?,
+        keeperFee: a.u128(at + 1)?,
+        minPrepaidEpochs: a.u64(at + 2)?,
+        proofWindow: a.u64(at + 3)?,
+        noticeEpochs: a.u64(at + 4)?,
+        exitPenalty: a.u128(at + 5)?,
+        maxMissedEpochs: a.u64(at + 6)?,
+        slashPerMissedInstanceEpoch: a.u128(at + 7)?,
+        graceEpochs: a.u64(at + 8)?,
+        minDeposit: a.u128(at + 9)?,
+        matchExpiryEpochs: a.u64(at + 10)?,
+    })
 }

@@ -11,4 +11,4 @@ mod billing;
 mod contract;
 mod registry;
 
-pub use contract::{Market, ProofTuple, params_words};
+pub use contract::{Market, ProofTuple, params_words, read_params};

@@ -1,5 +1,6 @@
-//! The market's core program: deployments and deposits, matching, proofs, claims, the views and
-//! `initialize`. Every other selector runs in `market-ext` on this program's storage. The
+//! The market's core program: matching, proofs and their batches, what proven epochs are owed,
+//! the clock views and `initialize`. Every other selector runs in `market-ext` (and from there
+//! in `court`) on this program's storage. The
 //! storage and logic are [`market_state::Market`]; the ABI is [`cloudless_abi::market::IMarket`]
 //! plus `IGoverned`.
 
@@ -30,16 +31,10 @@ fn dispatch(m: &mut Market, selector: u32, a: Calldata) -> Result<Option<Vec<u8>
         m.governance.set_extension(a.address(13)?)?;
         return Ok(None);
     }
-    let permit =
-        |at: usize| Ok::<_, Revert>((a.u256(at)?, a.u8(at + 1)?, a.b256(at + 2)?, a.b256(at + 3)?));
     route!(selector, {
         I::registryCall => Output::new().address(m.registry()).done(),
         I::tokenCall => Output::new().address(m.token()).done(),
         I::currentEpochCall => Output::new().uint(m.current_epoch().into()).done(),
-        I::createDeploymentCall => {
-            let id = m.create_deployment(contract_kit::abi::spec(a, 0)?, a.u256(11)?)?;
-            Output::new().uint(id.into()).done()
-        },
         I::matchDeploymentCall => {
             let (len, items) = a.array(1, 3)?;
             let mut pairs = Vec::with_capacity(len);
@@ -50,6 +45,8 @@ fn dispatch(m: &mut Market, selector: u32, a: Calldata) -> Result<Option<Vec<u8>
             Output::new().uint(first.into()).done()
         },
         I::owedCall => Output::new().u256(m.owed(a.u64(0)?)).done(),
+        I::proofBatchCall => Output::new().b256(m.proof_batch(a.u64(0)?)).done(),
+        I::proofBatchCountCall => Output::new().uint(m.proof_batch_count().into()).done(),
         I::settleOwedCall => {
             m.settle_owed(a.u64(0)?)?;
             Vec::new()
@@ -67,11 +64,6 @@ fn dispatch(m: &mut Market, selector: u32, a: Calldata) -> Result<Option<Vec<u8>
             }
             m.submit_proofs(proofs)?;
             Vec::new()
-        },
-        I::createDeploymentWithPermitCall => {
-            let spec = contract_kit::abi::spec(a, 0)?;
-            let id = m.create_deployment_with_permit(spec, a.u256(11)?, permit(12)?)?;
-            Output::new().uint(id.into()).done()
         },
     });
     Ok(None)

@@ -57,11 +57,12 @@ fn dispatch(r: &mut Registry, selector: u32, a: Calldata) -> Result<Option<Vec<u
     Ok(None)
 }
 
-/// `RegistryParams` (3 static words) starting at word `at`.
+/// `RegistryParams` (4 static words) starting at word `at`.
 fn params(a: Calldata, at: usize) -> Result<RegistryParams, Revert> {
     Ok(RegistryParams {
         minStake: a.u256(at)?,
         unbondingEpochs: a.u64(at + 1)?,
         evictionCooldownEpochs: a.u64(at + 2)?,
+        fraudPenalty: a.u128(at + 3)?,
     })
 }

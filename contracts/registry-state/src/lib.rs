@@ -11,7 +11,7 @@ use alloc::{string::String, vec, vec::Vec};
 use alloy_primitives::{Address, U256};
 use alloy_sol_types::SolEvent;
 use cloudless_abi::{
-    eligibility,
+    eligibility::{self, Standing},
     market::{
         DeploymentSpec, IGoverned, IRegistry, Ineligible, Offer, OfferField, OfferStatus,
         RegistryParams,
@@ -39,11 +39,12 @@ const MAX_MIN_STAKE: u128 = 1_000_000_000_000_000;
 /// Largest `unbondingEpochs`.
 const MAX_EPOCHS: u128 = 1_000;
 
-/// A provider's record (slot 0: registered, unlock epoch).
+/// A provider's record (slot 0: registered, unlock epoch, fraud convictions).
 #[storage]
 pub struct ProviderRecord {
     registered: StorageBool,
     unlock_epoch: StorageU64,
+    frauds: StorageU32,
     stake: StorageU256,
     unbonding: StorageU256,
     metadata: StorageString,
@@ -76,6 +77,7 @@ pub struct Registry {
     market: StorageAddress,
     unbonding_epochs: StorageU64,
     eviction_cooldown: StorageU64,
+    fraud_penalty: StorageU128,
     min_stake: StorageU256,
     offer_count: StorageU64,
     providers: StorageMap<Address, ProviderRecord>,
@@ -158,6 +160,7 @@ impl Registry {
             minStake: self.min_stake.get(),
             unbondingEpochs: self.unbonding_epochs.num(),
             evictionCooldownEpochs: self.eviction_cooldown.num(),
+            fraudPenalty: self.fraud_penalty.num(),
         }
     }
 
@@ -574,7 +577,9 @@ impl Registry {
         )?;
         self.min_stake.set(p.minStake);
         self.unbonding_epochs.set_num(p.unbondingEpochs);
+        bounded("fraudPenalty", U256::from(p.fraudPenalty), 0, MAX_MIN_STAKE)?;
         self.eviction_cooldown.set_num(p.evictionCooldownEpochs);
+        self.fraud_penalty.set_num(p.fraudPenalty);
         Ok(())
     }
 
@@ -682,10 +687,13 @@ impl Registry {
         spec: DeploymentSpec,
     ) -> Result<Result<Offer, Ineligible>, Revert> {
         let offer = self.load_offer(offer_id)?;
-        let stake = self.providers.getter(offer.provider).stake.get();
+        let standing = Standing {
+            stake: self.providers.getter(offer.provider).stake.get(),
+            frauds: self.providers.getter(offer.provider).frauds.num(),
+        };
         let verdict = eligibility::check(
             &offer,
-            stake,
+            standing,
             self.min_stake.get(),
             instances,
             provider_instances,
@@ -701,9 +709,10 @@ impl Registry {
 #[allow(unsafe_code)]
 unsafe impl TopLevelStorage for Registry {}
 
-/// Appends `RegistryParams` (3 words).
-fn params_words(out: Output, p: &RegistryParams) -> Output {
+/// Appends `RegistryParams` (4 words).
+pub fn params_words(out: Output, p: &RegistryParams) -> Output {
     out.u256(p.minStake)
         .uint(p.unbondingEpochs.into())
         .uint(p.evictionCooldownEpochs.into())
+        .uint(p.fraudPenalty)
 }

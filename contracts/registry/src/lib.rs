@@ -28,7 +28,7 @@ contract_kit::entrypoint!(
 fn dispatch(r: &mut Registry, selector: u32, a: Calldata) -> Result<Option<Vec<u8>>, Revert> {
     // `initialize`: the core records the extension, then the extension runs the rest.
     if selector == u32::from_be_bytes(<I::initializeCall as alloy_sol_types::SolCall>::SELECTOR) {
-        r.governance.set_extension(a.address(7)?)?;
+        r.governance.set_extension(a.address(8)?)?;
         return Ok(None);
     }
     route!(selector, {
@@ -65,9 +65,7 @@ fn dispatch(r: &mut Registry, selector: u32, a: Calldata) -> Result<Option<Vec<u
             out.uint(unlock.into()).done()
         },
         I::paramsCall => {
-            let p = r.params();
-            let out = Output::new().u256(p.minStake).uint(p.unbondingEpochs.into());
-            out.uint(p.evictionCooldownEpochs.into()).done()
+            registry_state::params_words(Output::new(), &r.params()).done()
         },
         I::tokenCall => Output::new().address(r.token()).done(),
         I::marketCall => Output::new().address(r.market()).done(),

@@ -35,6 +35,7 @@ fn a_solidity_dao_treasury_runs_a_deployment_on_the_stylus_market() {
 
     let s = f.spec(2, UNIT);
     let spec = DaoTreasury::DeploymentSpec {
+        program: s.program,
         artifact: s.artifact,
         instances: s.instances,
         minInstances: s.minInstances,

@@ -116,6 +116,7 @@ fn role_gated_calls_name_the_wrong_caller() {
             registry,
             params: f.setup.market.clone(),
             extension: Address::ZERO,
+            court: Address::ZERO,
         },
     );
 }
@@ -288,6 +289,7 @@ fn invalid_requests_and_offers_name_the_field() {
                 minStake: U256::ZERO,
                 unbondingEpochs: 0,
                 evictionCooldownEpochs: 0,
+                fraudPenalty: 0,
             },
         },
     );

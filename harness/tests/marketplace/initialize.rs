@@ -35,6 +35,7 @@ fn init_market(f: &Fixture, owner: Address, extension: Address) -> IMarket::init
         registry: f.m.registry,
         params: f.setup.market.clone(),
         extension,
+        court: Address::ZERO,
     }
 }
 

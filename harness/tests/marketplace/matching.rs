@@ -111,6 +111,7 @@ fn random_spec(rng: &mut Rng, token: Address) -> DeploymentSpec {
         mask.set_bit(rng.below(4) as usize, true);
     }
     DeploymentSpec {
+        program: Address::ZERO,
         artifact: alloy_primitives::B256::repeat_byte(0xaf),
         instances,
         minInstances: rng.range(1, u64::from(instances)) as u32,

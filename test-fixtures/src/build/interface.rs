@@ -1,28 +1,31 @@
 //! The integrators' exports of the marketplace ABI, generated from its one source of truth,
-//! `contracts/abi/src/market.rs`: `contracts/abi/solidity/ICloudless.sol` (the `sol!` block
-//! is Solidity already: only the Rust attributes go) and `contracts/abi/json/<Interface>.json`
-//! (standard JSON ABIs from the `sol!` types). The Solidity fixtures compile against the
+//! `contracts/abi/src/{market,court}.rs`: `contracts/abi/solidity/{ICloudless,ICourt}.sol`
+//! (the `sol!` blocks are Solidity already: only the Rust attributes go) and
+//! `contracts/abi/json/<Interface>.json` (standard JSON ABIs from the `sol!` types). The Solidity fixtures compile against the
 //! generated interface, and `build-solidity --check` fails when a committed export is stale.
 
 use std::path::PathBuf;
 
-use cloudless_abi::market::{IGoverned, IMarket, IRegistry};
+use cloudless_abi::{
+    court::ICourt,
+    market::{IGoverned, IMarket, IRegistry},
+};
 
 use super::{BuildError, Layout};
 
 /// The generated interface's source unit name, as fixtures import it.
 pub const INTERFACE: &str = "ICloudless.sol";
 
-/// `ICloudless.sol` from the Rust source of the `sol!` block.
-pub fn solidity_interface(rust_source: &str) -> String {
+/// The Solidity source of the `sol!` block in `rust_source` (the file `source_name`).
+pub fn solidity_interface(rust_source: &str, source_name: &str) -> String {
     let start = rust_source
         .find("sol! {\n")
         .map(|i| i + "sol! {\n".len())
         .unwrap_or(0);
     let end = rust_source.rfind("\n}").unwrap_or(rust_source.len());
-    let mut out = String::from(
+    let mut out = format!(
         "// SPDX-License-Identifier: MIT OR Apache-2.0\n\
-         // Generated from contracts/abi/src/market.rs by build-solidity: do not edit.\n\
+         // Generated from contracts/abi/src/{source_name} by build-solidity: do not edit.\n\
          pragma solidity ^0.8.24;\n\n",
     );
     for line in rust_source[start..end].lines() {
@@ -38,14 +41,21 @@ pub fn solidity_interface(rust_source: &str) -> String {
 
 /// Every export: its path and its contents.
 pub fn exports(layout: &Layout) -> Result<Vec<(PathBuf, String)>, BuildError> {
-    let source_path = layout.root.join("contracts/abi/src/market.rs");
-    let source = std::fs::read_to_string(&source_path).map_err(layout.io_error(&source_path))?;
+    let source = |name: &str| {
+        let path = layout.root.join("contracts/abi/src").join(name);
+        std::fs::read_to_string(&path).map_err(layout.io_error(&path))
+    };
     let dir = layout.root.join("contracts/abi");
     Ok(vec![
         (
             dir.join("solidity").join(INTERFACE),
-            solidity_interface(&source),
+            solidity_interface(&source("market.rs")?, "market.rs"),
         ),
+        (
+            dir.join("solidity/ICourt.sol"),
+            solidity_interface(&source("court.rs")?, "court.rs"),
+        ),
+        (dir.join("json/ICourt.json"), json(&ICourt::abi::contract())),
         (
             dir.join("json/IGoverned.json"),
             json(&IGoverned::abi::contract()),
