@@ -69,11 +69,22 @@ pub fn respond<E: ErrorMessage>(
 }
 
 /// keccak256 of `bytes`. On wasm32 this calls Nitro's `native_keccak256` (the one hook beyond the
-/// entrypoint's a function may import); natively it is unavailable, so handlers that hash are
-/// tested on the harness chain.
-#[cfg(target_arch = "wasm32")]
+/// entrypoint's a function may import); natively it hashes in Rust, so handlers that hash are
+/// tested like any other.
 pub fn keccak256(bytes: &[u8]) -> [u8; 32] {
-    wasm::keccak256(bytes)
+    #[cfg(target_arch = "wasm32")]
+    {
+        wasm::keccak256(bytes)
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        use tiny_keccak::Hasher;
+        let mut hasher = tiny_keccak::Keccak::v256();
+        hasher.update(bytes);
+        let mut output = [0u8; 32];
+        hasher.finalize(&mut output);
+        output
+    }
 }
 
 /// Defines the program's `user_entrypoint` (and, on wasm32, its panic handler) for `handler`, a
@@ -131,6 +142,24 @@ mod tests {
     fn a_displayable_error_reverts_with_its_text() {
         assert_eq!(respond(&[], double), (b"empty request".to_vec(), 1));
         assert_eq!(42u32.into_message(), b"42");
+    }
+
+    #[test]
+    fn keccak256_is_ethereums_hash() {
+        // keccak256("") and keccak256("abc"), as every Ethereum library lists them.
+        let hex = |hash: [u8; 32]| {
+            hash.iter()
+                .map(|b| alloc::format!("{b:02x}"))
+                .collect::<alloc::string::String>()
+        };
+        assert_eq!(
+            hex(keccak256(b"")),
+            "c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470"
+        );
+        assert_eq!(
+            hex(keccak256(b"abc")),
+            "4e03657aea45a94fc7d47ba826c8d667c0d1e6e33a64a036ec44f58fa12d6c45"
+        );
     }
 
     #[test]

@@ -1,16 +1,19 @@
 //! An API-endpoint function: a price quote. The request is a flat JSON object, e.g.
 //! `{"sku": "gpu", "qty": 12, "region": "eu"}`; the response is the quote as JSON:
-//! `{"sku":"gpu","qty":12,"region":"eu","unit_price":27000,"discount_bps":500,"total":307800}`.
+//! `{"sku":"gpu","qty":12,"region":"eu","unit_price":27000,"discount_bps":500,"total":307800,
+//! "quote_id":"…"}`.
 //!
 //! Prices are integers (cents): the regional unit price is the list price times the region's
 //! factor (basis points, rounded down), and the total takes the volume discount off
 //! `qty × unit_price` (rounded down). Unknown fields are ignored; string values have no escapes.
+//! `quote_id` is the first 8 bytes of keccak256 of the request, in hex: the same request always
+//! gets the same id, so a quote can be referred to and checked again.
 
 #![cfg_attr(target_arch = "wasm32", no_std)]
 
 extern crate alloc;
 
-use alloc::{format, vec::Vec};
+use alloc::{format, string::String, vec::Vec};
 use core::fmt;
 
 /// List prices in cents per unit.
@@ -168,10 +171,21 @@ pub fn handle(request: &[u8]) -> Result<Vec<u8>, QuoteError> {
         .find(|(least, _)| qty >= *least)
         .map_or(0, |(_, bps)| *bps);
     let total = qty * unit_price * (10_000 - discount_bps) / 10_000;
+    let quote_id = hex(&cloudless_function::keccak256(request)[..8]);
     Ok(format!(
-        r#"{{"sku":"{sku}","qty":{qty},"region":"{region}","unit_price":{unit_price},"discount_bps":{discount_bps},"total":{total}}}"#
+        r#"{{"sku":"{sku}","qty":{qty},"region":"{region}","unit_price":{unit_price},"discount_bps":{discount_bps},"total":{total},"quote_id":"{quote_id}"}}"#
     )
     .into_bytes())
+}
+
+/// Lower-case hex of `bytes`.
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    bytes
+        .iter()
+        .flat_map(|byte| [byte >> 4, byte & 0xf])
+        .map(|nibble| char::from(DIGITS[usize::from(nibble)]))
+        .collect()
 }
 
 cloudless_function::function!(handle);
@@ -203,6 +217,20 @@ mod tests {
         assert_eq!(number(&response, "discount_bps"), 500);
         assert_eq!(number(&response, "total"), 307_800);
         assert!(response.starts_with(r#"{"sku":"gpu","qty":12,"region":"eu""#));
+    }
+
+    #[test]
+    fn the_quote_id_is_the_requests_hash_prefix() {
+        let request = r#"{"sku": "gpu", "qty": 12, "region": "eu"}"#;
+        let response = quote(request).unwrap();
+        let hash = cloudless_function::keccak256(request.as_bytes());
+        let expected: String = hash[..8].iter().map(|b| format!("{b:02x}")).collect();
+        assert!(
+            response.ends_with(&format!(r#","quote_id":"{expected}"}}"#)),
+            "{response}"
+        );
+        let other = quote(r#"{"sku":"gpu","qty":12,"region":"eu"}"#).unwrap();
+        assert_ne!(response, other, "another request, another id");
     }
 
     #[test]
