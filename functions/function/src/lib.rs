@@ -115,7 +115,7 @@ macro_rules! function {
 
         #[cfg(target_arch = "wasm32")]
         #[panic_handler]
-        fn panic(_: &core::panic::PanicInfo) -> ! {
+        fn __cloudless_function_panic(_: &core::panic::PanicInfo) -> ! {
             $crate::panic()
         }
     };
