@@ -5,7 +5,9 @@ pub mod deploy;
 use anyhow::Context;
 use clap::Subcommand;
 use harness::artifact::{
-    Artifacts, ContractSizes, Manifest, build::build_contracts, workspace_root,
+    Artifacts, ContractSizes, Manifest,
+    build::{ProgramKind, build_contracts},
+    workspace_root,
 };
 
 /// `cloudless contracts` subcommands.
@@ -46,8 +48,8 @@ fn build(json: bool) -> anyhow::Result<()> {
 /// "onchain_bytes"}]` (contracts, then functions) with `json`, else a table.
 pub fn print_sizes(json: bool, manifest: &Manifest, artifacts: &Artifacts) -> anyhow::Result<()> {
     let programs = [
-        ("contract", &manifest.contracts),
-        ("function", &manifest.functions),
+        (ProgramKind::Contract, &manifest.contracts),
+        (ProgramKind::Function, &manifest.functions),
     ];
     if json {
         let all: Vec<&ContractSizes> = programs.iter().flat_map(|(_, list)| list.iter()).collect();

@@ -117,7 +117,7 @@ impl ProgramKind {
 
 impl std::fmt::Display for ProgramKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
+        f.pad(match self {
             Self::Contract => "contract",
             Self::Function => "function",
         })
