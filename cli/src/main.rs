@@ -7,6 +7,7 @@ mod contracts;
 mod demo;
 mod developer;
 mod devnode;
+mod function;
 mod keeper;
 mod market;
 mod provider;
@@ -34,6 +35,9 @@ enum Group {
     /// Build and inspect the Stylus contracts.
     #[command(subcommand)]
     Contracts(contracts::Command),
+    /// Functions, the pure Stylus programs deployments run: build, deploy.
+    #[command(subcommand)]
+    Function(function::Command),
     /// Measure performance (the matcher at a million offers, …).
     #[command(subcommand)]
     Bench(bench::Command),
@@ -64,6 +68,7 @@ enum Group {
 fn main() -> ExitCode {
     let result = match Cli::parse().command {
         Group::Contracts(command) => contracts::run(command),
+        Group::Function(command) => function::run(command),
         Group::Bench(command) => bench::run(command),
         Group::Demo(args) => demo::run(args),
         Group::Devnode(args) => devnode::run(args),

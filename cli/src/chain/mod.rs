@@ -4,6 +4,7 @@
 pub mod client;
 pub mod events;
 pub mod output;
+pub mod program;
 pub mod send;
 
 pub use cloudless_client::{manifest, revert};

@@ -2,6 +2,8 @@
 
 use serde_json::{Value, json};
 
+use harness::artifact::PurityError;
+
 use super::{revert::Reverted, send::Sent};
 use crate::contracts::deploy::Untrusted;
 
@@ -20,7 +22,15 @@ pub fn error_json(error: &anyhow::Error) -> Value {
                 "detail": untrusted.to_string(),
                 "hint": untrusted.hint(),
             }),
-            None => json!({ "error": format!("{error:#}") }),
+            None => match error.downcast_ref::<PurityError>() {
+                Some(PurityError::ImpureFunction { import, .. }) => json!({
+                    "error": "ImpureFunction",
+                    "import": import,
+                    "detail": format!("{error:#}"),
+                    "hint": "remove the call: a function may import only vm_hooks::read_args, write_result, pay_for_memory_grow and native_keccak256; nothing was sent",
+                }),
+                _ => json!({ "error": format!("{error:#}") }),
+            },
         },
     }
 }

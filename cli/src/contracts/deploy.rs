@@ -5,26 +5,20 @@
 
 use std::path::PathBuf;
 
-use alloy::{
-    eips::BlockNumberOrTag, network::TransactionBuilder, providers::Provider,
-    rpc::types::TransactionRequest,
-};
-use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
-use alloy_sol_types::SolCall;
+use alloy::{eips::BlockNumberOrTag, providers::Provider};
+use alloy_primitives::{Address, B256, keccak256};
 use anyhow::{Context, bail};
 use cloudless_abi::market::{IGoverned, IMarket, IRegistry};
-use harness::{
-    artifact::Artifacts,
-    evm::{arbos::ARB_WASM, arbwasm::IArbWasm, chain::deploy_code_init},
-    marketplace::Setup,
-};
+use harness::{artifact::Artifacts, evm::chain::deploy_code_init, marketplace::Setup};
 use serde_json::json;
 
 use crate::chain::{
     Client,
     client::{RpcArgs, WalletArgs},
     manifest::{self, Manifest, MarketSettings, Program, RegistrySettings},
-    output, revert,
+    output,
+    program::{activate, create},
+    revert,
     send::Sent,
 };
 
@@ -571,52 +565,6 @@ async fn initialized(client: &Client, contract: Address) -> anyhow::Result<bool>
         }
         Err(error) => Err(error),
     }
-}
-
-/// Sends a contract-creation transaction with `init` code.
-async fn create(client: &Client, action: &str, init: Bytes) -> anyhow::Result<Sent> {
-    let tx = TransactionRequest::default().with_deploy_code(init);
-    client.transact(action, tx).await
-}
-
-/// Activates `program` through ArbWasm unless its code hash is active already; the data fee is
-/// learnt with an `eth_call` first and sent with a 20% margin (Nitro refunds the excess).
-async fn activate(
-    client: &Client,
-    name: &str,
-    program: Address,
-    codehash: B256,
-) -> anyhow::Result<Option<Sent>> {
-    if client
-        .view(ARB_WASM, IArbWasm::codehashVersionCall { codehash })
-        .await
-        .is_ok()
-    {
-        return Ok(None);
-    }
-    let from = client.sender()?;
-    let call = IArbWasm::activateProgramCall { program };
-    let balance = client.provider.get_balance(from).await?;
-    let probe = TransactionRequest::default()
-        .with_from(from)
-        .with_to(ARB_WASM)
-        .with_input(call.abi_encode())
-        .with_value(balance);
-    let action = format!("activate {name}");
-    let output = client
-        .provider
-        .call(probe)
-        .await
-        .map_err(|error| revert::from_rpc(error, &action))?;
-    let fee = IArbWasm::activateProgramCall::abi_decode_returns(&output)
-        .context("decoding activateProgram's data fee")?
-        .dataFee;
-    let value = fee + fee / U256::from(5);
-    let tx = TransactionRequest::default()
-        .with_to(ARB_WASM)
-        .with_input(call.abi_encode())
-        .with_value(value);
-    client.transact(&action, tx).await.map(Some)
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
-//! `cloudless contracts build`: compiles every contract crate for wasm32 in the `contract`
-//! profile, processes each wasm and writes the artifacts folder.
+//! `cloudless contracts build` and `cloudless function build`: compile the program crates
+//! (`cdylib` crates under `contracts/` and `functions/`) for wasm32 in the `contract` profile,
+//! process each wasm, check its size (and a function's purity) and write the artifacts folder.
 
 use std::{
     path::{Path, PathBuf},
@@ -9,7 +10,8 @@ use std::{
 use serde::Deserialize;
 
 use super::{
-    ArtifactError, Artifacts, ArtifactsError, ContractSizes, MAX_CODE_SIZE, Manifest, process,
+    ArtifactError, Artifacts, ArtifactsError, ContractSizes, MAX_CODE_SIZE, Manifest, PurityError,
+    check_purity, process,
 };
 
 /// The rustc target of Stylus contracts.
@@ -46,9 +48,14 @@ pub enum BuildError {
         "`cargo build --profile {CONTRACT_PROFILE} --target {WASM_TARGET}` failed; see cargo's errors above"
     )]
     CompileFailed,
-    /// No `cdylib` crate under `contracts/`.
-    #[error("no contract crates (cdylib crates under contracts/) in the workspace at {0}")]
-    NoContracts(PathBuf),
+    /// No `cdylib` crate under `contracts/` (or `functions/`).
+    #[error("no {kind} crates (cdylib crates under {folder}/) in the workspace at {workspace}", folder = kind.folder())]
+    NoCrates {
+        /// Which programs are missing.
+        kind: ProgramKind,
+        /// The workspace.
+        workspace: PathBuf,
+    },
     /// A contract's wasm could not be read.
     #[error("cannot read {path}: {source}")]
     Read {
@@ -75,61 +82,144 @@ pub enum BuildError {
         /// Its on-chain size.
         bytes: usize,
     },
+    /// A function imports a hook that makes its answer depend on more than its request.
+    #[error("function `{name}` {source}")]
+    Impure {
+        /// The function.
+        name: String,
+        /// The import refused.
+        source: PurityError,
+    },
     /// The artifacts folder could not be written.
     #[error(transparent)]
     Write(#[from] ArtifactsError),
 }
 
-/// A contract crate found in the workspace.
+/// What a program crate is: a contract (`contracts/`) or a function (`functions/`, checked
+/// for purity).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ProgramKind {
+    /// A marketplace contract (or test contract) under `contracts/`.
+    Contract,
+    /// A pure function under `functions/`.
+    Function,
+}
+
+impl ProgramKind {
+    /// The workspace folder holding crates of this kind.
+    pub fn folder(self) -> &'static str {
+        match self {
+            Self::Contract => "contracts",
+            Self::Function => "functions",
+        }
+    }
+}
+
+impl std::fmt::Display for ProgramKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(match self {
+            Self::Contract => "contract",
+            Self::Function => "function",
+        })
+    }
+}
+
+/// A program crate found in the workspace.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContractCrate {
     /// Package name (also the artifact name).
     pub name: String,
     /// The wasm rustc writes for it.
     pub wasm_path: PathBuf,
+    /// Contract or function.
+    pub kind: ProgramKind,
 }
 
-/// Builds every contract crate of the workspace at `workspace`, writes `<name>.wasm`,
-/// `<name>.code` and `manifest.json` into `artifacts`, and returns the sizes. Fails, naming the
-/// contract, when one does not validate or exceeds [`MAX_CODE_SIZE`] on chain.
-pub fn build_contracts(
+/// Builds every contract and function crate of the workspace at `workspace`, writes
+/// `<name>.wasm`, `<name>.code` and `manifest.json` into `artifacts`, and returns the manifest.
+/// Fails, naming the program, when one does not validate, exceeds [`MAX_CODE_SIZE`] on chain,
+/// or is a function that is not pure.
+pub fn build_contracts(workspace: &Path, artifacts: &Artifacts) -> Result<Manifest, BuildError> {
+    build(
+        workspace,
+        artifacts,
+        &[ProgramKind::Contract, ProgramKind::Function],
+    )
+}
+
+/// As [`build_contracts`] for the function crates only; the manifest keeps the contracts it
+/// listed, and its functions are replaced by these.
+pub fn build_functions(workspace: &Path, artifacts: &Artifacts) -> Result<Manifest, BuildError> {
+    build(workspace, artifacts, &[ProgramKind::Function])
+}
+
+fn build(
     workspace: &Path,
     artifacts: &Artifacts,
-) -> Result<Vec<ContractSizes>, BuildError> {
-    let contracts = discover(workspace)?;
-    ensure_wasm_target(workspace)?;
-    compile(workspace, &contracts)?;
-    let mut sizes = Vec::with_capacity(contracts.len());
-    for contract in &contracts {
-        let raw = std::fs::read(&contract.wasm_path).map_err(|source| BuildError::Read {
-            path: contract.wasm_path.clone(),
-            source,
-        })?;
-        let processed = process(&raw).map_err(|source| BuildError::Process {
-            name: contract.name.clone(),
-            source,
-        })?;
-        if processed.code.len() > MAX_CODE_SIZE {
-            return Err(BuildError::TooLarge {
-                name: contract.name.clone(),
-                bytes: processed.code.len(),
+    kinds: &[ProgramKind],
+) -> Result<Manifest, BuildError> {
+    let crates = discover(workspace)?;
+    for kind in kinds {
+        if !crates.iter().any(|program| program.kind == *kind) {
+            return Err(BuildError::NoCrates {
+                kind: *kind,
+                workspace: workspace.to_path_buf(),
             });
         }
-        artifacts.write(&contract.name, &processed)?;
-        sizes.push(ContractSizes {
-            name: contract.name.clone(),
-            raw_bytes: raw.len(),
-            processed_bytes: processed.wasm.len(),
-            onchain_bytes: processed.code.len(),
-        });
     }
-    artifacts.write_manifest(&Manifest {
-        contracts: sizes.clone(),
-    })?;
-    Ok(sizes)
+    let crates: Vec<_> = crates
+        .into_iter()
+        .filter(|program| kinds.contains(&program.kind))
+        .collect();
+    ensure_wasm_target(workspace)?;
+    compile(workspace, &crates)?;
+    let mut manifest = artifacts.read_manifest()?.unwrap_or_default();
+    for kind in kinds {
+        manifest.list_mut(*kind).clear();
+    }
+    for program in &crates {
+        let sizes = build_one(program, artifacts)?;
+        manifest.list_mut(program.kind).push(sizes);
+    }
+    artifacts.write_manifest(&manifest)?;
+    Ok(manifest)
 }
 
-/// The `cdylib` crates under `<workspace>/contracts/`, from `cargo metadata`.
+/// Processes, size-checks (and for a function, purity-checks) one compiled crate and writes its
+/// artifacts.
+fn build_one(program: &ContractCrate, artifacts: &Artifacts) -> Result<ContractSizes, BuildError> {
+    let name = &program.name;
+    let raw = std::fs::read(&program.wasm_path).map_err(|source| BuildError::Read {
+        path: program.wasm_path.clone(),
+        source,
+    })?;
+    let processed = process(&raw).map_err(|source| BuildError::Process {
+        name: name.clone(),
+        source,
+    })?;
+    if program.kind == ProgramKind::Function {
+        check_purity(&processed.wasm).map_err(|source| BuildError::Impure {
+            name: name.clone(),
+            source,
+        })?;
+    }
+    if processed.code.len() > MAX_CODE_SIZE {
+        return Err(BuildError::TooLarge {
+            name: name.clone(),
+            bytes: processed.code.len(),
+        });
+    }
+    artifacts.write(name, &processed)?;
+    Ok(ContractSizes {
+        name: name.clone(),
+        raw_bytes: raw.len(),
+        processed_bytes: processed.wasm.len(),
+        onchain_bytes: processed.code.len(),
+    })
+}
+
+/// The `cdylib` crates under `<workspace>/contracts/` and `<workspace>/functions/`, from
+/// `cargo metadata`.
 pub fn discover(workspace: &Path) -> Result<Vec<ContractCrate>, BuildError> {
     let output = cargo(workspace)
         .args(["metadata", "--no-deps", "--format-version", "1"])
@@ -141,30 +231,34 @@ pub fn discover(workspace: &Path) -> Result<Vec<ContractCrate>, BuildError> {
     }
     let metadata: Metadata =
         serde_json::from_slice(&output.stdout).map_err(|e| tool_error("cargo metadata", e))?;
-    let contracts_dir = metadata.workspace_root.join("contracts");
     let wasm_dir = metadata
         .target_directory
         .join(WASM_TARGET)
         .join(CONTRACT_PROFILE);
-    let contracts: Vec<_> = metadata
+    let kind_of = |manifest: &Path| {
+        [ProgramKind::Contract, ProgramKind::Function]
+            .into_iter()
+            .find(|kind| manifest.starts_with(metadata.workspace_root.join(kind.folder())))
+    };
+    let mut crates: Vec<_> = metadata
         .packages
-        .into_iter()
-        .filter(|package| package.manifest_path.starts_with(&contracts_dir))
+        .iter()
         .filter_map(|package| {
+            let kind = kind_of(&package.manifest_path)?;
             let cdylib = package
                 .targets
                 .iter()
                 .find(|target| target.crate_types.iter().any(|t| t == "cdylib"))?;
             Some(ContractCrate {
                 wasm_path: wasm_dir.join(format!("{}.wasm", cdylib.name.replace('-', "_"))),
-                name: package.name,
+                name: package.name.clone(),
+                kind,
             })
         })
         .collect();
-    if contracts.is_empty() {
-        return Err(BuildError::NoContracts(workspace.to_path_buf()));
-    }
-    Ok(contracts)
+    // Contracts first, then functions; each in workspace order.
+    crates.sort_by_key(|program| program.kind == ProgramKind::Function);
+    Ok(crates)
 }
 
 /// Makes sure the toolchain that builds `workspace` has the wasm32 standard library. rustup adds
@@ -215,7 +309,7 @@ fn ensure_wasm_target(workspace: &Path) -> Result<(), BuildError> {
 
 /// `cargo build --profile contract --target wasm32-unknown-unknown -p …`; cargo's own output goes
 /// to stderr.
-fn compile(workspace: &Path, contracts: &[ContractCrate]) -> Result<(), BuildError> {
+fn compile(workspace: &Path, crates: &[ContractCrate]) -> Result<(), BuildError> {
     let mut command = cargo(workspace);
     command.args([
         "build",
@@ -224,8 +318,8 @@ fn compile(workspace: &Path, contracts: &[ContractCrate]) -> Result<(), BuildErr
         "--target",
         WASM_TARGET,
     ]);
-    for contract in contracts {
-        command.args(["-p", &contract.name]);
+    for program in crates {
+        command.args(["-p", &program.name]);
     }
     let status = command
         .stdout(std::process::Stdio::null())
@@ -270,4 +364,85 @@ struct Package {
 struct Target {
     name: String,
     crate_types: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A valid program importing `storage_load_bytes32`, written to a fresh folder.
+    fn storage_program(folder: &Path) -> PathBuf {
+        let wasm = wat::parse_str(
+            r#"(module
+                 (import "vm_hooks" "read_args" (func (param i32)))
+                 (import "vm_hooks" "storage_load_bytes32" (func (param i32 i32)))
+                 (memory (export "memory") 1)
+                 (func (export "user_entrypoint") (param i32) (result i32) i32.const 0))"#,
+        )
+        .unwrap();
+        std::fs::create_dir_all(folder).unwrap();
+        let path = folder.join("program.wasm");
+        std::fs::write(&path, wasm).unwrap();
+        path
+    }
+
+    fn scratch(test: &str) -> PathBuf {
+        std::env::temp_dir().join(format!("cloudless-build-{test}-{}", std::process::id()))
+    }
+
+    #[test]
+    fn a_function_that_reads_storage_is_refused_naming_the_import() {
+        let folder = scratch("impure");
+        let program = ContractCrate {
+            name: "counter".into(),
+            wasm_path: storage_program(&folder),
+            kind: ProgramKind::Function,
+        };
+        let artifacts = Artifacts::at(folder.join("artifacts"));
+        let error = build_one(&program, &artifacts).unwrap_err();
+        let BuildError::Impure { name, source } = &error else {
+            panic!("expected Impure, got {error}");
+        };
+        assert_eq!(name, "counter");
+        assert!(matches!(
+            source,
+            PurityError::ImpureFunction { import, .. } if import == "vm_hooks::storage_load_bytes32"
+        ));
+        assert!(
+            error
+                .to_string()
+                .starts_with("function `counter` imports vm_hooks::storage_load_bytes32"),
+            "{error}"
+        );
+        assert!(
+            artifacts.load("counter").is_err(),
+            "an artifact was written"
+        );
+        std::fs::remove_dir_all(folder).unwrap();
+    }
+
+    #[test]
+    fn a_contract_may_read_storage() {
+        let folder = scratch("contract");
+        let program = ContractCrate {
+            name: "counter".into(),
+            wasm_path: storage_program(&folder),
+            kind: ProgramKind::Contract,
+        };
+        let artifacts = Artifacts::at(folder.join("artifacts"));
+        let sizes = build_one(&program, &artifacts).unwrap();
+        assert_eq!(
+            artifacts.load("counter").unwrap().len(),
+            sizes.onchain_bytes
+        );
+        std::fs::remove_dir_all(folder).unwrap();
+    }
+
+    #[test]
+    fn a_manifest_written_before_functions_reads_with_none() {
+        let json = r#"{"contracts": [{"name": "probe", "raw_bytes": 3, "processed_bytes": 2, "onchain_bytes": 1}]}"#;
+        let manifest: Manifest = serde_json::from_str(json).unwrap();
+        assert_eq!(manifest.contracts.len(), 1);
+        assert!(manifest.functions.is_empty());
+    }
 }

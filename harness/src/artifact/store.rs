@@ -1,12 +1,12 @@
 //! The artifacts folder: `<name>.wasm` (processed wasm), `<name>.code` (on-chain bytes) and
-//! `manifest.json` (sizes), at `artifacts/stylus/` in the workspace unless `CLOUDLESS_ARTIFACTS`
+//! `manifest.json` (sizes of contracts and functions), at `artifacts/stylus/` in the workspace unless `CLOUDLESS_ARTIFACTS`
 //! names another folder.
 
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::Processed;
+use super::{Processed, build::ProgramKind};
 
 /// Environment variable that overrides the artifacts folder.
 pub const ARTIFACTS_ENV: &str = "CLOUDLESS_ARTIFACTS";
@@ -24,11 +24,25 @@ pub struct ContractSizes {
     pub onchain_bytes: usize,
 }
 
-/// `manifest.json`: the sizes of every contract in the folder.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// `manifest.json`: the sizes of every program in the folder. Functions have their own list, so
+/// a reader that knows only `contracts` reads the same contracts as before.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Manifest {
     /// One entry per contract, in build order.
     pub contracts: Vec<ContractSizes>,
+    /// One entry per function, in build order (absent in manifests written before functions).
+    #[serde(default)]
+    pub functions: Vec<ContractSizes>,
+}
+
+impl Manifest {
+    /// The list of programs of `kind`.
+    pub fn list_mut(&mut self, kind: ProgramKind) -> &mut Vec<ContractSizes> {
+        match kind {
+            ProgramKind::Contract => &mut self.contracts,
+            ProgramKind::Function => &mut self.functions,
+        }
+    }
 }
 
 /// Why the artifacts folder could not be read or written.
@@ -104,6 +118,23 @@ impl Artifacts {
     pub fn write_manifest(&self, manifest: &Manifest) -> Result<(), ArtifactsError> {
         let json = serde_json::to_vec_pretty(manifest).expect("the manifest serializes");
         write(&self.dir.join("manifest.json"), &json)
+    }
+
+    /// Reads `manifest.json`; `None` when there is none yet.
+    pub fn read_manifest(&self) -> Result<Option<Manifest>, ArtifactsError> {
+        let path = self.dir.join("manifest.json");
+        match self.read(&path) {
+            Ok(json) => {
+                serde_json::from_slice(&json)
+                    .map(Some)
+                    .map_err(|source| ArtifactsError::Io {
+                        path,
+                        source: source.into(),
+                    })
+            }
+            Err(ArtifactsError::Missing { .. }) => Ok(None),
+            Err(error) => Err(error),
+        }
     }
 
     fn read(&self, path: &Path) -> Result<Vec<u8>, ArtifactsError> {

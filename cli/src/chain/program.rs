@@ -1,0 +1,88 @@
+//! Stylus programs on any JSON-RPC chain: create a program from its on-chain code and activate
+//! it through ArbWasm, as `cargo stylus deploy` does. Used by `contracts deploy` (which resumes
+//! step by step) and `function deploy`.
+
+use alloy::{network::TransactionBuilder, providers::Provider, rpc::types::TransactionRequest};
+use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
+use alloy_sol_types::SolCall;
+use anyhow::Context;
+use harness::evm::{arbos::ARB_WASM, arbwasm::IArbWasm, chain::deploy_code_init};
+
+use super::{Client, revert, send::Sent};
+
+/// A program created and activated by [`deploy_program`].
+pub struct DeployedProgram {
+    /// Its address.
+    pub address: Address,
+    /// `EXTCODEHASH`: keccak256 of the on-chain code.
+    pub code_hash: B256,
+    /// The creation and (unless the code hash was active already) the activation.
+    pub sent: Vec<Sent>,
+}
+
+/// Creates the program `name` from on-chain `code` (`EF F0 00 …`) and activates it unless its
+/// code hash is active already.
+pub async fn deploy_program(
+    client: &Client,
+    name: &str,
+    code: &[u8],
+) -> anyhow::Result<DeployedProgram> {
+    let created = create(client, &format!("deploy {name}"), deploy_code_init(code)).await?;
+    let address = created
+        .created
+        .context("the creation receipt names no contract")?;
+    let code_hash = keccak256(code);
+    let mut sent = vec![created];
+    sent.extend(activate(client, name, address, code_hash).await?);
+    Ok(DeployedProgram {
+        address,
+        code_hash,
+        sent,
+    })
+}
+
+/// Sends a contract-creation transaction with `init` code.
+pub async fn create(client: &Client, action: &str, init: Bytes) -> anyhow::Result<Sent> {
+    let tx = TransactionRequest::default().with_deploy_code(init);
+    client.transact(action, tx).await
+}
+
+/// Activates `program` through ArbWasm unless its code hash is active already; the data fee is
+/// learnt with an `eth_call` first and sent with a 20% margin (Nitro refunds the excess).
+pub async fn activate(
+    client: &Client,
+    name: &str,
+    program: Address,
+    codehash: B256,
+) -> anyhow::Result<Option<Sent>> {
+    if client
+        .view(ARB_WASM, IArbWasm::codehashVersionCall { codehash })
+        .await
+        .is_ok()
+    {
+        return Ok(None);
+    }
+    let from = client.sender()?;
+    let call = IArbWasm::activateProgramCall { program };
+    let balance = client.provider.get_balance(from).await?;
+    let probe = TransactionRequest::default()
+        .with_from(from)
+        .with_to(ARB_WASM)
+        .with_input(call.abi_encode())
+        .with_value(balance);
+    let action = format!("activate {name}");
+    let output = client
+        .provider
+        .call(probe)
+        .await
+        .map_err(|error| revert::from_rpc(error, &action))?;
+    let fee = IArbWasm::activateProgramCall::abi_decode_returns(&output)
+        .context("decoding activateProgram's data fee")?
+        .dataFee;
+    let value = fee + fee / U256::from(5);
+    let tx = TransactionRequest::default()
+        .with_to(ARB_WASM)
+        .with_input(call.abi_encode())
+        .with_value(value);
+    client.transact(&action, tx).await.map(Some)
+}
