@@ -2,9 +2,12 @@
 //! to a payment token, as `cloudless contracts deploy` does on a real chain. Tests, benchmarks,
 //! the demo and audit replays start from here.
 
-use alloy_primitives::{Address, B256, U256};
+use alloy_primitives::{Address, B256, U256, keccak256};
 use alloy_sol_types::SolCall;
-use cloudless_abi::market::{DeploymentSpec, IMarket, IRegistry, MarketParams, RegistryParams};
+use cloudless_abi::{
+    court::{CourtParams, ICourt},
+    market::{DeploymentSpec, IMarket, IRegistry, MarketParams, RegistryParams},
+};
 
 use crate::{
     artifact::{Artifacts, ArtifactsError},
@@ -22,6 +25,8 @@ pub struct Setup {
     pub registry: RegistryParams,
     /// The market's parameters.
     pub market: MarketParams,
+    /// The court's parameters.
+    pub court: CourtParams,
 }
 
 impl Default for Setup {
@@ -29,7 +34,9 @@ impl Default for Setup {
     /// 6-decimal token: 1,000 tokens minimum stake, 2-epoch unbonding, a 5% fee, 0.01 per
     /// instance to the keeper, 2 prepaid epochs, a 2-epoch proof window, 2 epochs of notice, 5
     /// per instance for an immediate exit, eviction after 2 missed epochs at 1 per missed
-    /// instance-epoch, and 2 epochs of grace.
+    /// instance-epoch, and 2 epochs of grace; disputes open for 2 epochs after a proof with 2
+    /// epochs to answer, a 10-token bond, half of a fraud's slash to the challenger (50 tokens
+    /// per instance), and 5M gas to re-execute a function.
     fn default() -> Self {
         const UNIT: u128 = 1_000_000;
         Self {
@@ -54,6 +61,13 @@ impl Default for Setup {
                 minDeposit: UNIT,
                 matchExpiryEpochs: 24,
             },
+            court: CourtParams {
+                disputeWindow: 2,
+                responseWindow: 2,
+                bond: 10 * UNIT,
+                challengerRewardBps: 5_000,
+                refereeGas: 5_000_000,
+            },
         }
     }
 }
@@ -64,6 +78,9 @@ impl Setup {
         cloudless_abi::clock::epoch_start(epoch, self.genesis_time, self.epoch_length)
     }
 }
+
+/// The example function a marketplace deploys for its requests to run.
+pub const DEFAULT_FUNCTION: &str = "notify";
 
 /// Why a deployment failed.
 #[derive(Debug, thiserror::Error)]
@@ -92,6 +109,10 @@ pub struct Marketplace {
     pub market: Address,
     /// The governance owner.
     pub owner: Address,
+    /// The function its requests run: the `notify` example, deployed and activated.
+    pub function: Address,
+    /// The function's code hash.
+    pub artifact: B256,
 }
 
 impl Marketplace {
@@ -118,6 +139,8 @@ impl Marketplace {
         let court = deploy("court")?;
         let upkeep = deploy("market-upkeep")?;
         let market = deploy("market")?;
+        let function = deploy(DEFAULT_FUNCTION)?;
+        let artifact = keccak256(artifacts.load(DEFAULT_FUNCTION)?);
         let init_registry = IRegistry::initializeCall {
             owner,
             token,
@@ -140,6 +163,12 @@ impl Marketplace {
         chain
             .call(owner, market, init_market.abi_encode())
             .map_err(step("initializing the market"))?;
+        let court_params = ICourt::setCourtParamsCall {
+            params: setup.court.clone(),
+        };
+        chain
+            .call(owner, market, court_params.abi_encode())
+            .map_err(step("setting the court's parameters"))?;
         chain
             .call(
                 owner,
@@ -152,6 +181,8 @@ impl Marketplace {
             registry,
             market,
             owner,
+            function,
+            artifact,
         })
     }
 }
@@ -162,8 +193,8 @@ impl Marketplace {
     /// `max_price` per instance-epoch, until cancelled.
     pub fn request(&self, instances: u32, max_price: u128) -> DeploymentSpec {
         DeploymentSpec {
-            program: Address::ZERO,
-            artifact: B256::repeat_byte(0xaf),
+            program: self.function,
+            artifact: self.artifact,
             instances,
             minInstances: 1,
             cpuMilli: 1_000,

@@ -6,13 +6,17 @@ use anyhow::{Context, Result};
 use clap::Parser;
 use cloudless_abi::{erc20::IStylusToken, market::IRegistry};
 use cloudless_client::manifest::Manifest;
-use harness::marketplace::Marketplace;
+use harness::{
+    artifact::Artifacts,
+    marketplace::{DEFAULT_FUNCTION, Marketplace},
+};
 use std::path::Path;
 
 use crate::{
     chain::{
         Client,
         client::{RpcArgs, WalletArgs},
+        program,
     },
     contracts::deploy,
 };
@@ -81,6 +85,8 @@ impl StakedProvider {
         client
             .send(registry, IRegistry::stakeCall { amount: stake })
             .await?;
+        let code = Artifacts::locate().load(DEFAULT_FUNCTION)?;
+        let function = program::deploy_program(&client, DEFAULT_FUNCTION, &code).await?;
         Ok(Self {
             client,
             manifest,
@@ -89,6 +95,8 @@ impl StakedProvider {
                 registry,
                 market,
                 owner: address,
+                function: function.address,
+                artifact: function.code_hash,
             },
         })
     }
