@@ -1,6 +1,7 @@
 //! The registry's extension program: provider registration, worker keys and their bindings,
-//! stake and unbonding, offer management, the fraud and live-instance views, parameters and
-//! governance. The `registry` core delegates to it, so it runs on the core's storage
+//! stake and unbonding, offer management, fraud convictions (`recordFraud`, the market's rare
+//! hook) and the fraud and live-instance views, parameters and governance. The `registry` core
+//! delegates to it, so it runs on the core's storage
 //! ([`registry_state::Registry`]); called directly it would only see its own, empty storage.
 
 use alloc::vec::Vec;
@@ -52,6 +53,8 @@ fn dispatch(r: &mut Registry, selector: u32, a: Calldata) -> Result<Option<Vec<u
             let (provider, active) = r.worker_of(a.address(0)?);
             Output::new().address(provider).bool(active).done()
         },
+        // The court's rare conviction path: not worth the core's size, paid on every call.
+        I::recordFraudCall => Output::new().uint(r.record_fraud(a.address(0)?)?.into()).done(),
         I::fraudsCall => Output::new().uint(r.frauds(a.address(0)?).into()).done(),
         I::liveInstancesCall => Output::new().uint(r.live_instances(a.address(0)?).into()).done(),
         I::initializeCall => {

@@ -1,5 +1,5 @@
 //! The registry's core program: the hooks the market calls while matching, proving and
-//! evicting (`consume`, `release`, `slash`, `recordFraud`, `workerProvider`), the views, and `initialize`.
+//! evicting (`consume`, `release`, `slash`, `workerProvider`), the views, and `initialize`.
 //! Every other selector runs in `registry-ext` on this program's storage. The storage and logic
 //! are [`registry_state::Registry`]; the ABI is [`cloudless_abi::market::IRegistry`] plus
 //! `IGoverned`.
@@ -42,7 +42,6 @@ fn dispatch(r: &mut Registry, selector: u32, a: Calldata) -> Result<Option<Vec<u
         },
         I::slashCall => Output::new().u256(r.slash(a.address(0)?, a.u256(1)?, a.u64(2)?)?).done(),
         I::workerProviderCall => Output::new().address(r.worker_provider(a.address(0)?)).done(),
-        I::recordFraudCall => Output::new().uint(r.record_fraud(a.address(0)?)?.into()).done(),
         I::offerCall => {
             let o = r.load_offer(a.u64(0)?)?;
             let out = Output::new().address(o.provider).uint(o.cpuMilli.into());
