@@ -258,7 +258,8 @@ impl Registry {
 
     /// Lets `worker` prove for the sender: binds a new key for good, or re-activates one the
     /// sender removed. A key bound to another provider is `WorkerTaken`, even after removal, so
-    /// receipts it signed stay attributable. The sender may name itself (one key for both).
+    /// receipts it signed stay attributable. The sender may name itself (one key for both);
+    /// adding its active key again changes nothing but logs `WorkerAdded` again.
     pub fn add_worker(&mut self, worker: Address) -> Result<(), Revert> {
         let provider = self.registered_sender()?;
         let mut record = self.workers.setter(worker);
@@ -546,6 +547,7 @@ impl Registry {
                     reason,
                 })
             })?;
+        // Checked: ~4·10⁹ live instances is out of reach, but a wrapped count would free stake.
         let mut record = self.providers.setter(offer.provider);
         let live = record.live_instances.num().checked_add(instances);
         record.live_instances.set_num(live.ok_or_else(too_large)?);

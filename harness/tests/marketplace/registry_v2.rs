@@ -65,6 +65,12 @@ fn a_removed_worker_stays_bound_to_its_provider_and_only_it_can_reactivate_the_k
     assert_eq!(worker_of(&mut f, WORKER), (Address::ZERO, false));
     f.send(P1, registry, IRegistry::addWorkerCall { worker: WORKER });
     assert_eq!(worker_of(&mut f, WORKER), (P1, true));
+    f.send(P1, registry, IRegistry::addWorkerCall { worker: WORKER });
+    assert_eq!(
+        worker_of(&mut f, WORKER),
+        (P1, true),
+        "adding it again changes nothing"
+    );
     let e: IRegistry::WorkerTaken =
         f.expect_error(P2, registry, IRegistry::addWorkerCall { worker: WORKER });
     assert_eq!((e.worker, e.provider), (WORKER, P1));
