@@ -47,7 +47,8 @@ pub enum Command {
     /// Offers of capacity.
     #[command(subcommand)]
     Offer(OfferCommand),
-    /// List a provider's placements and which epochs they can prove now.
+    /// List a provider's placements and which epochs they can prove now, with its live
+    /// instances and fraud convictions.
     Placements {
         /// The provider [default: the wallet's account].
         #[arg(long)]
@@ -184,11 +185,11 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         }
         Command::Worker(WorkerCommand::Add { worker, args }) => {
             let call = IRegistry::addWorkerCall { worker };
-            chain::send_one(args, Session::registry, call, json!({}))
+            chain::write(args, move |s| send_worker(s, worker, call))
         }
         Command::Worker(WorkerCommand::Remove { worker, args }) => {
             let call = IRegistry::removeWorkerCall { worker };
-            chain::send_one(args, Session::registry, call, json!({}))
+            chain::write(args, move |s| send_worker(s, worker, call))
         }
         Command::Offer(command) => offer(command),
         Command::Placements { provider, args } => {
@@ -234,6 +235,25 @@ pub fn run(command: Command) -> anyhow::Result<()> {
 fn finish(s: &Session, sent: Vec<Sent>, extra: Value) -> anyhow::Result<()> {
     output::report(s.json, &sent, extra);
     Ok(())
+}
+
+/// Sends a worker change and reports the key's binding after it (a key stays bound to its
+/// first provider for good; `active` says whether it may still prove).
+async fn send_worker<C>(s: Session, worker: Address, call: C) -> anyhow::Result<()>
+where
+    C: alloy_sol_types::SolCall + Send + 'static,
+{
+    let sent = s.client.send(s.registry(), call).await?;
+    let bound = s
+        .client
+        .view(s.registry(), IRegistry::workerOfCall { worker })
+        .await?;
+    let extra = json!({
+        "worker": worker.to_string(),
+        "bound_to": bound.provider.to_string(),
+        "active": bound.active,
+    });
+    finish(&s, vec![sent], extra)
 }
 
 async fn stake(s: Session, amount: U256) -> anyhow::Result<()> {
@@ -319,6 +339,15 @@ async fn placements(s: Session, provider: Option<Address>) -> anyhow::Result<()>
     let provider = chain::account_or_wallet(&s, provider, "--provider")?;
     let market = s.market();
     let epoch = s.client.view(market, IMarket::currentEpochCall {}).await?;
+    let registry = s.registry();
+    let live = s
+        .client
+        .view(registry, IRegistry::liveInstancesCall { provider })
+        .await?;
+    let frauds = s
+        .client
+        .view(registry, IRegistry::fraudsCall { provider })
+        .await?;
     let proof_window = s
         .client
         .view(market, IMarket::paramsCall {})
@@ -363,12 +392,18 @@ async fn placements(s: Session, provider: Option<Address>) -> anyhow::Result<()>
         }));
     }
     if s.json {
-        output::print_json(
-            &json!({ "provider": provider.to_string(), "current_epoch": epoch, "placements": rows }),
-        );
+        output::print_json(&json!({
+            "provider": provider.to_string(),
+            "current_epoch": epoch,
+            "live_instances": live,
+            "frauds": frauds,
+            "placements": rows,
+        }));
         return Ok(());
     }
-    println!("provider {provider}, current epoch {epoch}");
+    println!(
+        "provider {provider}, current epoch {epoch}, {live} live instances, {frauds} fraud convictions"
+    );
     let cells: Vec<Vec<String>> = rows
         .iter()
         .map(|row| {

@@ -160,6 +160,23 @@ fn a_whole_round_through_the_cli() {
     support::call(&node.rpc_url, "evm_increaseTime", json!([epoch_length * 2]));
     support::call(&node.rpc_url, "evm_mine", json!([]));
     let placements = round.ok(prov, &["provider", "placements"]);
+    assert_eq!(
+        (&placements["live_instances"], &placements["frauds"]),
+        (&json!(2), &json!(0)),
+        "{placements}"
+    );
+
+    // Refused: unstaking the stake the two live instances keep bonded, by name, with a hint.
+    let (error, stderr) = round.refused(prov, &["provider", "unstake", &min_stake]);
+    assert_eq!(error["error"], "StakeExposed", "{error}");
+    assert!(
+        error["hint"].as_str().unwrap().contains("must stay staked"),
+        "{error}"
+    );
+    assert!(
+        stderr.contains("StakeExposed") && stderr.contains("hint:"),
+        "{stderr}"
+    );
     let provable = &placements["placements"][0]["provable"];
     let (from, to) = (provable[0].as_u64().unwrap(), provable[1].as_u64().unwrap());
     let epochs: Vec<String> = (from..=to).map(|epoch| epoch.to_string()).collect();

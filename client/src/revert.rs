@@ -179,10 +179,10 @@ fn registry_hint(error: &IRegistryErrors) -> String {
         E::NotRegistered(e) => format!("{} is not a provider: register first with `cloudless provider register`", e.account),
         E::WorkerTaken(e) => format!("the key is bound to {} for good (receipts it signed stay that provider's): use another key", e.provider),
         E::StakeExposed(e) => format!(
-            "{} must stay staked while placements are live ({} would remain): unstake at most the difference, or exit placements first",
-            e.exposed, e.remaining
+            "the fraud penalty on every live instance, {}, must stay staked and this would leave {}: unstake {} less, or end placements first (`cloudless provider placements`)",
+            e.exposed, e.remaining, short(e.remaining, e.exposed)
         ),
-        E::NotWorkerOf(e) => format!("{} is not a worker of {}: nothing to remove", e.worker, e.provider),
+        E::NotWorkerOf(e) => format!("{} is not an active worker of {}: nothing to remove", e.worker, e.provider),
         E::InsufficientStake(e) => format!(
             "{} is staked, {} is needed: stake at least {} more with `cloudless provider stake` (or unstake at most {})",
             e.have, e.want, short(e.have, e.want), e.have
@@ -411,6 +411,36 @@ mod tests {
             reverted
                 .hint
                 .contains("stake at least 600 more with `cloudless provider stake`")
+        );
+
+        let data = IRegistry::StakeExposed {
+            provider: caller,
+            remaining: U256::from(100),
+            exposed: U256::from(150),
+        }
+        .abi_encode();
+        let reverted = decode("requestUnstake", &data);
+        assert_eq!(reverted.name, "StakeExposed");
+        assert!(
+            reverted.hint.contains("150, must stay staked")
+                && reverted.hint.contains("unstake 50 less"),
+            "{}",
+            reverted.hint
+        );
+
+        let data = IRegistry::WorkerTaken {
+            worker: Address::repeat_byte(0x77),
+            provider: caller,
+        }
+        .abi_encode();
+        let reverted = decode("addWorker", &data);
+        assert_eq!(reverted.name, "WorkerTaken");
+        assert!(
+            reverted
+                .hint
+                .contains(&format!("bound to {caller} for good")),
+            "{}",
+            reverted.hint
         );
 
         let data = IRegistry::NotEligible {

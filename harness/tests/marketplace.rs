@@ -12,6 +12,7 @@ mod marketplace {
     pub mod lifecycle;
     pub mod matching;
     pub mod properties;
+    pub mod registry_v2;
     pub mod scenario;
     pub mod tokens;
 }

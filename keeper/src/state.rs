@@ -363,6 +363,54 @@ mod tests {
     }
 
     #[test]
+    fn a_fraud_conviction_takes_the_providers_offers_out_of_matching_and_slashes_set_its_stake() {
+        let mut state = MarketState::new(Sources {
+            registry: REGISTRY,
+            market: MARKET,
+        });
+        let provider = offer_created(1).provider;
+        let staked = IRegistry::Staked {
+            provider,
+            amount: U256::from(500),
+            stake: U256::from(500),
+        };
+        let slashed = IRegistry::Slashed {
+            provider,
+            amount: U256::from(200),
+            stake: U256::from(300),
+            unbonding: U256::ZERO,
+        };
+        let logs = [
+            log(1, &offer_created(1)),
+            log(1, &staked),
+            log(2, &slashed),
+            market_log(2, &created(1)),
+        ];
+        assert!(state.apply_all(&logs).is_empty());
+        assert_eq!(
+            state.book.stake(provider),
+            U256::from(300),
+            "Slashed sets the stake"
+        );
+        let budget = matcher::Budget::unlimited();
+        assert_eq!(
+            state.book.clone().plan(2, &budget).txs.len(),
+            1,
+            "the provider's offer serves deployment 1 before any conviction"
+        );
+        let convicted = IRegistry::FraudRecorded {
+            provider,
+            frauds: 1,
+        };
+        assert!(state.apply_all(&[log(3, &convicted)]).is_empty());
+        assert!(
+            state.book.plan(3, &budget).txs.is_empty(),
+            "a convicted provider's offer was still planned"
+        );
+        assert_eq!(state.book.snapshot().frauds, vec![(provider, 1)]);
+    }
+
+    #[test]
     fn a_contradicting_log_is_skipped_and_the_logs_after_it_still_apply() {
         let mut state = MarketState::new(Sources {
             registry: REGISTRY,

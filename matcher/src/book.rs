@@ -70,13 +70,14 @@ impl Hasher for IdHasher {
     }
 }
 
-/// A provider: its stake and its offers (arena slots).
+/// A provider: its stake, fraud convictions and offers (arena slots).
 #[derive(Clone, Debug)]
 pub(crate) struct Provider {
     pub address: Address,
     pub stake: U256,
     pub frauds: u32,
-    pub staked: bool,
+    /// Stake at least the minimum and no fraud: its open asks with room may match.
+    pub standing: bool,
     pub asks: Vec<u32>,
 }
 
@@ -199,6 +200,8 @@ pub struct Snapshot {
     pub offers: Vec<(u64, Offer)>,
     /// Provider stakes by address.
     pub stakes: Vec<(Address, U256)>,
+    /// Fraud convictions by provider address (providers with none are left out).
+    pub frauds: Vec<(Address, u32)>,
     /// Bids by deployment id, with instances per provider address.
     pub bids: Vec<BidEntry>,
     /// Live placements: `(placementId, deploymentId, provider, instances)`.
@@ -211,6 +214,9 @@ impl From<&Snapshot> for Book {
         let mut book = Book::new(s.config.clone());
         for &(provider, stake) in &s.stakes {
             book.set_stake(provider, stake);
+        }
+        for &(provider, frauds) in &s.frauds {
+            book.set_frauds(provider, frauds);
         }
         for (id, offer) in &s.offers {
             book.add_offer(*id, offer)
@@ -283,6 +289,14 @@ impl Book {
     pub fn set_stake(&mut self, provider: Address, stake: U256) {
         let p = self.provider_slot(provider);
         self.providers[p as usize].stake = stake;
+        self.restake(p);
+    }
+
+    /// Sets `provider`'s fraud convictions (from `FraudRecorded`): a convicted provider's asks
+    /// leave matching, as the registry refuses them (`Ineligible::Fraud`).
+    pub fn set_frauds(&mut self, provider: Address, frauds: u32) {
+        let p = self.provider_slot(provider);
+        self.providers[p as usize].frauds = frauds;
         self.restake(p);
     }
 
@@ -550,6 +564,13 @@ impl Book {
             .map(|p| (p.address, p.stake))
             .collect();
         stakes.sort();
+        let mut frauds: Vec<_> = self
+            .providers
+            .iter()
+            .filter(|p| p.frauds > 0)
+            .map(|p| (p.address, p.frauds))
+            .collect();
+        frauds.sort();
         let address = |p: u32| self.providers[p as usize].address;
         let bids = self
             .bids
@@ -576,6 +597,7 @@ impl Book {
             config: self.config.clone(),
             offers,
             stakes,
+            frauds,
             bids,
             placements,
         }
@@ -665,7 +687,7 @@ impl Book {
             address,
             stake: U256::ZERO,
             frauds: 0,
-            staked: U256::ZERO >= self.config.min_stake,
+            standing: U256::ZERO >= self.config.min_stake,
             asks: Vec::new(),
         });
         self.provider_slots.insert(address, p);
@@ -693,7 +715,9 @@ impl Book {
 
     fn is_live(&self, slot: u32) -> bool {
         let a = &self.asks[slot as usize];
-        a.status == OfferStatus::Open && self.providers[a.provider as usize].staked && a.free() > 0
+        a.status == OfferStatus::Open
+            && self.providers[a.provider as usize].standing
+            && a.free() > 0
     }
 
     /// Sets `in_use` of the ask at `slot` (also used for tentative consumption).
@@ -711,12 +735,12 @@ impl Book {
         }
     }
 
-    /// Re-evaluates provider `p` against the minimum stake and its asks' liveness.
+    /// Re-evaluates provider `p`'s standing (minimum stake, no fraud) and its asks' liveness.
     fn restake(&mut self, p: u32) {
         let provider = &mut self.providers[p as usize];
-        let staked = provider.stake >= self.config.min_stake;
-        if provider.staked != staked {
-            provider.staked = staked;
+        let standing = provider.stake >= self.config.min_stake && provider.frauds == 0;
+        if provider.standing != standing {
+            provider.standing = standing;
             for i in 0..self.providers[p as usize].asks.len() {
                 let slot = self.providers[p as usize].asks[i];
                 let before = self.offering(slot);

@@ -72,6 +72,7 @@ impl Book {
             E::Staked(e) => self.set_stake(e.provider, e.stake),
             E::UnstakeRequested(e) => self.set_stake(e.provider, e.stake),
             E::Slashed(e) => self.set_stake(e.provider, e.stake),
+            E::FraudRecorded(e) => self.set_frauds(e.provider, e.frauds),
             E::OfferCreated(e) => self.add_offer(
                 e.offerId,
                 &Offer {

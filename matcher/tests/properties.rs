@@ -227,6 +227,7 @@ fn random_update(book: &mut Book, rng: &mut Rng, offers: u64, bids: u64, placeme
             book.set_in_use(offer, rng.below(u64::from(o.capacity) + 1) as u32)
                 .unwrap();
         }
+        3 if rng.chance(5) => book.set_frauds(provider(rng.below(offers / 8) as usize), 1),
         3 => book.set_stake(
             provider(rng.below(offers / 8) as usize),
             U256::from(rng.range(0, 3_000)),

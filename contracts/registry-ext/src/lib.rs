@@ -1,7 +1,8 @@
-//! The registry's extension program: provider registration, worker keys, stake and unbonding,
-//! offer management, parameters and governance. The `registry` core delegates to it, so it runs
-//! on the core's storage ([`registry_state::Registry`]); called directly it would only see its
-//! own, empty storage.
+//! The registry's extension program: provider registration, worker keys and their bindings,
+//! stake and unbonding, offer management, fraud convictions (`recordFraud`, the market's rare
+//! hook) and the fraud and live-instance views, parameters and governance. The `registry` core
+//! delegates to it, so it runs on the core's storage
+//! ([`registry_state::Registry`]); called directly it would only see its own, empty storage.
 
 use alloc::vec::Vec;
 
@@ -48,6 +49,14 @@ fn dispatch(r: &mut Registry, selector: u32, a: Calldata) -> Result<Option<Vec<u
             r.remove_worker(a.address(0)?)?;
             Vec::new()
         },
+        I::workerOfCall => {
+            let (provider, active) = r.worker_of(a.address(0)?);
+            Output::new().address(provider).bool(active).done()
+        },
+        // The court's rare conviction path: not worth the core's size, paid on every call.
+        I::recordFraudCall => Output::new().uint(r.record_fraud(a.address(0)?)?.into()).done(),
+        I::fraudsCall => Output::new().uint(r.frauds(a.address(0)?).into()).done(),
+        I::liveInstancesCall => Output::new().uint(r.live_instances(a.address(0)?).into()).done(),
         I::initializeCall => {
             let (owner, token, genesis, length) = (a.address(0)?, a.address(1)?, a.u64(2)?, a.u64(3)?);
             r.initialize(owner, token, genesis, length, params(a, 4)?)?;

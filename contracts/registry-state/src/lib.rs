@@ -22,7 +22,7 @@ use contract_kit::{
     abi::{Output, emit, topic, topic_address},
     add, bounded, epoch_at,
     governance::Governance,
-    revert, token,
+    revert, token, too_large,
 };
 use stylus_sdk::{
     prelude::*,
@@ -39,15 +39,25 @@ const MAX_MIN_STAKE: u128 = 1_000_000_000_000_000;
 /// Largest `unbondingEpochs`.
 const MAX_EPOCHS: u128 = 1_000;
 
-/// A provider's record (slot 0: registered, unlock epoch, fraud convictions).
+/// A provider's record (slot 0: registered, unlock epoch, fraud convictions, live instances,
+/// so `consume` and `release` update the count in a slot eligibility reads anyway).
 #[storage]
 pub struct ProviderRecord {
     registered: StorageBool,
     unlock_epoch: StorageU64,
     frauds: StorageU32,
+    live_instances: StorageU32,
     stake: StorageU256,
     unbonding: StorageU256,
     metadata: StorageString,
+}
+
+/// A worker key's binding (one slot): the provider it is bound to for good, and whether it
+/// may still prove.
+#[storage]
+pub struct WorkerRecord {
+    provider: StorageAddress,
+    active: StorageBool,
 }
 
 /// An offer (slot 0: provider, cpu, memory, region, tier, status; slot 1: price, capacity,
@@ -81,7 +91,7 @@ pub struct Registry {
     min_stake: StorageU256,
     offer_count: StorageU64,
     providers: StorageMap<Address, ProviderRecord>,
-    workers: StorageMap<Address, StorageAddress>,
+    workers: StorageMap<Address, WorkerRecord>,
     offers: StorageMap<u64, OfferRecord>,
 }
 
@@ -246,17 +256,22 @@ impl Registry {
         self.providers.getter(provider).metadata.get_string()
     }
 
-    /// Lets `worker` prove for the sender.
+    /// Lets `worker` prove for the sender: binds a new key for good, or re-activates one the
+    /// sender removed. A key bound to another provider is `WorkerTaken`, even after removal, so
+    /// receipts it signed stay attributable. The sender may name itself (one key for both);
+    /// adding its active key again changes nothing but logs `WorkerAdded` again.
     pub fn add_worker(&mut self, worker: Address) -> Result<(), Revert> {
         let provider = self.registered_sender()?;
-        let current = self.workers.get(worker);
-        if !current.is_zero() {
+        let mut record = self.workers.setter(worker);
+        let bound = record.provider.get();
+        if !bound.is_zero() && bound != provider {
             return Err(revert(IRegistry::WorkerTaken {
                 worker,
-                provider: current,
+                provider: bound,
             }));
         }
-        self.workers.insert(worker, provider);
+        record.provider.set(provider);
+        record.active.set(true);
         emit(
             self,
             IRegistry::WorkerAdded::SIGNATURE_HASH,
@@ -266,13 +281,14 @@ impl Registry {
         Ok(())
     }
 
-    /// Revokes `worker`.
+    /// Revokes `worker`: it can no longer prove, but stays bound to the sender.
     pub fn remove_worker(&mut self, worker: Address) -> Result<(), Revert> {
         let provider = self.vm().msg_sender();
-        if self.workers.get(worker) != provider {
+        let mut record = self.workers.setter(worker);
+        if record.provider.get() != provider || !record.active.get() {
             return Err(revert(IRegistry::NotWorkerOf { worker, provider }));
         }
-        self.workers.delete(worker);
+        record.active.set(false);
         emit(
             self,
             IRegistry::WorkerRemoved::SIGNATURE_HASH,
@@ -282,9 +298,29 @@ impl Registry {
         Ok(())
     }
 
-    /// The provider `worker` proves for.
+    /// The provider `worker` may prove for (zero when none or removed).
     pub fn worker_provider(&self, worker: Address) -> Address {
-        self.workers.get(worker)
+        match self.worker_of(worker) {
+            (provider, true) => provider,
+            _ => Address::ZERO,
+        }
+    }
+
+    /// The provider `worker` is bound to for good (zero when never added), and whether it is
+    /// active.
+    pub fn worker_of(&self, worker: Address) -> (Address, bool) {
+        let record = self.workers.getter(worker);
+        (record.provider.get(), record.active.get())
+    }
+
+    /// Times the court convicted `provider` of fraud.
+    pub fn frauds(&self, provider: Address) -> u32 {
+        self.providers.getter(provider).frauds.num()
+    }
+
+    /// Instances `provider` has in live placements.
+    pub fn live_instances(&self, provider: Address) -> u32 {
+        self.providers.getter(provider).live_instances.num()
     }
 
     // ---- stake ----
@@ -320,6 +356,16 @@ impl Registry {
             }));
         }
         let stake = have - amount;
+        // What a fraud on every live instance would slash must stay staked.
+        let exposed =
+            U256::from(self.fraud_penalty.num()) * U256::from(record.live_instances.num());
+        if stake < exposed {
+            return Err(revert(IRegistry::StakeExposed {
+                provider,
+                remaining: stake,
+                exposed,
+            }));
+        }
         let unbonding = add(record.unbonding.get(), amount)?;
         record.stake.set(stake);
         record.unbonding.set(unbonding);
@@ -501,16 +547,42 @@ impl Registry {
                     reason,
                 })
             })?;
+        // Checked: ~4·10⁹ live instances is out of reach, but a wrapped count would free stake.
+        let mut record = self.providers.setter(offer.provider);
+        let live = record.live_instances.num().checked_add(instances);
+        record.live_instances.set_num(live.ok_or_else(too_large)?);
         self.set_in_use(offer_id, offer.inUse + instances);
         Ok((offer.provider, offer.pricePerInstanceEpoch))
     }
 
-    /// Market only: returns capacity.
+    /// Market only: returns capacity, to the offer and to its provider's live instances.
     pub fn release(&mut self, offer_id: u64, instances: u32) -> Result<(), Revert> {
         self.only_market()?;
-        let in_use = self.offers.getter(offer_id).in_use.num();
-        self.set_in_use(offer_id, in_use.saturating_sub(instances));
+        let offer = self.offers.getter(offer_id);
+        let (provider, in_use) = (offer.provider.get(), offer.in_use.num());
+        // The market releases what it consumed, so neither count goes below zero; saturation
+        // only guards the arithmetic.
+        let released = instances.min(in_use);
+        let mut record = self.providers.setter(provider);
+        let live = record.live_instances.num();
+        record.live_instances.set_num(live.saturating_sub(released));
+        self.set_in_use(offer_id, in_use - released);
         Ok(())
+    }
+
+    /// Market only: counts a fraud conviction of `provider`; returns its convictions.
+    pub fn record_fraud(&mut self, provider: Address) -> Result<u32, Revert> {
+        self.only_market()?;
+        let mut record = self.providers.setter(provider);
+        let frauds = record.frauds.num().saturating_add(1);
+        record.frauds.set_num(frauds);
+        emit(
+            self,
+            IRegistry::FraudRecorded::SIGNATURE_HASH,
+            &[topic_address(provider)],
+            Output::new().uint(frauds.into()),
+        );
+        Ok(frauds)
     }
 
     /// Market only: moves up to `amount` of stake (then unbonding) to the market and pauses
