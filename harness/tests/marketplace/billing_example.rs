@@ -139,10 +139,7 @@ fn the_documented_billing_example_holds() {
 
     // Totals: 16.00 deposited = 13.30 provider + 0.70 fees + 0.02 keeper + 1.98 refund: every
     // proven epoch paid in full.
-    assert_eq!(
-        f.view(market, IMarket::claimableCall { account: P1 }),
-        cents(1_330)
-    );
+    assert_eq!(f.earned(P1), cents(1_330));
     assert_eq!(f.view(market, IMarket::treasuryCall {}), cents(70));
     assert_eq!(
         f.view(market, IMarket::claimableCall { account: KEEPER }),

@@ -3,7 +3,10 @@
 
 use alloy_primitives::{Address, Log, U256};
 use alloy_sol_types::{SolCall, SolError, SolEvent};
-use cloudless_abi::market::{DeploymentSpec, IMarket, IRegistry, MatchPair};
+use cloudless_abi::{
+    court::{DisputeStatus, ICourt},
+    market::{DeploymentSpec, IMarket, IRegistry, MatchPair},
+};
 use harness::{
     artifact::Artifacts,
     evm::{Chain, ChainError, Receipt, chain::TxRequest},
@@ -184,6 +187,20 @@ impl Fixture {
         self.goto_epoch(epoch + n);
     }
 
+    /// Moves time on until every pay held so far has matured (two widths of the dispute and
+    /// response windows).
+    pub fn mature(&mut self) {
+        let c = &self.setup.court;
+        self.advance_epochs(2 * (c.disputeWindow + c.responseWindow + 2));
+    }
+
+    /// What `who` has earned and not claimed: claimable plus still held.
+    pub fn earned(&mut self, who: Address) -> U256 {
+        let market = self.m.market;
+        self.view(market, IMarket::claimableCall { account: who })
+            + self.view(market, IMarket::pendingCall { account: who })
+    }
+
     /// Token balance of `who`.
     pub fn token_balance(&mut self, who: Address) -> U256 {
         self.view(self.m.token, TestUSDC::balanceOfCall(who))
@@ -277,8 +294,9 @@ impl Fixture {
         self.send(KEEPER, self.m.market, call)
     }
 
-    /// Asserts the conservation invariant: the tokens the contracts hold equal Σ balances +
-    /// Σ claimable + Σ stake (incl. unbonding) + treasury.
+    /// Asserts the conservation invariant (v2): the tokens the contracts hold equal Σ balances
+    /// + Σ claimable + Σ pending + Σ stake (incl. unbonding) + treasury + Σ bonds of open
+    /// disputes.
     pub fn assert_conserved(&mut self) {
         let (registry, market) = (self.m.registry, self.m.market);
         let held = self.token_balance(registry) + self.token_balance(market);
@@ -289,8 +307,15 @@ impl Fixture {
                 .view(market, IMarket::deploymentStateCall { deploymentId: id })
                 .balance;
         }
+        for id in 1..=self.view(market, ICourt::disputeCountCall {}) {
+            let dispute = self.view(market, ICourt::disputeCall { disputeId: id });
+            if dispute.status == DisputeStatus::Open {
+                owed += U256::from(dispute.bond);
+            }
+        }
         for who in self.accounts.clone() {
             owed += self.view(market, IMarket::claimableCall { account: who });
+            owed += self.view(market, IMarket::pendingCall { account: who });
             let info = self.view(registry, IRegistry::providerCall { provider: who });
             owed += info.stake + info.unbonding;
         }

@@ -51,9 +51,12 @@ fn a_deployment_is_matched_proven_paid_and_withdrawn() {
     );
     f.assert_conserved();
 
-    let before = f.token_balance(P1);
-    f.send(P1, market, IMarket::claimCall {});
-    assert_eq!(f.token_balance(P1) - before, amount - fee);
+    // The pay is held until the dispute windows close.
+    assert_eq!(
+        f.view(market, IMarket::pendingCall { account: P1 }),
+        amount - fee
+    );
+    f.expect_error::<_, IMarket::NothingToClaim>(P1, market, IMarket::claimCall {});
     let state = f.view(
         market,
         IMarket::deploymentStateCall {
@@ -79,6 +82,16 @@ fn a_deployment_is_matched_proven_paid_and_withdrawn() {
         },
     );
     assert_eq!(f.token_balance(DEV) - before, free);
+    f.assert_conserved();
+
+    f.mature();
+    assert_eq!(
+        f.view(market, IMarket::pendingCall { account: P1 }),
+        U256::ZERO
+    );
+    let before = f.token_balance(P1);
+    f.send(P1, market, IMarket::claimCall {});
+    assert_eq!(f.token_balance(P1) - before, amount - fee);
     f.assert_conserved();
 }
 

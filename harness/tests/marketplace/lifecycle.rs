@@ -245,6 +245,7 @@ fn stake_unbonds_treasury_pays_out_and_ownership_moves_in_two_steps() {
     // Pause never blocks proofs, claims or withdrawals.
     f.goto_epoch(ids.start + 2);
     prove(&mut f, ids.placement, ids.start + 1);
+    f.mature();
     f.send(P1, market, IMarket::claimCall {});
     f.assert_conserved();
 }
@@ -431,7 +432,7 @@ fn proven_epochs_the_balance_cannot_pay_stay_owed_until_a_top_up_pays_them() {
     assert_eq!(first.owed, U256::ZERO);
     let left = state(&mut f).balance;
     assert!(left < rate, "the second epoch cannot be paid in full");
-    let claimable_before = f.view(market, IMarket::claimableCall { account: P1 });
+    let earned_before = f.earned(P1);
 
     // The second epoch takes what is left; the rest stays owed, and the deployment is short.
     let second = event::<IMarket::EpochProven>(&f.send(P1, market, proof_call(p, start + 1)));
@@ -468,9 +469,9 @@ fn proven_epochs_the_balance_cannot_pay_stay_owed_until_a_top_up_pays_them() {
     ));
     assert_eq!(settled.owed, U256::ZERO);
     assert_eq!(settled.paid + settled.fee, rate - left);
-    let claimable = f.view(market, IMarket::claimableCall { account: P1 });
+    let earned = f.earned(P1);
     assert_eq!(
-        claimable - claimable_before,
+        earned - earned_before,
         second.paid + settled.paid,
         "the provider got the whole epoch in two parts"
     );

@@ -8,7 +8,10 @@
 use alloy_primitives::{Address, U256};
 use alloy_sol_types::SolCall;
 use cloudless_abi::market::{DeploymentSpec, IGoverned, IMarket, IRegistry, MatchPair};
-use harness::evm::{ChainError, Receipt};
+use harness::{
+    evm::{ChainError, Receipt},
+    marketplace::Marketplace,
+};
 use matcher::workload::Rng;
 use matcher::{Book, Budget, Config, Sources};
 
@@ -104,22 +107,22 @@ fn seeds() -> Vec<u64> {
     }
 }
 
-fn random_spec(rng: &mut Rng, token: Address) -> DeploymentSpec {
+fn random_spec(rng: &mut Rng, m: &Marketplace) -> DeploymentSpec {
     let instances = rng.range(1, 6) as u32;
     let mut mask = U256::ZERO;
     for _ in 0..rng.range(1, 3) {
         mask.set_bit(rng.below(4) as usize, true);
     }
     DeploymentSpec {
-        program: Address::ZERO,
-        artifact: alloy_primitives::B256::repeat_byte(0xaf),
+        program: m.function,
+        artifact: m.artifact,
         instances,
         minInstances: rng.range(1, u64::from(instances)) as u32,
         cpuMilli: rng.pick(&[500, 1_000, 2_000, 4_000]),
         memMiB: rng.pick(&[512, 1_024, 2_048, 4_096]),
         regionMask: mask,
         minTier: rng.below(3) as u8,
-        token,
+        token: m.token,
         maxPricePerInstanceEpoch: u128::from(rng.range(100_000, 500_000)),
         maxPerProvider: rng.range(1, u64::from(instances)) as u32,
         durationEpochs: rng.below(4),
@@ -141,7 +144,7 @@ fn create_offer(m: &mut Mirror, rng: &mut Rng) -> Result<(), ChainError> {
 }
 
 fn create_deployment(m: &mut Mirror, rng: &mut Rng) -> Result<(), ChainError> {
-    let spec = random_spec(rng, m.f.m.token);
+    let spec = random_spec(rng, &m.f.m);
     let bid = u128::from(spec.instances) * spec.maxPricePerInstanceEpoch * 2;
     let required = bid.max(m.f.setup.market.minDeposit);
     let deposit = U256::from(required + u128::from(rng.below(required as u64)));

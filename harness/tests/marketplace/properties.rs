@@ -52,8 +52,26 @@ const ANYONE: [Address; 9] = [P1, P2, P3, DEV, DEV2, KEEPER, WORKER, STRANGER, O
 #[derive(Default)]
 struct Ledger {
     paid: BTreeSet<(u64, u64)>,
+    /// Claimable at once (keeper fees).
     owed: BTreeMap<Address, U256>,
+    /// Providers' pay held until an epoch: `(provider, maturesAt, amount)`.
+    held: Vec<(Address, u64, U256)>,
     placements: BTreeMap<u64, Address>,
+}
+
+impl Ledger {
+    /// `(claimable, pending)` of `who` at `epoch`.
+    fn due(&self, who: Address, epoch: u64) -> (U256, U256) {
+        let mut due = (self.owed.get(&who).copied().unwrap_or_default(), U256::ZERO);
+        for &(_, at, amount) in self.held.iter().filter(|h| h.0 == who) {
+            if at <= epoch {
+                due.0 += amount;
+            } else {
+                due.1 += amount;
+            }
+        }
+        due
+    }
 }
 
 struct Run {
@@ -399,6 +417,12 @@ impl Run {
     }
 
     fn record(&mut self, receipt: &Receipt) {
+        // Pay earned now is held until the first multiple of the windows' width past two
+        // widths from now (docs/marketplace.md, "Held pay").
+        let epoch = self.f.epoch();
+        let court = &self.f.setup.court;
+        let width = court.disputeWindow + court.responseWindow + 2;
+        let matures = (epoch / width + 2) * width;
         for placed in events::<IMarket::PlacementCreated>(receipt) {
             self.ledger
                 .placements
@@ -418,31 +442,38 @@ impl Run {
                 proven.placementId
             );
             let provider = self.ledger.placements[&proven.placementId];
-            *self.ledger.owed.entry(provider).or_default() += proven.paid;
+            self.ledger.held.push((provider, matures, proven.paid));
         }
         for settled in events::<IMarket::OwedSettled>(receipt) {
             let provider = self.ledger.placements[&settled.placementId];
-            *self.ledger.owed.entry(provider).or_default() += settled.paid;
+            self.ledger.held.push((provider, matures, settled.paid));
         }
         for claimed in events::<IMarket::Claimed>(receipt) {
-            let owed = self.ledger.owed.entry(claimed.account).or_default();
+            let who = claimed.account;
             assert_eq!(
-                *owed, claimed.amount,
-                "claim of {} differs from what events owed",
-                claimed.account
+                self.ledger.due(who, epoch).0,
+                claimed.amount,
+                "claim of {who} differs from what events made claimable",
             );
-            *owed = U256::ZERO;
+            self.ledger.owed.remove(&who);
+            self.ledger.held.retain(|h| h.0 != who || h.1 > epoch);
         }
     }
 
     fn check_claims(&mut self) {
         let market = self.f.m.market;
+        let epoch = self.f.epoch();
         for who in ANYONE {
-            let owed = self.ledger.owed.get(&who).copied().unwrap_or_default();
+            let (claimable, pending) = self.ledger.due(who, epoch);
             assert_eq!(
                 self.f.view(market, IMarket::claimableCall { account: who }),
-                owed,
+                claimable,
                 "claimable of {who}"
+            );
+            assert_eq!(
+                self.f.view(market, IMarket::pendingCall { account: who }),
+                pending,
+                "pending of {who}"
             );
         }
     }

@@ -197,6 +197,7 @@ fn tokens_returning_no_bool_work_end_to_end() {
             count: 1,
         },
     );
+    f.mature();
     let before = f.token_balance(P1);
     f.send(P1, market, IMarket::claimCall {});
     assert_eq!(f.token_balance(P1) - before, U256::from(UNIT * 95 / 100));
