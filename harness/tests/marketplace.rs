@@ -4,6 +4,7 @@
 
 mod marketplace {
     pub mod billing_example;
+    pub mod court;
     pub mod dao;
     pub mod errors;
     pub mod fixture;
