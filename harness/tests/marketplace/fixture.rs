@@ -294,9 +294,9 @@ impl Fixture {
         self.send(KEEPER, self.m.market, call)
     }
 
-    /// Asserts the conservation invariant (v2): the tokens the contracts hold equal Σ balances
-    /// + Σ claimable + Σ pending + Σ stake (incl. unbonding) + treasury + Σ bonds of open
-    /// disputes.
+    /// Asserts the conservation invariant (v2): the tokens the contracts hold equal the sum of
+    /// balances, claimable and pending pay, stake (incl. unbonding), the treasury and the bonds
+    /// of open disputes.
     pub fn assert_conserved(&mut self) {
         let (registry, market) = (self.m.registry, self.m.market);
         let held = self.token_balance(registry) + self.token_balance(market);
