@@ -5,9 +5,14 @@
 //! `cargo bench -p harness --bench market_gas` (needs `cloudless contracts build` first).
 //! Prints a markdown table; `-- --json` prints the same as JSON.
 
-use alloy_primitives::{Address, B256, U256};
+use alloy::signers::{SignerSync, local::PrivateKeySigner};
+use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
 use alloy_sol_types::SolCall;
-use cloudless_abi::market::{EpochProof, IMarket, IRegistry, MatchPair};
+use cloudless_abi::{
+    court::{ICourt, ProofRef, Receipt},
+    market::{EpochProof, IMarket, IRegistry, MatchPair},
+    merkle, receipt,
+};
 use harness::{
     artifact::Artifacts,
     evm::{Chain, chain::TxRequest},
@@ -69,16 +74,16 @@ impl Bench {
 
     /// Sends `call` and returns its gas; panics when it fails.
     fn gas<C: SolCall>(&mut self, from: Address, to: Address, call: C) -> u64 {
+        self.gas_of(from, to, call.abi_encode(), C::SIGNATURE)
+    }
+
+    /// Sends `data` (`what`) and returns its gas; panics when it fails.
+    fn gas_of(&mut self, from: Address, to: Address, data: Vec<u8>, what: &str) -> u64 {
         let receipt = self
             .chain
-            .send(TxRequest::call(from, to, call.abi_encode()))
+            .send(TxRequest::call(from, to, data))
             .expect("valid transaction");
-        assert!(
-            receipt.is_success(),
-            "{} failed: {:?}",
-            C::SIGNATURE,
-            receipt.result
-        );
+        assert!(receipt.is_success(), "{what} failed: {:?}", receipt.result);
         receipt.gas_used()
     }
 
@@ -142,10 +147,34 @@ impl Bench {
         IMarket::submitProofCall {
             placementId: placement,
             epoch,
-            receiptsRoot: B256::ZERO,
-            count: 1,
+            receiptsRoot: root_of(placement, epoch),
+            count: 100,
         }
     }
+
+    /// Binds a fresh worker key to provider `i`.
+    fn worker(&mut self, i: u8) -> PrivateKeySigner {
+        let key = PrivateKeySigner::from_bytes(&B256::repeat_byte(0x60 + i)).expect("a key");
+        let call = IRegistry::addWorkerCall {
+            worker: key.address(),
+        };
+        self.gas(provider(i), self.m.registry, call);
+        key
+    }
+
+    /// `key` signs `receipt` for this market.
+    fn sign(&self, key: &PrivateKeySigner, r: &Receipt) -> Bytes {
+        let separator = receipt::domain_separator(self.chain.chain_id(), self.m.market);
+        let signature = key
+            .sign_hash_sync(&receipt::digest(separator, r))
+            .expect("signs");
+        Bytes::from(signature.as_bytes().to_vec())
+    }
+}
+
+/// A stand-in for an epoch's receipts root: any non-zero hash costs what a real one does.
+fn root_of(placement: u64, epoch: u64) -> B256 {
+    keccak256([placement.to_be_bytes(), epoch.to_be_bytes()].concat())
 }
 
 fn pair(offer: u64, instances: u32) -> MatchPair {
@@ -157,7 +186,7 @@ fn pair(offer: u64, instances: u32) -> MatchPair {
 }
 
 /// Gas per operation.
-fn operations() -> Vec<(&'static str, u64)> {
+fn operations() -> Vec<(String, u64)> {
     let mut b = Bench::new(Setup::default());
     let market = b.m.market;
     let (register, stake, offer) = b.register(0);
@@ -181,12 +210,22 @@ fn operations() -> Vec<(&'static str, u64)> {
         .map(|placement| EpochProof {
             placementId: placement,
             epoch: 1,
-            receiptsRoot: B256::ZERO,
-            count: 1,
+            receiptsRoot: root_of(placement, 1),
+            count: 100,
         })
         .collect();
     let batch10 = b.gas(provider(0), market, IMarket::submitProofsCall { proofs });
-    let claim = b.gas(provider(0), market, IMarket::claimCall {});
+    // A second epoch of the same placements: their held-pay slots are written already.
+    b.goto_epoch(3);
+    let proofs = (13..23u64)
+        .map(|placement| EpochProof {
+            placementId: placement,
+            epoch: 2,
+            receiptsRoot: root_of(placement, 2),
+            count: 100,
+        })
+        .collect();
+    let batch10_again = b.gas(provider(0), market, IMarket::submitProofsCall { proofs });
     let top_up = b.gas(
         DEV,
         market,
@@ -213,7 +252,10 @@ fn operations() -> Vec<(&'static str, u64)> {
     let cancel = b.gas(DEV, market, IMarket::cancelCall { deploymentId: ten });
     b.goto_epoch(12);
     let finalize = b.gas(KEEPER, market, IMarket::finalizeCall { placementId: 1 });
-    vec![
+    // Every proof's pay has matured by now.
+    b.goto_epoch(20);
+    let claim = b.gas(provider(0), market, IMarket::claimCall {});
+    let rows: Vec<(&str, u64)> = vec![
         ("registerProvider", register),
         ("stake", stake),
         ("createOffer", offer),
@@ -224,14 +266,174 @@ fn operations() -> Vec<(&'static str, u64)> {
         ("submitProof", proof),
         ("submitProofs, batch of 10", batch10),
         ("submitProofs, per proof (10)", batch10 / 10),
-        ("claim", claim),
+        (
+            "submitProofs, per proof (10, second epoch)",
+            batch10_again / 10,
+        ),
+        ("claim (matured pay)", claim),
         ("topUp", top_up),
         ("withdraw", withdraw),
         ("exitPlacement (notice)", exit),
         ("evict (10 instances, slashing)", evict),
         ("cancel", cancel),
         ("finalize", finalize),
-    ]
+    ];
+    let mut rows: Vec<(String, u64)> = rows.into_iter().map(|(n, g)| (n.to_owned(), g)).collect();
+    rows.extend(dispute_costs());
+    rows
+}
+
+/// A request each example function answers.
+const FUNCTIONS: [(&str, &[u8]); 3] = [
+    (
+        "notify",
+        b"name=Ada\n---\nHello {{name}}, your report is ready.",
+    ),
+    ("csv-stats", b"price,qty\n3,4\n5,6\n7,8\n"),
+    ("quote-api", br#"{"sku": "gpu", "qty": 12, "region": "eu"}"#),
+];
+
+/// Gas of the disputes: `disputeResult` per example function (with the gas of calling the
+/// function alone), a sample challenged and answered, an inclusion disputed and answered.
+fn dispute_costs() -> Vec<(String, u64)> {
+    let mut b = Bench::new(Setup::default());
+    let (market, artifacts) = (b.m.market, Artifacts::locate());
+    let mut rows = Vec::new();
+    for (i, (name, request)) in FUNCTIONS.into_iter().enumerate() {
+        let i = i as u8;
+        b.register(i);
+        let key = b.worker(i);
+        let code = artifacts.load(name).expect("built functions");
+        let function = b.chain.deploy_stylus(OWNER, &code).expect("deploys");
+        let mut spec = b.m.request(1, 2 * UNIT);
+        (spec.program, spec.artifact) = (function, keccak256(&code));
+        let deposit = U256::from(10_000 * UNIT);
+        b.gas(DEV, market, IMarket::createDeploymentCall { spec, deposit });
+        let deployment = b
+            .chain
+            .view_sol(market, &IMarket::deploymentCountCall {})
+            .unwrap();
+        let offer = b
+            .chain
+            .view_sol(b.m.registry, &IRegistry::offerCountCall {})
+            .unwrap();
+        b.match_pairs(deployment, vec![pair(offer, 1)]);
+        let placement = b
+            .chain
+            .view_sol(market, &IMarket::placementCountCall {})
+            .unwrap();
+        let start = b
+            .chain
+            .view_sol(market, &IMarket::currentEpochCall {})
+            .unwrap()
+            + 1;
+        b.goto_epoch(start + 1);
+        b.gas(provider(i), market, Bench::proof(placement, start));
+        let alone = b.gas_of(DEV, function, request.to_vec(), name);
+        let lie = Receipt {
+            placementId: placement,
+            epoch: start,
+            seq: 0,
+            requestHash: keccak256(request),
+            responseHash: keccak256(b"not what the function answers"),
+        };
+        let signature = b.sign(&key, &lie);
+        let dispute = ICourt::disputeResultCall {
+            receipt: lie,
+            signature,
+            request: request.to_vec().into(),
+        };
+        rows.push((
+            format!("disputeResult ({name})"),
+            b.gas(DEV, market, dispute),
+        ));
+        rows.push((format!("  of which: calling {name} alone"), alone));
+    }
+    // Samples and inclusion against an honest provider with four receipts proven.
+    b.register(3);
+    let key = b.worker(3);
+    let (deployment, _) = b.create_deployment(1);
+    let offer = b
+        .chain
+        .view_sol(b.m.registry, &IRegistry::offerCountCall {})
+        .unwrap();
+    b.match_pairs(deployment, vec![pair(offer, 1)]);
+    let placement = b
+        .chain
+        .view_sol(market, &IMarket::placementCountCall {})
+        .unwrap();
+    let epoch = b
+        .chain
+        .view_sol(market, &IMarket::currentEpochCall {})
+        .unwrap()
+        + 1;
+    let (_, request) = FUNCTIONS[0];
+    let response = keccak256(notify::handle(request).expect("renders"));
+    let receipts: Vec<Receipt> = (0..4)
+        .map(|seq| Receipt {
+            placementId: placement,
+            epoch,
+            seq,
+            requestHash: keccak256(request),
+            responseHash: response,
+        })
+        .collect();
+    let separator = receipt::domain_separator(b.chain.chain_id(), market);
+    let leaves: Vec<B256> = receipts
+        .iter()
+        .map(|r| receipt::digest(separator, r))
+        .collect();
+    b.goto_epoch(epoch + 1);
+    let proven = IMarket::submitProofCall {
+        placementId: placement,
+        epoch,
+        receiptsRoot: merkle::root(&leaves),
+        count: 4,
+    };
+    b.gas(provider(3), market, proven);
+    let batch = b
+        .chain
+        .view_sol(market, &IMarket::proofBatchCountCall {})
+        .unwrap();
+    let proof = ProofRef {
+        placementId: placement,
+        epoch,
+        receiptsRoot: merkle::root(&leaves),
+        count: 4,
+        batch,
+        provenAt: epoch + 1,
+        size: 1,
+        position: 0,
+        path: Vec::new(),
+    };
+    let challenge = ICourt::challengeSampleCall {
+        proof: proof.clone(),
+        index: 2,
+    };
+    rows.push(("challengeSample".into(), b.gas(DEV, market, challenge)));
+    let answer = ICourt::answerSampleCall {
+        disputeId: 1,
+        receipt: receipts[2].clone(),
+        signature: b.sign(&key, &receipts[2]),
+        request: request.to_vec().into(),
+        path: merkle::path(&leaves, 2).expect("leaf 2"),
+    };
+    rows.push((
+        "answerSample (notify)".into(),
+        b.gas(provider(3), market, answer),
+    ));
+    let inclusion = ICourt::disputeInclusionCall {
+        receipt: receipts[1].clone(),
+        signature: b.sign(&key, &receipts[1]),
+        proof,
+    };
+    rows.push(("disputeInclusion".into(), b.gas(DEV, market, inclusion)));
+    let answer = ICourt::answerInclusionCall {
+        disputeId: 2,
+        path: merkle::path(&leaves, 1).expect("leaf 1"),
+    };
+    rows.push(("answerInclusion".into(), b.gas(provider(3), market, answer)));
+    rows
 }
 
 /// Gas of a proof, a withdrawal and a claim after `gap` epochs, with `book` deployments.
@@ -264,6 +466,8 @@ fn touch_costs(book: u32, gap: u64) -> (u64, u64, u64) {
             amount: U256::from(UNIT),
         },
     );
+    // Past the hold of every pay so far (two widths of the windows).
+    b.goto_epoch(2 + 2 * gap + 12);
     let claim = b.gas(provider(0), market, IMarket::claimCall {});
     (proof, withdraw, claim)
 }
@@ -273,7 +477,7 @@ fn main() {
     let ops = operations();
     let (small, large) = (touch_costs(10, 1), touch_costs(10_000, 1));
     let (near, far) = (touch_costs(10, 1), touch_costs(10, 1_000));
-    let names = ["submitProof", "withdraw", "claim"];
+    let names = ["submitProof", "withdraw", "claim (matured pay)"];
     let pick = |t: (u64, u64, u64)| [t.0, t.1, t.2];
     let rows: Vec<_> = names
         .iter()
