@@ -2,18 +2,25 @@
 //! transaction: the conservation invariant holds; a failure is a named custom error (never
 //! empty revert data or a halt); and money only moves as the events say: every payment is one
 //! `EpochProven` for one (placement, epoch), never twice, and claimable balances grow exactly by
-//! what `EpochProven` and `OwedSettled` paid and `DeploymentMatched` gave keepers.
+//! what `EpochProven` and `OwedSettled` paid and `DeploymentMatched` gave keepers, mature when
+//! the held-pay rule says, and go back to the deployment exactly as `FraudProven` refunds them.
+//! Disputes of signed receipts, true and false, are among the actions.
 //!
 //! CI runs a few seeded sequences; `CLOUDLESS_LONG_TESTS=1` runs many longer ones. A failure
 //! prints its seed; `CLOUDLESS_SEED=<n>` replays one.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use alloy_primitives::{Address, B256, U256};
+use alloy::signers::{SignerSync, local::PrivateKeySigner};
+use alloy_primitives::{Address, B256, U256, keccak256};
 use alloy_sol_types::{SolCall, SolInterface};
-use cloudless_abi::market::{
-    EpochProof, IGoverned::IGovernedErrors, IMarket, IMarket::IMarketErrors, IRegistry,
-    IRegistry::IRegistryErrors, MatchPair,
+use cloudless_abi::{
+    court::{self, ICourt, ICourt::ICourtErrors},
+    market::{
+        EpochProof, IGoverned::IGovernedErrors, IMarket, IMarket::IMarketErrors, IRegistry,
+        IRegistry::IRegistryErrors, MatchPair,
+    },
+    receipt,
 };
 use harness::evm::{ChainError, Receipt};
 use test_fixtures::abi::TestUSDC::TestUSDCErrors;
@@ -54,8 +61,8 @@ struct Ledger {
     paid: BTreeSet<(u64, u64)>,
     /// Claimable at once (keeper fees).
     owed: BTreeMap<Address, U256>,
-    /// Providers' pay held until an epoch: `(provider, maturesAt, amount)`.
-    held: Vec<(Address, u64, U256)>,
+    /// Providers' pay held until an epoch: `(provider, placement, maturesAt, amount)`.
+    held: Vec<(Address, u64, u64, U256)>,
     placements: BTreeMap<u64, Address>,
 }
 
@@ -63,7 +70,7 @@ impl Ledger {
     /// `(claimable, pending)` of `who` at `epoch`.
     fn due(&self, who: Address, epoch: u64) -> (U256, U256) {
         let mut due = (self.owed.get(&who).copied().unwrap_or_default(), U256::ZERO);
-        for &(_, at, amount) in self.held.iter().filter(|h| h.0 == who) {
+        for &(_, _, at, amount) in self.held.iter().filter(|h| h.0 == who) {
             if at <= epoch {
                 due.0 += amount;
             } else {
@@ -362,6 +369,7 @@ impl Run {
                 }
             }
             17 => self.send(who, market, IMarket::claimCall {}),
+            19 | 20 => self.dispute(placements, who),
             18 => {
                 let amount = self
                     .amount()
@@ -387,6 +395,53 @@ impl Run {
         }
     }
 
+    /// `challenger` disputes the result of a receipt of a recent epoch of some placement, signed
+    /// by a key bound to its provider (bound first when it is not), true or false.
+    fn dispute(&mut self, placements: u64, challenger: Address) {
+        let placement = self.id(placements);
+        let Some(&provider) = self.ledger.placements.get(&placement) else {
+            return;
+        };
+        let key = PrivateKeySigner::from_bytes(&B256::left_padding_from(provider.as_slice()))
+            .expect("a key");
+        let registry = self.f.m.registry;
+        self.send(
+            provider,
+            registry,
+            IRegistry::addWorkerCall {
+                worker: key.address(),
+            },
+        );
+        let seq = self.rng.below(3);
+        let request = format!("name=n{seq}\n---\nHi {{{{name}}}}").into_bytes();
+        let response = if self.rng.below(2) == 0 {
+            notify::handle(&request).expect("renders")
+        } else {
+            b"wrong".to_vec()
+        };
+        let receipt = court::Receipt {
+            placementId: placement,
+            epoch: self.epoch.saturating_sub(self.rng.below(4)),
+            seq,
+            requestHash: keccak256(&request),
+            responseHash: keccak256(&response),
+        };
+        let separator = receipt::domain_separator(self.f.chain.chain_id(), self.f.m.market);
+        let signature = key
+            .sign_hash_sync(&receipt::digest(separator, &receipt))
+            .expect("signs");
+        let market = self.f.m.market;
+        self.send(
+            challenger,
+            market,
+            ICourt::disputeResultCall {
+                receipt,
+                signature: signature.as_bytes().to_vec().into(),
+                request: request.into(),
+            },
+        );
+    }
+
     /// Usually the placement's provider (or its worker), sometimes `other`.
     fn prover(&mut self, placement: u64, other: Address) -> Address {
         match (self.ledger.placements.get(&placement), self.rng.below(6)) {
@@ -401,6 +456,7 @@ impl Run {
             Ok(receipt) => self.record(&receipt),
             Err(ChainError::Reverted(data)) => {
                 let named = IMarketErrors::abi_decode(&data).is_ok()
+                    || ICourtErrors::abi_decode(&data).is_ok()
                     || IRegistryErrors::abi_decode(&data).is_ok()
                     || IGovernedErrors::abi_decode(&data).is_ok()
                     || TestUSDCErrors::abi_decode(&data).is_ok();
@@ -441,12 +497,34 @@ impl Run {
                 proven.epoch,
                 proven.placementId
             );
-            let provider = self.ledger.placements[&proven.placementId];
-            self.ledger.held.push((provider, matures, proven.paid));
+            let (p, provider) = (
+                proven.placementId,
+                self.ledger.placements[&proven.placementId],
+            );
+            self.ledger.held.push((provider, p, matures, proven.paid));
         }
         for settled in events::<IMarket::OwedSettled>(receipt) {
-            let provider = self.ledger.placements[&settled.placementId];
-            self.ledger.held.push((provider, matures, settled.paid));
+            let (p, provider) = (
+                settled.placementId,
+                self.ledger.placements[&settled.placementId],
+            );
+            self.ledger.held.push((provider, p, matures, settled.paid));
+        }
+        for fraud in events::<ICourt::FraudProven>(receipt) {
+            let p = fraud.placementId;
+            let refunded: U256 = self
+                .ledger
+                .held
+                .iter()
+                .filter(|h| h.1 == p && h.2 > epoch)
+                .map(|h| h.3)
+                .sum();
+            assert_eq!(
+                fraud.refunded, refunded,
+                "held pay of placement {p} refunded"
+            );
+            self.ledger.held.retain(|h| h.1 != p || h.2 <= epoch);
+            *self.ledger.owed.entry(fraud.challenger).or_default() += fraud.reward;
         }
         for claimed in events::<IMarket::Claimed>(receipt) {
             let who = claimed.account;
@@ -456,7 +534,7 @@ impl Run {
                 "claim of {who} differs from what events made claimable",
             );
             self.ledger.owed.remove(&who);
-            self.ledger.held.retain(|h| h.0 != who || h.1 > epoch);
+            self.ledger.held.retain(|h| h.0 != who || h.2 > epoch);
         }
     }
 
