@@ -175,8 +175,10 @@ fn the_demo_plays_a_market_round_and_accounts_for_every_token() {
     // Every deployment runs its own function (an activated program, named by its code hash),
     // and every proven epoch is backed by served requests: each placement of a deployment
     // proved the same number of receipts per epoch, at least one.
-    let functions: std::collections::BTreeSet<&Value> =
-        deployments.iter().map(|d| &d["artifact"]).collect();
+    let functions: std::collections::BTreeSet<&str> = deployments
+        .iter()
+        .map(|d| d["artifact"].as_str().unwrap())
+        .collect();
     assert_eq!(functions.len(), deployments.len(), "one function each");
     for d in deployments {
         let program: alloy::primitives::Address = d["function"].as_str().unwrap().parse().unwrap();
