@@ -13,12 +13,7 @@ use cloudless_abi::{
 
 /// Signs `receipt` for the market at `market` on chain `chain_id`: 65 bytes `r ‖ s ‖ v` with
 /// `v` 27 or 28, as the court expects.
-pub fn sign(
-    signer: &PrivateKeySigner,
-    chain_id: u64,
-    market: Address,
-    receipt: &Receipt,
-) -> anyhow::Result<Bytes> {
+pub fn sign(signer: &PrivateKeySigner, chain_id: u64, market: Address, receipt: &Receipt) -> Bytes {
     sign_digest(signer, digest(domain_separator(chain_id, market), receipt))
 }
 
@@ -36,11 +31,12 @@ pub fn recover(
         .context("the signature recovers no key")
 }
 
-fn sign_digest(signer: &PrivateKeySigner, digest: B256) -> anyhow::Result<Bytes> {
+fn sign_digest(signer: &PrivateKeySigner, digest: B256) -> Bytes {
+    // A local secp256k1 key signs any 32-byte digest (RFC 6979: deterministic, no failure path).
     let signature = signer
         .sign_hash_sync(&digest)
-        .context("signing a receipt")?;
-    Ok(Bytes::copy_from_slice(&signature.as_bytes()))
+        .expect("a local key signs any digest");
+    Bytes::copy_from_slice(&signature.as_bytes())
 }
 
 /// One answered request: the signed receipt with what it commits to.
@@ -86,7 +82,7 @@ impl Epoch {
         worker: &PrivateKeySigner,
         request: Bytes,
         response: Bytes,
-    ) -> anyhow::Result<&Served> {
+    ) -> &Served {
         let receipt = Receipt {
             placementId: self.placement_id,
             epoch: self.epoch,
@@ -95,7 +91,7 @@ impl Epoch {
             responseHash: keccak256(&response),
         };
         let leaf = digest(self.separator, &receipt);
-        let signature = sign_digest(worker, leaf)?;
+        let signature = sign_digest(worker, leaf);
         self.leaves.push(leaf);
         self.served.push(Served {
             receipt,
@@ -103,7 +99,7 @@ impl Epoch {
             request,
             response,
         });
-        Ok(self.served.last().expect("just pushed"))
+        self.served.last().expect("just pushed")
     }
 
     /// The answered requests, in `seq` order.
@@ -150,7 +146,7 @@ mod tests {
             requestHash: keccak256(b"request"),
             responseHash: keccak256(b"response"),
         };
-        let signature = sign(&worker, CHAIN, MARKET, &receipt).unwrap();
+        let signature = sign(&worker, CHAIN, MARKET, &receipt);
         assert_eq!(signature.len(), 65);
         assert!(matches!(signature[64], 27 | 28), "v is 27 or 28");
         let signer = recover(CHAIN, MARKET, &receipt, &signature).unwrap();
@@ -169,9 +165,7 @@ mod tests {
         let mut epoch = Epoch::new(CHAIN, MARKET, 5, 2);
         assert_eq!((epoch.count(), epoch.root()), (0, B256::ZERO));
         for i in 0..5u8 {
-            let served = epoch
-                .record(&worker, Bytes::from(vec![i]), Bytes::from(vec![i, i]))
-                .unwrap();
+            let served = epoch.record(&worker, Bytes::from(vec![i]), Bytes::from(vec![i, i]));
             assert_eq!(served.receipt.seq, u64::from(i));
         }
         assert_eq!(epoch.count(), 5);

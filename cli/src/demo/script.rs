@@ -412,7 +412,7 @@ async fn serve(
             .call(tx)
             .await
             .with_context(|| format!("serving {call:?} on {}", function.program))?;
-        served.record(&worker.signer, request, response)?;
+        served.record(&worker.signer, request, response);
     }
     Ok(served)
 }
