@@ -157,10 +157,8 @@ fn a_whole_round_through_the_cli() {
     assert_eq!(matched["placement_ids"], json!([1]));
     let keeper_fee = amount(&params["keeper_fee"]) * 2;
 
-    // Two epochs pass; the provider proves every provable epoch and claims.
-    let epoch_length = params["epoch_length"].as_u64().unwrap();
-    support::call(&node.rpc_url, "evm_increaseTime", json!([epoch_length * 2]));
-    support::call(&node.rpc_url, "evm_mine", json!([]));
+    // Two epochs pass; the provider proves every provable epoch.
+    round.advance(2);
     let placements = round.ok(prov, &["provider", "placements"]);
     assert_eq!(
         (&placements["live_instances"], &placements["frauds"]),
@@ -256,16 +254,6 @@ fn an_absent_provider_is_evicted_through_the_cli() {
     let owner = Some(node.accounts[0].1.as_str());
     let dev = Some(node.accounts[2].1.as_str());
     let anyone = Some(node.accounts[3].1.as_str());
-    let params = round.ok(None, &["market", "params"]);
-    let epoch_length = params["epoch_length"].as_u64().unwrap();
-    let advance = |epochs: u64| {
-        support::call(
-            &node.rpc_url,
-            "evm_increaseTime",
-            json!([epochs * epoch_length]),
-        );
-        support::call(&node.rpc_url, "evm_mine", json!([]));
-    };
 
     // Two instances placed with the minimum deposit; the provider never proves.
     let spec = ["deploy", "create", "--instances", "2", "--any-region"];
@@ -282,7 +270,7 @@ fn an_absent_provider_is_evicted_through_the_cli() {
     let before = amount(&round.ok(None, &["deploy", "status", "1"])["balance"]);
 
     // Start epoch + 2 missed epochs is still tolerated (maxMissedEpochs = 2): refused, by name.
-    advance(3);
+    round.advance(3);
     let (error, _) = round.refused(anyone, &["market", "evict", "1"]);
     assert_eq!(error["error"], "NotEvictable", "{error}");
     assert_eq!(
@@ -292,7 +280,7 @@ fn an_absent_provider_is_evicted_through_the_cli() {
 
     // One more epoch: anyone evicts; the provider's stake pays 1 token per missed
     // instance-epoch (3 missed × 2 instances) into the deployment, which waits for a new match.
-    advance(1);
+    round.advance(1);
     round.ok(anyone, &["market", "evict", "1"]);
     let status = round.ok(None, &["deploy", "status", "1"]);
     assert_eq!(amount(&status["balance"]), before + 3 * 2 * 1_000_000);
