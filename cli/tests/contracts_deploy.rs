@@ -1,7 +1,8 @@
-//! `cloudless contracts deploy` against a dev node process verifies what an existing manifest
-//! names before it builds on it: a program address holding other code, or a core bound to
-//! another extension, is refused by name, and nothing is sent or written. Needs `cloudless
-//! contracts build`.
+//! `cloudless contracts deploy` against a dev node process: the court's parameters from the
+//! flags are recorded and set between the market's initialization and its binding; and what an
+//! existing manifest names is verified before anything builds on it: a program address holding
+//! other code, a core bound to another extension, or court parameters other than the chain's
+//! are refused by name, and nothing is sent or written. Needs `cloudless contracts build`.
 
 mod support;
 
@@ -95,7 +96,7 @@ fn deploy_refuses_a_core_bound_to_another_extension_than_the_manifests() {
 }
 
 #[test]
-fn a_fresh_deploy_sets_the_court_params_before_binding_and_a_rerun_finds_them_set() {
+fn court_params_are_set_before_binding_found_set_on_resume_and_refused_when_they_differ() {
     use alloy_sol_types::SolCall;
     use cloudless_abi::court::{CourtParams, ICourt};
 
@@ -180,14 +181,14 @@ fn a_fresh_deploy_sets_the_court_params_before_binding_and_a_rerun_finds_them_se
 
     let market = report["market"].as_str().unwrap();
     let data = format!("0x{}", hex::encode(ICourt::courtParamsCall {}.abi_encode()));
-    let out = call(
+    let returned = call(
         &node.rpc_url,
         "eth_call",
         json!([{"to": market, "data": data}, "latest"]),
     );
-    let out = hex::decode(out.as_str().unwrap().trim_start_matches("0x")).unwrap();
+    let returned = hex::decode(returned.as_str().unwrap().trim_start_matches("0x")).unwrap();
     assert_eq!(
-        ICourt::courtParamsCall::abi_decode_returns(&out).unwrap(),
+        ICourt::courtParamsCall::abi_decode_returns(&returned).unwrap(),
         wanted
     );
 
@@ -205,5 +206,13 @@ fn a_fresh_deploy_sets_the_court_params_before_binding_and_a_rerun_finds_them_se
             .as_array()
             .unwrap()
             .contains(&json!("court-params-set"))
+    );
+
+    // A manifest whose court parameters differ from the chain's is refused by name.
+    edit(&path, |m| m["court_params"]["bond"] = json!(1));
+    let report = refused(&node, out.path(), &path, "ForeignCourtParams");
+    assert!(
+        report["detail"].as_str().unwrap().contains("bond: 7000000"),
+        "{report}"
     );
 }

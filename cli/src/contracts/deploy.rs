@@ -301,21 +301,15 @@ pub async fn ensure_deployed(args: &Args) -> anyhow::Result<Deployed> {
         manifest.mark("market-initialized");
         record(&manifest, tx)?;
     }
-    // Before the market is bound: no placement may exist under unset court parameters.
-    let court_params = CourtParams::from(&manifest.court_params);
-    let set = client.view(market, ICourt::courtParamsCall {}).await?;
-    if set == CourtParams::default() {
+    // Before the market is bound, so no placement exists under unset court parameters. (Set
+    // ones that differ from the manifest's were refused by `verify`.)
+    if !court_params_set(&client, market).await? {
         let call = ICourt::setCourtParamsCall {
-            params: court_params,
+            params: (&manifest.court_params).into(),
         };
         let tx = client.send(market, call).await?;
         manifest.mark("court-params-set");
         record(&manifest, tx)?;
-    } else if set != court_params {
-        bail!(
-            "the market at {market} has court parameters {set:?}, not the manifest's {court_params:?}: {} was edited or another deployment set them",
-            path.display()
-        );
     }
     if client.view(registry, IRegistry::marketCall {}).await? == Address::ZERO {
         let tx = client
@@ -466,6 +460,18 @@ pub enum Untrusted {
         /// The manifest's extension.
         expected: Address,
     },
+    /// The market's court parameters are set, to other values than the manifest's.
+    #[error(
+        "the market at {market} has court parameters {found:?}, not the manifest's {expected:?}{AFRESH}"
+    )]
+    CourtParams {
+        /// The market.
+        market: Address,
+        /// Its `courtParams()`.
+        found: CourtParams,
+        /// The manifest's.
+        expected: CourtParams,
+    },
     /// A core program is owned by another account than the deployer.
     #[error("{name} at {core} is owned by {found}, not {expected} (the deployer){AFRESH}")]
     Owner {
@@ -487,6 +493,7 @@ impl Untrusted {
             Self::Code { .. } => "ForeignCode",
             Self::Extension { .. } => "ForeignExtension",
             Self::Owner { .. } => "ForeignOwner",
+            Self::CourtParams { .. } => "ForeignCourtParams",
         }
     }
 
@@ -498,8 +505,8 @@ impl Untrusted {
 
 /// Checks what `manifest` records against the chain before anything builds on it: every
 /// recorded program's `EXTCODEHASH` is keccak256 of the build's artifact `codes` (in
-/// [`PROGRAMS`] order), and every initialized core delegates to the manifest's extension and is
-/// owned by the manifest's owner.
+/// [`PROGRAMS`] order), every initialized core delegates to the manifest's extension and is
+/// owned by the manifest's owner, and court parameters already set are the manifest's.
 async fn verify(client: &Client, manifest: &Manifest, codes: &[Vec<u8>]) -> anyhow::Result<()> {
     for (name, code) in PROGRAMS.iter().zip(codes) {
         let Some(program) = manifest.contracts.get(*name) else {
@@ -531,8 +538,25 @@ async fn verify(client: &Client, manifest: &Manifest, codes: &[Vec<u8>]) -> anyh
         && initialized(client, market).await?
     {
         check_delegates(client, market, court, upkeep).await?;
+        let expected = CourtParams::from(&manifest.court_params);
+        let found = client.view(market, ICourt::courtParamsCall {}).await?;
+        if found != CourtParams::default() && found != expected {
+            return Err(Untrusted::CourtParams {
+                market,
+                found,
+                expected,
+            }
+            .into());
+        }
     }
     Ok(())
+}
+
+/// Whether the court parameters of the initialized market at `market` are set (they are all
+/// zero before `setCourtParams`, which refuses zero windows).
+async fn court_params_set(client: &Client, market: Address) -> anyhow::Result<bool> {
+    let params = client.view(market, ICourt::courtParamsCall {}).await?;
+    Ok(params != CourtParams::default())
 }
 
 /// Checks that the initialized core program `name` at `core` delegates to `extension` and is
