@@ -48,7 +48,8 @@ pub enum Command {
     #[command(subcommand)]
     Offer(OfferCommand),
     /// List a provider's placements and which epochs they can prove now, with its live
-    /// instances and fraud convictions.
+    /// instances, fraud convictions, and earnings claimable now and still held (pending) for
+    /// disputes.
     Placements {
         /// The provider [default: the wallet's account].
         #[arg(long)]
@@ -83,7 +84,8 @@ pub enum Command {
         #[command(flatten)]
         args: WriteArgs,
     },
-    /// Withdraw everything the market owes the wallet (earnings, keeper fees).
+    /// Withdraw everything the market owes the wallet that is claimable now (matured earnings,
+    /// keeper fees); reports what stays held (pending) for disputes.
     Claim {
         #[command(flatten)]
         args: WriteArgs,
@@ -226,8 +228,33 @@ pub fn run(command: Command) -> anyhow::Result<()> {
             let amount = sent
                 .event("Claimed")
                 .and_then(|event| event.fields.get("amount").cloned());
-            finish(&s, vec![sent], json!({ "claimed": amount }))
+            let left = Earnings::of(&s, s.client.sender()?).await?;
+            let extra = json!({ "claimed": amount, "pending": left.pending.to_string() });
+            finish(&s, vec![sent], extra)
         }),
+    }
+}
+
+/// An account's earnings in the market: claimable now, and held until their dispute windows
+/// close.
+struct Earnings {
+    claimable: U256,
+    pending: U256,
+}
+
+impl Earnings {
+    async fn of(s: &Session, account: Address) -> anyhow::Result<Self> {
+        let market = s.market();
+        Ok(Self {
+            claimable: s
+                .client
+                .view(market, IMarket::claimableCall { account })
+                .await?,
+            pending: s
+                .client
+                .view(market, IMarket::pendingCall { account })
+                .await?,
+        })
     }
 }
 
@@ -348,6 +375,7 @@ async fn placements(s: Session, provider: Option<Address>) -> anyhow::Result<()>
         .client
         .view(registry, IRegistry::fraudsCall { provider })
         .await?;
+    let earnings = Earnings::of(&s, provider).await?;
     let proof_window = s
         .client
         .view(market, IMarket::paramsCall {})
@@ -397,12 +425,15 @@ async fn placements(s: Session, provider: Option<Address>) -> anyhow::Result<()>
             "current_epoch": epoch,
             "live_instances": live,
             "frauds": frauds,
+            "claimable": earnings.claimable.to_string(),
+            "pending": earnings.pending.to_string(),
             "placements": rows,
         }));
         return Ok(());
     }
     println!(
-        "provider {provider}, current epoch {epoch}, {live} live instances, {frauds} fraud convictions"
+        "provider {provider}, current epoch {epoch}, {live} live instances, {frauds} fraud convictions; claimable {}, pending {} (held until the dispute windows close)",
+        earnings.claimable, earnings.pending
     );
     let cells: Vec<Vec<String>> = rows
         .iter()

@@ -1,14 +1,19 @@
-//! `cloudless contracts deploy` against a dev node process verifies what an existing manifest
-//! names before it builds on it: a program address holding other code, or a core bound to
-//! another extension, is refused by name, and nothing is sent or written. Needs `cloudless
-//! contracts build`.
+//! `cloudless contracts deploy` against a dev node process: the court's parameters from the
+//! flags are recorded and set between the market's initialization and its binding; and what an
+//! existing manifest names is verified before anything builds on it: a program address holding
+//! other code, a core bound to another extension, or court parameters other than the chain's
+//! are refused by name, and nothing is sent or written. Needs `cloudless contracts build`.
 
 mod support;
 
 use std::path::Path;
 
 use serde_json::{Value, json};
-use support::{NodeProcess, call, market::deploy_contracts, quantity};
+use support::{
+    NodeProcess, call,
+    market::{cloudless, deploy_contracts},
+    quantity,
+};
 
 /// Deploys into `out`; returns the manifest's path.
 fn deployed(node: &NodeProcess, out: &Path) -> String {
@@ -86,6 +91,128 @@ fn deploy_refuses_a_core_bound_to_another_extension_than_the_manifests() {
     let report = refused(&node, ours.path(), &manifest, "ForeignExtension");
     assert!(
         report["detail"].as_str().unwrap().starts_with("market at "),
+        "{report}"
+    );
+}
+
+#[test]
+fn court_params_are_set_before_binding_found_set_on_resume_and_refused_when_they_differ() {
+    use alloy_sol_types::SolCall;
+    use cloudless_abi::court::{CourtParams, ICourt};
+
+    let node = NodeProcess::start(&[]);
+    let out = tempfile::tempdir().unwrap();
+    let wanted = CourtParams {
+        disputeWindow: 3,
+        responseWindow: 4,
+        bond: 7_000_000,
+        challengerRewardBps: 2_500,
+        refereeGas: 2_000_000,
+    };
+    let (flags, values) = (
+        [
+            "--dispute-window",
+            "--response-window",
+            "--bond",
+            "--challenger-reward-bps",
+            "--referee-gas",
+        ],
+        [
+            wanted.disputeWindow.to_string(),
+            wanted.responseWindow.to_string(),
+            wanted.bond.to_string(),
+            wanted.challengerRewardBps.to_string(),
+            wanted.refereeGas.to_string(),
+        ],
+    );
+    let mut args = vec![
+        "contracts",
+        "deploy",
+        "--rpc-url",
+        &node.rpc_url,
+        "--private-key",
+        &node.accounts[0].1,
+        "--out",
+        out.path().to_str().unwrap(),
+        "--json",
+    ];
+    for (flag, value) in flags.iter().zip(&values) {
+        args.extend([*flag, value.as_str()]);
+    }
+    let (success, report, stderr) = cloudless(&args);
+    assert!(success, "deploy failed: {report}\n{stderr}");
+
+    let expected = json!({
+        "dispute_window": 3,
+        "response_window": 4,
+        "bond": 7_000_000,
+        "challenger_reward_bps": 2_500,
+        "referee_gas": 2_000_000,
+    });
+    assert_eq!(report["court_params"], expected, "{report}");
+    let path = report["manifest"].as_str().unwrap().to_owned();
+    let manifest: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(manifest["court_params"], expected);
+    for program in ["court", "market-upkeep"] {
+        assert!(
+            manifest["contracts"][program]["activated"] == true,
+            "{program} recorded: {manifest}"
+        );
+    }
+    let actions: Vec<&str> = report["transactions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|tx| tx["action"].as_str().unwrap())
+        .collect();
+    let position = |action: &str| {
+        actions
+            .iter()
+            .position(|a| a.starts_with(action))
+            .unwrap_or_else(|| panic!("no `{action}` in {actions:?}"))
+    };
+    assert!(position("initialize") < position("setCourtParams"));
+    assert!(
+        position("setCourtParams") < position("setMarket"),
+        "{actions:?}"
+    );
+    let steps = manifest["steps"].as_array().unwrap();
+    assert!(steps.contains(&json!("court-params-set")), "{steps:?}");
+
+    let market = report["market"].as_str().unwrap();
+    let data = format!("0x{}", hex::encode(ICourt::courtParamsCall {}.abi_encode()));
+    let returned = call(
+        &node.rpc_url,
+        "eth_call",
+        json!([{"to": market, "data": data}, "latest"]),
+    );
+    let returned = hex::decode(returned.as_str().unwrap().trim_start_matches("0x")).unwrap();
+    assert_eq!(
+        ICourt::courtParamsCall::abi_decode_returns(&returned).unwrap(),
+        wanted
+    );
+
+    // A manifest that lost the step resumes by reading the chain: nothing is sent again.
+    edit(&path, |m| {
+        m["steps"] = json!(["registry-initialized", "market-initialized"]);
+    });
+    let (success, rerun, stderr) = cloudless(&args);
+    assert!(success, "rerun failed: {rerun}\n{stderr}");
+    assert_eq!(rerun["status"], "already deployed", "{rerun}");
+    assert_eq!(rerun["transactions"], json!([]));
+    let manifest: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert!(
+        manifest["steps"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("court-params-set"))
+    );
+
+    // A manifest whose court parameters differ from the chain's is refused by name.
+    edit(&path, |m| m["court_params"]["bond"] = json!(1));
+    let report = refused(&node, out.path(), &path, "ForeignCourtParams");
+    assert!(
+        report["detail"].as_str().unwrap().contains("bond: 7000000"),
         "{report}"
     );
 }

@@ -1,7 +1,8 @@
 //! `cloudless demo --json` as a subprocess: the statement it prints must show the market
 //! working (cheapest eligible capacity first, an eviction with slashing and a re-match, an
 //! underfunded deployment closed, a cancelled one ended, earnings equal to the proofs'
-//! payments minus fees), every token accounted for, and the same bytes on a second run.
+//! payments minus fees, every proof backed by served requests, held pay matured and claimed),
+//! every token accounted for, and the same bytes on a second run.
 //! Needs `cloudless contracts build` (the demo builds the contracts itself when they are
 //! missing, which takes minutes).
 
@@ -53,6 +54,7 @@ fn the_demo_plays_a_market_round_and_accounts_for_every_token() {
         "unbonding",
         "deployment_balances",
         "claimables",
+        "pending",
         "treasury",
     ];
     assert_eq!(amount(&c["minted"]), total(parts.iter().map(|p| &c[*p])));
@@ -169,6 +171,44 @@ fn the_demo_plays_a_market_round_and_accounts_for_every_token() {
         assert_eq!(credits, total(debits.iter().map(|k| &d[*k])), "{d}");
     }
     assert_eq!(statement["keeper"]["txs_failed"], 0);
+
+    // Every deployment runs its own function (an activated program, named by its code hash),
+    // and every proven epoch is backed by served requests: each placement of a deployment
+    // proved the same number of receipts per epoch, at least one.
+    let functions: std::collections::BTreeSet<&str> = deployments
+        .iter()
+        .map(|d| d["artifact"].as_str().unwrap())
+        .collect();
+    assert_eq!(functions.len(), deployments.len(), "one function each");
+    for d in deployments {
+        let program: alloy::primitives::Address = d["function"].as_str().unwrap().parse().unwrap();
+        assert!(!program.is_zero(), "{d}");
+        let mine: Vec<&Value> = placements
+            .iter()
+            .filter(|p| p["deployment"] == d["id"] && p["epochs_proven"].as_u64() > Some(0))
+            .collect();
+        let per_epoch: std::collections::BTreeSet<u64> = mine
+            .iter()
+            .map(|p| {
+                let (receipts, epochs) = (
+                    p["receipts"].as_u64().unwrap(),
+                    p["epochs_proven"].as_u64().unwrap(),
+                );
+                assert_eq!(receipts % epochs, 0, "{p}");
+                receipts / epochs
+            })
+            .collect();
+        assert!(
+            per_epoch.len() <= 1 && !per_epoch.contains(&0),
+            "{d}: {per_epoch:?}"
+        );
+        let served: u64 = mine.iter().map(|p| p["receipts"].as_u64().unwrap()).sum();
+        assert_eq!(d["receipts"].as_u64(), Some(served), "{d}");
+    }
+    // Held pay matured before the claims: nothing is left pending.
+    for provider in providers {
+        assert_eq!(amount(&provider["pending"]), 0, "{provider}");
+    }
 
     // Time is controlled and the keeper reacts to every step: a rerun is byte-identical.
     assert_eq!(demo(), text, "a second run printed another statement");

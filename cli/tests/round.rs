@@ -1,7 +1,7 @@
 //! A whole marketplace round through the `cloudless` binary against a real dev node process:
 //! contracts deploy (twice), token mints, a provider's registration, stake and offer, a
-//! developer's deployment, a match, epochs advanced and proven, a claim, a withdrawal and a
-//! cancel, plus refused inputs that must change nothing; and an eviction of a provider that
+//! developer's deployment of the notify function, a match, epochs advanced and proven, pay held
+//! until its dispute windows close and then claimed, a withdrawal and a cancel, plus refused inputs that must change nothing; and an eviction of a provider that
 //! never proves. Needs `cloudless contracts build`.
 
 mod support;
@@ -106,6 +106,8 @@ fn a_whole_round_through_the_cli() {
         "--any-region",
         "--max-price",
         "2000000",
+        "--function",
+        &round.function,
     ];
     let developer_before = round.balance(&developer);
     let (error, stderr) = round.refused(dev, &[&spec[..], &["--deposit", "10"]].concat());
@@ -155,10 +157,8 @@ fn a_whole_round_through_the_cli() {
     assert_eq!(matched["placement_ids"], json!([1]));
     let keeper_fee = amount(&params["keeper_fee"]) * 2;
 
-    // Two epochs pass; the provider proves every provable epoch and claims.
-    let epoch_length = params["epoch_length"].as_u64().unwrap();
-    support::call(&node.rpc_url, "evm_increaseTime", json!([epoch_length * 2]));
-    support::call(&node.rpc_url, "evm_mine", json!([]));
+    // Two epochs pass; the provider proves every provable epoch.
+    round.advance(2);
     let placements = round.ok(prov, &["provider", "placements"]);
     assert_eq!(
         (&placements["live_instances"], &placements["frauds"]),
@@ -190,11 +190,16 @@ fn a_whole_round_through_the_cli() {
         "5% fee"
     );
     let fees = (to - from + 1) as u128 * 2 * 1_000_000 - paid;
-    let provider_before = round.balance(&provider);
-    let claimed = round.ok(prov, &["provider", "claim"]);
-    assert_eq!(amount(&claimed["claimed"]), paid);
-    assert_eq!(round.balance(&provider), provider_before + paid);
-    assert_eq!(provider_before, 10_000_000_000 - amount(&json!(min_stake)));
+
+    // The pay is held for disputes: pending, not claimable, so a claim is refused by name.
+    let held = round.ok(prov, &["provider", "placements"]);
+    assert_eq!(
+        (amount(&held["pending"]), amount(&held["claimable"])),
+        (paid, 0),
+        "{held}"
+    );
+    let (error, _) = round.refused(prov, &["provider", "claim"]);
+    assert_eq!(error["error"], "NothingToClaim", "{error}");
 
     // The developer withdraws what is above the reserve, then cancels.
     let status = round.ok(None, &["deploy", "status", "1"]);
@@ -222,6 +227,22 @@ fn a_whole_round_through_the_cli() {
         amount(&round.ok(None, &["market", "params"])["treasury"]),
         fees
     );
+
+    // Held pay matures at most 2 × (disputeWindow + responseWindow + 2) epochs after its
+    // proof; then the provider claims all of it.
+    let court = &saved["court_params"];
+    let windows =
+        court["dispute_window"].as_u64().unwrap() + court["response_window"].as_u64().unwrap();
+    round.advance(2 * (windows + 2));
+    let provider_before = round.balance(&provider);
+    assert_eq!(provider_before, 10_000_000_000 - amount(&json!(min_stake)));
+    let claimed = round.ok(prov, &["provider", "claim"]);
+    assert_eq!(
+        (amount(&claimed["claimed"]), amount(&claimed["pending"])),
+        (paid, 0),
+        "{claimed}"
+    );
+    assert_eq!(round.balance(&provider), provider_before + paid);
 }
 
 #[test]
@@ -233,20 +254,14 @@ fn an_absent_provider_is_evicted_through_the_cli() {
     let owner = Some(node.accounts[0].1.as_str());
     let dev = Some(node.accounts[2].1.as_str());
     let anyone = Some(node.accounts[3].1.as_str());
-    let params = round.ok(None, &["market", "params"]);
-    let epoch_length = params["epoch_length"].as_u64().unwrap();
-    let advance = |epochs: u64| {
-        support::call(
-            &node.rpc_url,
-            "evm_increaseTime",
-            json!([epochs * epoch_length]),
-        );
-        support::call(&node.rpc_url, "evm_mine", json!([]));
-    };
 
     // Two instances placed with the minimum deposit; the provider never proves.
     let spec = ["deploy", "create", "--instances", "2", "--any-region"];
-    let create = [&spec[..], &["--max-price", "1000000"]].concat();
+    let create = [
+        &spec[..],
+        &["--max-price", "1000000", "--function", &round.function],
+    ]
+    .concat();
     assert_eq!(round.ok(dev, &create)["deployment_id"], 1);
     round.ok(
         owner,
@@ -255,7 +270,7 @@ fn an_absent_provider_is_evicted_through_the_cli() {
     let before = amount(&round.ok(None, &["deploy", "status", "1"])["balance"]);
 
     // Start epoch + 2 missed epochs is still tolerated (maxMissedEpochs = 2): refused, by name.
-    advance(3);
+    round.advance(3);
     let (error, _) = round.refused(anyone, &["market", "evict", "1"]);
     assert_eq!(error["error"], "NotEvictable", "{error}");
     assert_eq!(
@@ -265,7 +280,7 @@ fn an_absent_provider_is_evicted_through_the_cli() {
 
     // One more epoch: anyone evicts; the provider's stake pays 1 token per missed
     // instance-epoch (3 missed × 2 instances) into the deployment, which waits for a new match.
-    advance(1);
+    round.advance(1);
     round.ok(anyone, &["market", "evict", "1"]);
     let status = round.ok(None, &["deploy", "status", "1"]);
     assert_eq!(amount(&status["balance"]), before + 3 * 2 * 1_000_000);

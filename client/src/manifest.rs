@@ -9,7 +9,10 @@ use std::{
 
 use alloy_primitives::{Address, B256, U256};
 use anyhow::Context;
-use cloudless_abi::market::{MarketParams, RegistryParams};
+use cloudless_abi::{
+    court::CourtParams,
+    market::{MarketParams, RegistryParams},
+};
 use serde::{Deserialize, Serialize};
 
 /// Where manifests live unless told otherwise (relative to the working directory).
@@ -79,6 +82,21 @@ pub struct MarketSettings {
     pub match_expiry_epochs: u64,
 }
 
+/// The court's parameters, as stored in the manifest.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CourtSettings {
+    /// Epochs after a proof during which it can be disputed.
+    pub dispute_window: u64,
+    /// Epochs a provider has to answer a dispute.
+    pub response_window: u64,
+    /// Bond of an inclusion dispute or a sample challenge (base units).
+    pub bond: u128,
+    /// Share of a fraud's slash paid to the challenger, basis points.
+    pub challenger_reward_bps: u16,
+    /// Gas a re-execution of the function may use.
+    pub referee_gas: u64,
+}
+
 impl From<&RegistrySettings> for RegistryParams {
     fn from(settings: &RegistrySettings) -> Self {
         Self {
@@ -108,6 +126,18 @@ impl From<&MarketSettings> for MarketParams {
     }
 }
 
+impl From<&CourtSettings> for CourtParams {
+    fn from(s: &CourtSettings) -> Self {
+        Self {
+            disputeWindow: s.dispute_window,
+            responseWindow: s.response_window,
+            bond: s.bond,
+            challengerRewardBps: s.challenger_reward_bps,
+            refereeGas: s.referee_gas,
+        }
+    }
+}
+
 /// A deployment of the marketplace on one chain.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Manifest {
@@ -133,9 +163,13 @@ pub struct Manifest {
     pub registry_params: RegistrySettings,
     /// The market's initial parameters.
     pub market_params: MarketSettings,
-    /// Programs by name: `registry-ext`, `registry`, `market-ext`, `market`.
+    /// The court's parameters, set right after the market's initialization.
+    pub court_params: CourtSettings,
+    /// Programs by name: `registry-ext`, `registry`, `market-ext`, `court`, `market-upkeep`,
+    /// `market`.
     pub contracts: BTreeMap<String, Program>,
-    /// Set-up steps done: `registry-initialized`, `market-initialized`, `market-set`.
+    /// Set-up steps done: `registry-initialized`, `market-initialized`, `court-params-set`,
+    /// `market-set`.
     pub steps: Vec<String>,
 }
 
@@ -234,6 +268,13 @@ mod tests {
                 min_deposit: 1_000_000,
                 match_expiry_epochs: 24,
             },
+            court_params: CourtSettings {
+                dispute_window: 2,
+                response_window: 3,
+                bond: 10_000_000,
+                challenger_reward_bps: 5_000,
+                referee_gas: 5_000_000,
+            },
             contracts,
             steps: vec!["registry-initialized".into()],
         }
@@ -285,5 +326,16 @@ mod tests {
         assert_eq!(registry.minStake, U256::from(1_000_000_000u64));
         let market = MarketParams::from(&manifest.market_params);
         assert_eq!((market.feeBps, market.graceEpochs), (500, 2));
+        let court = CourtParams::from(&manifest.court_params);
+        assert_eq!(
+            court,
+            CourtParams {
+                disputeWindow: 2,
+                responseWindow: 3,
+                bond: 10_000_000,
+                challengerRewardBps: 5_000,
+                refereeGas: 5_000_000,
+            }
+        );
     }
 }

@@ -320,7 +320,7 @@ fn market_hint(error: &IMarketErrors) -> String {
             e.placementId
         ),
         E::NothingToClaim(e) => format!(
-            "{} has nothing to claim: prove served epochs with `cloudless provider prove` first",
+            "{} has nothing to claim: prove served epochs with `cloudless provider prove` first; proven pay is held until its dispute windows close (`pending` in `cloudless provider placements`)",
             e.account
         ),
         E::InsufficientTreasury(e) => {

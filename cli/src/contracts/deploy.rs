@@ -1,21 +1,25 @@
 //! `cloudless contracts deploy`: the marketplace on any JSON-RPC chain, as harness
 //! `Marketplace::deploy` does in-process — each program created and activated through ArbWasm,
-//! the registry and market initialized, the market bound — recording every step in the
-//! manifest so that a re-run resumes or reports "already deployed".
+//! the registry and market initialized, the court's parameters set, the market bound —
+//! recording every step in the manifest so that a re-run resumes or reports "already
+//! deployed".
 
 use std::path::PathBuf;
 
 use alloy::{eips::BlockNumberOrTag, providers::Provider};
 use alloy_primitives::{Address, B256, keccak256};
 use anyhow::{Context, bail};
-use cloudless_abi::market::{IGoverned, IMarket, IRegistry};
+use cloudless_abi::{
+    court::{CourtParams, ICourt},
+    market::{IGoverned, IMarket, IRegistry},
+};
 use harness::{artifact::Artifacts, evm::chain::deploy_code_init, marketplace::Setup};
 use serde_json::json;
 
 use crate::chain::{
     Client,
     client::{RpcArgs, WalletArgs},
-    manifest::{self, Manifest, MarketSettings, Program, RegistrySettings},
+    manifest::{self, CourtSettings, Manifest, MarketSettings, Program, RegistrySettings},
     output,
     program::{activate, create},
     revert,
@@ -100,6 +104,21 @@ pub struct Args {
     /// Epochs a deployment may wait for its first match before it expires (refundable).
     #[arg(long, default_value_t = Setup::default().market.matchExpiryEpochs)]
     match_expiry_epochs: u64,
+    /// Epochs after a proof during which it can be disputed.
+    #[arg(long, default_value_t = Setup::default().court.disputeWindow)]
+    dispute_window: u64,
+    /// Epochs a provider has to answer a dispute.
+    #[arg(long, default_value_t = Setup::default().court.responseWindow)]
+    response_window: u64,
+    /// Bond of an inclusion dispute or a sample challenge (base units).
+    #[arg(long, default_value_t = Setup::default().court.bond)]
+    bond: u128,
+    /// Share of a fraud's slash paid to the challenger, basis points.
+    #[arg(long, default_value_t = Setup::default().court.challengerRewardBps)]
+    challenger_reward_bps: u16,
+    /// Gas a re-execution of the function may use in a dispute.
+    #[arg(long, default_value_t = Setup::default().court.refereeGas)]
+    referee_gas: u64,
 }
 
 /// Runs `cloudless contracts deploy`.
@@ -137,6 +156,7 @@ async fn deploy(args: Args) -> anyhow::Result<()> {
         "market_extension": market_extension.to_string(),
         "court": court.to_string(),
         "upkeep": upkeep.to_string(),
+        "court_params": manifest.court_params,
         "deploy_block": manifest.deploy_block,
         "gas_used": deployed.sent.iter().map(|tx| tx.gas_used).sum::<u64>(),
     });
@@ -281,6 +301,16 @@ pub async fn ensure_deployed(args: &Args) -> anyhow::Result<Deployed> {
         manifest.mark("market-initialized");
         record(&manifest, tx)?;
     }
+    // Before the market is bound, so no placement exists under unset court parameters. (Set
+    // ones that differ from the manifest's were refused by `verify`.)
+    if !court_params_set(&client, market).await? {
+        let call = ICourt::setCourtParamsCall {
+            params: (&manifest.court_params).into(),
+        };
+        let tx = client.send(market, call).await?;
+        manifest.mark("court-params-set");
+        record(&manifest, tx)?;
+    }
     if client.view(registry, IRegistry::marketCall {}).await? == Address::ZERO {
         let tx = client
             .send(registry, IRegistry::setMarketCall { market })
@@ -288,7 +318,12 @@ pub async fn ensure_deployed(args: &Args) -> anyhow::Result<Deployed> {
         manifest.mark("market-set");
         record(&manifest, tx)?;
     }
-    for step in ["registry-initialized", "market-initialized", "market-set"] {
+    for step in [
+        "registry-initialized",
+        "market-initialized",
+        "court-params-set",
+        "market-set",
+    ] {
         manifest.mark(step);
     }
     manifest.save(&path)?;
@@ -341,6 +376,13 @@ async fn fresh(args: &Args, client: &Client, owner: Address) -> anyhow::Result<M
             grace_epochs: args.grace_epochs,
             min_deposit: args.min_deposit,
             match_expiry_epochs: args.match_expiry_epochs,
+        },
+        court_params: CourtSettings {
+            dispute_window: args.dispute_window,
+            response_window: args.response_window,
+            bond: args.bond,
+            challenger_reward_bps: args.challenger_reward_bps,
+            referee_gas: args.referee_gas,
         },
         contracts: Default::default(),
         steps: Vec::new(),
@@ -418,6 +460,18 @@ pub enum Untrusted {
         /// The manifest's extension.
         expected: Address,
     },
+    /// The market's court parameters are set, to other values than the manifest's.
+    #[error(
+        "the market at {market} has court parameters {found:?}, not the manifest's {expected:?}{AFRESH}"
+    )]
+    CourtParams {
+        /// The market.
+        market: Address,
+        /// Its `courtParams()`.
+        found: CourtParams,
+        /// The manifest's.
+        expected: CourtParams,
+    },
     /// A core program is owned by another account than the deployer.
     #[error("{name} at {core} is owned by {found}, not {expected} (the deployer){AFRESH}")]
     Owner {
@@ -439,6 +493,7 @@ impl Untrusted {
             Self::Code { .. } => "ForeignCode",
             Self::Extension { .. } => "ForeignExtension",
             Self::Owner { .. } => "ForeignOwner",
+            Self::CourtParams { .. } => "ForeignCourtParams",
         }
     }
 
@@ -450,8 +505,8 @@ impl Untrusted {
 
 /// Checks what `manifest` records against the chain before anything builds on it: every
 /// recorded program's `EXTCODEHASH` is keccak256 of the build's artifact `codes` (in
-/// [`PROGRAMS`] order), and every initialized core delegates to the manifest's extension and is
-/// owned by the manifest's owner.
+/// [`PROGRAMS`] order), every initialized core delegates to the manifest's extension and is
+/// owned by the manifest's owner, and court parameters already set are the manifest's.
 async fn verify(client: &Client, manifest: &Manifest, codes: &[Vec<u8>]) -> anyhow::Result<()> {
     for (name, code) in PROGRAMS.iter().zip(codes) {
         let Some(program) = manifest.contracts.get(*name) else {
@@ -483,8 +538,25 @@ async fn verify(client: &Client, manifest: &Manifest, codes: &[Vec<u8>]) -> anyh
         && initialized(client, market).await?
     {
         check_delegates(client, market, court, upkeep).await?;
+        let expected = CourtParams::from(&manifest.court_params);
+        let found = client.view(market, ICourt::courtParamsCall {}).await?;
+        if found != CourtParams::default() && found != expected {
+            return Err(Untrusted::CourtParams {
+                market,
+                found,
+                expected,
+            }
+            .into());
+        }
     }
     Ok(())
+}
+
+/// Whether the court parameters of the initialized market at `market` are set (they are all
+/// zero before `setCourtParams`, which refuses zero windows).
+async fn court_params_set(client: &Client, market: Address) -> anyhow::Result<bool> {
+    let params = client.view(market, ICourt::courtParamsCall {}).await?;
+    Ok(params != CourtParams::default())
 }
 
 /// Checks that the initialized core program `name` at `core` delegates to `extension` and is
@@ -586,6 +658,8 @@ mod tests {
         assert_eq!(cli.args.epoch_length, setup.epoch_length);
         assert_eq!(cli.args.min_stake, setup.registry.minStake.to::<u128>());
         assert_eq!(cli.args.grace_epochs, setup.market.graceEpochs);
+        assert_eq!(cli.args.dispute_window, setup.court.disputeWindow);
+        assert_eq!(cli.args.referee_gas, setup.court.refereeGas);
         assert_eq!(cli.args.genesis_time, None);
     }
 }

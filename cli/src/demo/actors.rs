@@ -1,6 +1,7 @@
 //! The cast: the dev node's prefunded accounts as named actors, each with a client that signs
 //! with its key and knows the marketplace's addresses.
 
+use alloy::signers::local::PrivateKeySigner;
 use alloy_primitives::Address;
 use anyhow::Result;
 use serde::Serialize;
@@ -21,7 +22,7 @@ pub enum Role {
     Keeper,
     /// Sells capacity.
     Provider,
-    /// A provider's worker key: submits its proofs.
+    /// A provider's worker key: serves requests, signs their receipts and submits the proofs.
     Worker,
     /// Buys capacity.
     Developer,
@@ -42,6 +43,8 @@ pub struct Actor {
     pub role: Role,
     /// A client signing with its key, plus the manifest.
     pub session: Session,
+    /// Its key, for what is signed off-chain (a worker's receipts).
+    pub signer: PrivateKeySigner,
 }
 
 impl Actor {
@@ -72,6 +75,7 @@ impl Cast {
         let url = node.rpc_url();
         let actor = |index: usize, name: String, role: Role| {
             let key = format!("0x{}", hex::encode(accounts[index].private_key));
+            let signer = accounts[index].signer();
             let url = url.clone();
             async move {
                 let rpc = RpcArgs {
@@ -90,6 +94,7 @@ impl Cast {
                         manifest: manifest.clone(),
                         json: true,
                     },
+                    signer,
                 })
             }
         };

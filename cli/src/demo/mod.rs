@@ -1,7 +1,9 @@
 //! `cloudless demo`: the README's run command. On a fresh machine it builds the contracts if
 //! needed, starts an embedded dev node, deploys the marketplace over JSON-RPC, funds a cast of
 //! providers and developers, runs a keeper in-process and plays a scripted market round with
-//! controlled time, then prints a statement read back from the chain, with a conservation check.
+//! controlled time — functions deployed, requests served with signed receipts, epochs proven by
+//! their receipts' roots, pay held until its dispute windows close — then prints a statement
+//! read back from the chain, with a conservation check.
 
 mod actors;
 mod progress;
@@ -42,11 +44,12 @@ pub fn run(args: Args) -> Result<()> {
     statement.check()
 }
 
-/// Builds the Stylus artifacts when any marketplace program is missing.
+/// Builds the Stylus artifacts when any marketplace program or example function is missing.
 fn build_if_missing() -> Result<()> {
     let artifacts = artifact::Artifacts::locate();
     if deploy::PROGRAMS
-        .iter()
+        .into_iter()
+        .chain(script::functions())
         .any(|name| artifacts.load(name).is_err())
     {
         eprintln!("building the Stylus contracts (first run, a few minutes)…");
@@ -98,7 +101,8 @@ async fn deploy_marketplace(node: &devnode::DevNode, folder: &Path) -> Result<de
     progress::line(
         0,
         &format!(
-            "deployed TestUSDC, the registry and the market (4 Stylus programs, activated): {} transactions, {gas} gas",
+            "deployed TestUSDC, the registry, the market and its court ({} Stylus programs, activated): {} transactions, {gas} gas",
+            deploy::PROGRAMS.len(),
             deployed.sent.len()
         ),
     );

@@ -1,16 +1,21 @@
 //! The scenario: four providers with different regions, prices and capacities; three
-//! developers (a deployment spread across providers, an underfunded one, a cancelled one); one
-//! provider that stops proving. Time moves one epoch at a time; the keeper does the matching,
-//! evicting, closing and finalizing.
+//! developers, each running one of the example functions (a deployment spread across
+//! providers, an underfunded one, a cancelled one); one provider that stops proving. Every
+//! proven placement-epoch is real work: the provider's worker serves the function's requests
+//! (an `eth_call` to the function's program, the executor a provider node runs), signs a
+//! receipt for each and proves their Merkle root and count. Time moves one epoch at a time; the
+//! keeper does the matching, evicting, closing and finalizing.
 
 use std::collections::BTreeMap;
 
-use alloy_primitives::{Address, B256, U256, keccak256};
-use anyhow::Result;
+use alloy::{network::TransactionBuilder, providers::Provider, rpc::types::TransactionRequest};
+use alloy_primitives::{Address, Bytes, U256};
+use anyhow::{Context, Result};
 use cloudless_abi::{
     erc20::IStylusToken,
     market::{DeploymentSpec, EpochProof, IMarket, IRegistry, Placement},
 };
+use cloudless_client::receipts;
 
 use super::{
     actors::{Actor, Cast},
@@ -65,6 +70,10 @@ const OFFERS: [Offer; 4] = [
 /// A developer's deployment, in [`super::actors::DEVELOPERS`] order.
 struct Request {
     what: &'static str,
+    /// The example function it runs (`functions/`).
+    function: &'static str,
+    /// What its users send it every epoch, in order: each is served and receipted.
+    calls: &'static [&'static str],
     instances: u32,
     regions: &'static [u8],
     max_price: u128,
@@ -76,6 +85,12 @@ struct Request {
 const REQUESTS: [Request; 3] = [
     Request {
         what: "an API spread over providers",
+        function: "quote-api",
+        calls: &[
+            r#"{"sku": "gpu", "qty": 12, "region": "eu"}"#,
+            r#"{"sku": "cpu-small", "qty": 3, "region": "us"}"#,
+            r#"{"sku": "cpu-large", "qty": 150, "region": "ap"}"#,
+        ],
         instances: 6,
         regions: &[0, 1],
         max_price: 110 * UNIT / 100,
@@ -85,6 +100,8 @@ const REQUESTS: [Request; 3] = [
     },
     Request {
         what: "a queue worker funded for two epochs",
+        function: "csv-stats",
+        calls: &["a,b\n1,2\n3,4", "10,20,30", "5\n-3\n8\n0"],
         instances: 2,
         regions: &[0],
         max_price: UNIT,
@@ -94,6 +111,11 @@ const REQUESTS: [Request; 3] = [
     },
     Request {
         what: "a cron job, cancelled later",
+        function: "notify",
+        calls: &[
+            "name=Ada\n---\nHi {{name}}, your report is ready.",
+            "name=Grace\nplan=Pro\n---\nHi {{name}}, your {{plan}} plan renews tomorrow.",
+        ],
         instances: 1,
         regions: &[1],
         max_price: 150 * UNIT / 100,
@@ -102,6 +124,17 @@ const REQUESTS: [Request; 3] = [
         deposit: 10 * UNIT,
     },
 ];
+
+/// The example functions the developers run.
+pub fn functions() -> impl Iterator<Item = &'static str> {
+    REQUESTS.iter().map(|request| request.function)
+}
+
+/// A function program on chain and the requests its users send every epoch.
+struct Function {
+    program: Address,
+    calls: &'static [&'static str],
+}
 
 /// The epoch in which carol cancels her deployment.
 const CANCEL_EPOCH: u64 = 3;
@@ -174,10 +207,19 @@ pub async fn play(stage: &Stage<'_>, cast: &Cast) -> Result<()> {
     }
 
     let mut deployments = Vec::new();
+    let mut functions = BTreeMap::new();
     for (developer, request) in cast.developers.iter().zip(&REQUESTS) {
+        let function = stage.deploy_function(developer, request.function).await?;
+        line(
+            0,
+            &format!(
+                "{} deployed the {} function (a Stylus program, activated) at {}",
+                developer.name, request.function, function.address
+            ),
+        );
         let spec = DeploymentSpec {
-            program: Address::ZERO,
-            artifact: keccak256(request.what),
+            program: function.address,
+            artifact: function.code_hash,
             instances: request.instances,
             minInstances: 1,
             cpuMilli: 1_000,
@@ -222,13 +264,18 @@ pub async fn play(stage: &Stage<'_>, cast: &Cast) -> Result<()> {
             .transpose()?
             .unwrap_or_default();
         deployments.push(id);
+        let function = Function {
+            program: function.address,
+            calls: request.calls,
+        };
+        functions.insert(id, function);
     }
 
     // Past the spread deployment's end and proof window: anything left unproven is finalizable.
     let last_epoch = REQUESTS[0].duration + s.manifest.market_params.proof_window + 2;
     for epoch in 1..=last_epoch {
         stage.advance_to(epoch).await?;
-        prove(stage, cast, epoch).await?;
+        prove(stage, cast, &functions, epoch).await?;
         if epoch == CANCEL_EPOCH {
             let carol = &cast.developers[2];
             let cancel = IMarket::cancelCall {
@@ -252,9 +299,15 @@ pub async fn play(stage: &Stage<'_>, cast: &Cast) -> Result<()> {
     settle_up(stage, cast, &deployments, last_epoch).await
 }
 
-/// Each provider's worker proves every epoch it can, in one `submitProofs`; a provider past
-/// its `proves_until` stays silent.
-async fn prove(stage: &Stage<'_>, cast: &Cast, epoch: u64) -> Result<()> {
+/// Each provider's worker proves every epoch it can, in one `submitProofs`: for each
+/// placement-epoch it serves the function's requests, signs their receipts and proves their
+/// root and count. A provider past its `proves_until` stays silent.
+async fn prove(
+    stage: &Stage<'_>,
+    cast: &Cast,
+    functions: &BTreeMap<u64, Function>,
+    epoch: u64,
+) -> Result<()> {
     let s = &cast.owner.session;
     let market = s.market();
     let window = s.manifest.market_params.proof_window;
@@ -286,19 +339,23 @@ async fn prove(stage: &Stage<'_>, cast: &Cast, epoch: u64) -> Result<()> {
             continue;
         };
         let last = offer.proves_until.unwrap_or(u64::MAX);
-        let proofs: Vec<EpochProof> = placements
-            .iter()
-            .flat_map(|(id, p, end)| {
-                let from = (p.lastProven + 1).max(epoch.saturating_sub(window));
-                let to = (*end).min(epoch - 1).min(last);
-                (from..=to).map(move |e| EpochProof {
+        let mut proofs = Vec::new();
+        for (id, p, end) in placements {
+            let function = functions
+                .get(&p.deploymentId)
+                .with_context(|| format!("deployment {} runs no known function", p.deploymentId))?;
+            let from = (p.lastProven + 1).max(epoch.saturating_sub(window));
+            let to = (*end).min(epoch - 1).min(last);
+            for e in from..=to {
+                let served = serve(worker, *id, e, function).await?;
+                proofs.push(EpochProof {
                     placementId: *id,
                     epoch: e,
-                    receiptsRoot: receipts_root(*id, e),
-                    count: 100,
-                })
-            })
-            .collect();
+                    receiptsRoot: served.root(),
+                    count: served.count(),
+                });
+            }
+        }
         if proofs.is_empty() {
             if offer.proves_until.is_some_and(|until| epoch > until + 1) {
                 line(
@@ -309,6 +366,7 @@ async fn prove(stage: &Stage<'_>, cast: &Cast, epoch: u64) -> Result<()> {
             continue;
         }
         let n = proofs.len();
+        let receipts: u32 = proofs.iter().map(|proof| proof.count).sum();
         let sent = stage
             .send(worker, market, IMarket::submitProofsCall { proofs })
             .await?;
@@ -321,7 +379,7 @@ async fn prove(stage: &Stage<'_>, cast: &Cast, epoch: u64) -> Result<()> {
         line(
             epoch,
             &format!(
-                "{} proved {n} placement-epoch(s): {} paid to {}, {} fees",
+                "{} served {receipts} requests with signed receipts and proved {n} placement-epoch(s) by their roots: {} held for {}, {} fees",
                 worker.name,
                 usdc(sum("paid")),
                 provider.name,
@@ -332,24 +390,37 @@ async fn prove(stage: &Stage<'_>, cast: &Cast, epoch: u64) -> Result<()> {
     Ok(())
 }
 
-/// A stand-in for the Merkle root of a placement's receipts in an epoch.
-fn receipts_root(placement: u64, epoch: u64) -> B256 {
-    keccak256([placement.to_be_bytes(), epoch.to_be_bytes()].concat())
+/// What `worker` serves for placement `placement` in `epoch`: every request of `function`
+/// answered by its program (`eth_call`: the same executor a provider node runs), each with a
+/// signed receipt, in order.
+async fn serve(
+    worker: &Actor,
+    placement: u64,
+    epoch: u64,
+    function: &Function,
+) -> Result<receipts::Epoch> {
+    let client = &worker.session.client;
+    let market = worker.session.market();
+    let mut served = receipts::Epoch::new(client.chain_id, market, placement, epoch);
+    for call in function.calls {
+        let request = Bytes::from_static(call.as_bytes());
+        let tx = TransactionRequest::default()
+            .with_to(function.program)
+            .with_input(request.clone());
+        let response = client
+            .provider
+            .call(tx)
+            .await
+            .with_context(|| format!("serving {call:?} on {}", function.program))?;
+        served.record(&worker.signer, request, response);
+    }
+    Ok(served)
 }
 
-/// Providers and the keeper claim; developers withdraw what their deployments hold.
+/// Developers withdraw what their deployments hold; once the held pay has matured (its
+/// dispute windows closed), providers and the keeper claim.
 async fn settle_up(stage: &Stage<'_>, cast: &Cast, deployments: &[u64], epoch: u64) -> Result<()> {
     let market = cast.owner.session.market();
-    for actor in cast.providers.iter().chain([&cast.keeper]) {
-        let claimable = IMarket::claimableCall {
-            account: actor.address(),
-        };
-        let amount = actor.session.client.view(market, claimable).await?;
-        if !amount.is_zero() {
-            stage.send(actor, market, IMarket::claimCall {}).await?;
-            line(epoch, &format!("{} claimed {}", actor.name, usdc(amount)));
-        }
-    }
     for (developer, &id) in cast.developers.iter().zip(deployments) {
         let client = &developer.session.client;
         let state = client
@@ -373,6 +444,25 @@ async fn settle_up(stage: &Stage<'_>, cast: &Cast, deployments: &[u64], epoch: u
                     usdc(amount)
                 ),
             );
+        }
+    }
+
+    // Pay proven in epoch p matures by p + 2 × (disputeWindow + responseWindow + 2).
+    let court = &cast.owner.session.manifest.court_params;
+    let matured = epoch + 2 * (court.dispute_window + court.response_window + 2);
+    stage.advance_to(matured).await?;
+    line(
+        matured,
+        "the dispute windows of every proof have closed: held pay is claimable",
+    );
+    for actor in cast.providers.iter().chain([&cast.keeper]) {
+        let claimable = IMarket::claimableCall {
+            account: actor.address(),
+        };
+        let amount = actor.session.client.view(market, claimable).await?;
+        if !amount.is_zero() {
+            stage.send(actor, market, IMarket::claimCall {}).await?;
+            line(matured, &format!("{} claimed {}", actor.name, usdc(amount)));
         }
     }
     Ok(())

@@ -15,7 +15,14 @@ use super::{
     actors::{Actor, Cast},
     progress::Tracker,
 };
-use crate::{chain::send::Sent, contracts::deploy::Deployed, token};
+use crate::{
+    chain::{
+        program::{DeployedProgram, deploy_program},
+        send::Sent,
+    },
+    contracts::deploy::Deployed,
+    token,
+};
 
 /// How long the keeper may take to work through one step.
 const KEEPER_TIMEOUT: Duration = Duration::from_secs(120);
@@ -84,6 +91,17 @@ impl<'a> Stage<'a> {
         let sent = token::send_paying(&actor.session, spender, amount, to, call).await?;
         self.settle().await?;
         Ok(sent)
+    }
+
+    /// Deploys and activates the built function `name` from `actor`, then lets the keeper
+    /// react.
+    pub async fn deploy_function(&self, actor: &Actor, name: &str) -> Result<DeployedProgram> {
+        let code = harness::artifact::Artifacts::locate()
+            .load(name)
+            .with_context(|| format!("loading the {name} artifact"))?;
+        let deployed = deploy_program(&actor.session.client, name, &code).await?;
+        self.settle().await?;
+        Ok(deployed)
     }
 
     /// The market's current epoch.

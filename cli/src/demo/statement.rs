@@ -44,6 +44,8 @@ pub struct ProviderAccount {
     fees: Amount,
     claimed: Amount,
     claimable: Amount,
+    /// Earnings still held until their dispute windows close.
+    pending: Amount,
     slashed: Amount,
     stake: Amount,
     unbonding: Amount,
@@ -63,7 +65,8 @@ pub struct KeeperAccount {
     claimable: Amount,
 }
 
-/// Every token minted is somewhere: in a wallet, staked in the registry, or held by the market.
+/// Every token minted is somewhere: in a wallet, staked in the registry, or held by the market
+/// (the demo opens no dispute, so no bond is held).
 #[derive(Debug, Serialize)]
 pub struct Conservation {
     /// The token's `totalSupply()`.
@@ -73,12 +76,16 @@ pub struct Conservation {
     unbonding: Amount,
     deployment_balances: Amount,
     claimables: Amount,
+    /// Earnings held for disputes (`pending`).
+    pending: Amount,
     treasury: Amount,
-    /// `minted = wallets + stake + unbonding + deployment_balances + claimables + treasury`.
+    /// `minted = wallets + stake + unbonding + deployment_balances + claimables + pending +
+    /// treasury`.
     holds: bool,
     /// The registry's token balance equals stake plus unbonding.
     registry_holds: bool,
-    /// The market's token balance equals deployment balances, claimables and treasury.
+    /// The market's token balance equals deployment balances, claimables, pending pay and
+    /// treasury.
     market_holds: bool,
 }
 
@@ -91,13 +98,14 @@ impl Conservation {
     /// `minted X = wallets … + treasury …`.
     fn equation(&self) -> String {
         format!(
-            "minted {} = wallets {} + stake {} + unbonding {} + deployment balances {} + claimables {} + treasury {}",
+            "minted {} = wallets {} + stake {} + unbonding {} + deployment balances {} + claimables {} + pending {} + treasury {}",
             self.minted,
             self.wallets,
             self.stake,
             self.unbonding,
             self.deployment_balances,
             self.claimables,
+            self.pending,
             self.treasury
         )
     }
@@ -152,12 +160,14 @@ impl Statement {
         let events = Events::decode(&client.provider.get_logs(&filter).await?);
 
         let mut accounts = Vec::new();
-        let mut claimables = BTreeMap::new();
+        let (mut claimables, mut pendings) = (BTreeMap::new(), BTreeMap::new());
         for actor in cast.all() {
             let address = actor.address();
             let balance = IStylusToken::balanceOfCall { owner: address };
             let claimable = IMarket::claimableCall { account: address };
             claimables.insert(address, Amount(client.view(market, claimable).await?));
+            let pending = IMarket::pendingCall { account: address };
+            pendings.insert(address, Amount(client.view(market, pending).await?));
             accounts.push(Account {
                 name: actor.name.clone(),
                 role: actor.role,
@@ -207,6 +217,7 @@ impl Statement {
                 fees: sum(mine().map(|p| &p.fees)),
                 claimed: claimed.get(&address).copied().unwrap_or_default(),
                 claimable: claimables[&address],
+                pending: pendings[&address],
                 slashed: Amount(slashed.sum()),
                 stake: Amount(info.stake),
                 unbonding: Amount(info.unbonding),
@@ -254,6 +265,7 @@ impl Statement {
             unbonding: sum(providers.iter().map(|p| &p.unbonding)),
             deployment_balances,
             claimables: sum(claimables.values()),
+            pending: sum(pendings.values()),
             treasury,
             holds: false,
             registry_holds: false,
@@ -261,7 +273,7 @@ impl Statement {
         };
         let c = &conservation;
         let staked = c.stake.0 + c.unbonding.0;
-        let in_market = c.deployment_balances.0 + c.claimables.0 + c.treasury.0;
+        let in_market = c.deployment_balances.0 + c.claimables.0 + c.pending.0 + c.treasury.0;
         conservation.holds = c.minted.0 == c.wallets.0 + staked + in_market;
         conservation.registry_holds = registry_balance == staked;
         conservation.market_holds = market_balance == in_market;
@@ -292,7 +304,7 @@ impl Statement {
     }
 
     /// Fails loudly unless every token is accounted for, every deployment's ledger balances
-    /// and every provider's earnings were claimed or are claimable.
+    /// and every provider's earnings were claimed, are claimable or are still held.
     pub fn check(&self) -> Result<()> {
         let c = &self.conservation;
         if !c.all_hold() {
@@ -314,13 +326,14 @@ impl Statement {
             }
         }
         for p in &self.providers {
-            if p.earned.0 != p.claimed.0 + p.claimable.0 {
+            if p.earned.0 != p.claimed.0 + p.claimable.0 + p.pending.0 {
                 bail!(
-                    "{} earned {} but claimed {} and can claim {}",
+                    "{} earned {} but claimed {}, can claim {} and has {} held",
                     p.name,
                     p.earned,
                     p.claimed,
-                    p.claimable
+                    p.claimable,
+                    p.pending
                 );
             }
         }

@@ -61,6 +61,23 @@ pub fn deploy_contracts(node: &NodeProcess, out: &Path) -> (bool, Value, String)
     ])
 }
 
+/// `cloudless function deploy notify` by the node's first account: the function the tests'
+/// deployments run. Returns its address.
+pub fn deploy_notify(node: &NodeProcess) -> String {
+    let (success, deployed, stderr) = cloudless(&[
+        "function",
+        "deploy",
+        "notify",
+        "--rpc-url",
+        &node.rpc_url,
+        "--private-key",
+        &node.accounts[0].1,
+        "--json",
+    ]);
+    assert!(success, "function deploy failed: {deployed}\n{stderr}");
+    deployed["address"].as_str().unwrap().to_owned()
+}
+
 /// A deployed marketplace on a dev node.
 pub struct Market {
     /// The node's URL.
@@ -73,6 +90,8 @@ pub struct Market {
     pub registry: Address,
     /// Seconds per epoch.
     pub epoch_length: u64,
+    /// The function its deployments run ([`deploy_notify`]).
+    pub function: String,
 }
 
 impl Market {
@@ -92,7 +111,8 @@ impl Market {
         market
     }
 
-    /// The marketplace `contracts deploy --json` reported as `deployed`.
+    /// The marketplace `contracts deploy --json` reported as `deployed`, with the notify
+    /// function deployed for it.
     pub fn open(node: &NodeProcess, deployed: &Value) -> Market {
         let mut market = Market {
             rpc_url: node.rpc_url.clone(),
@@ -100,6 +120,7 @@ impl Market {
             market: deployed["market"].as_str().unwrap().parse().unwrap(),
             registry: Address::ZERO,
             epoch_length: 0,
+            function: deploy_notify(node),
         };
         let params = market.ok(None, &["market", "params"]);
         market.registry = params["registry"].as_str().unwrap().parse().unwrap();
@@ -201,6 +222,8 @@ impl Market {
                 &max_price,
                 "--deposit",
                 &deposit,
+                "--function",
+                &self.function,
             ],
         );
         let txs = created["transactions"].as_array().unwrap();

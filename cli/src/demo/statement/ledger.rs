@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use alloy::rpc::types::Log;
-use alloy_primitives::{Address, U256};
+use alloy_primitives::{Address, B256, U256};
 use alloy_sol_types::SolEventInterface;
 use cloudless_abi::market::{IMarket::IMarketEvents, IRegistry::IRegistryEvents};
 use serde::{Serialize, Serializer};
@@ -59,6 +59,8 @@ pub struct Placement {
     pub last_proven: u64,
     /// Epochs proven.
     pub epochs_proven: u64,
+    /// Requests served with a signed receipt in the proven epochs: Σ the proofs' `count`.
+    pub receipts: u64,
     /// Paid to the provider (after the protocol fee).
     pub paid: Amount,
     /// Protocol fees taken from its payments.
@@ -76,6 +78,11 @@ pub struct Placement {
 pub struct Deployment {
     pub id: u64,
     pub developer: String,
+    /// The function's program and its code hash.
+    pub function: Address,
+    pub artifact: B256,
+    /// Requests its placements served and proved (receipts).
+    pub receipts: u64,
     pub instances: u32,
     pub regions: Vec<String>,
     pub max_price: Amount,
@@ -166,6 +173,7 @@ pub fn placements(cast: &Cast, events: &Events) -> Vec<Placement> {
             IMarketEvents::EpochProven(e) => {
                 if let Some(p) = placements.get_mut(&e.placementId) {
                     p.epochs_proven += 1;
+                    p.receipts += u64::from(e.count);
                     p.paid += e.paid;
                     p.fees += e.fee;
                     p.owed = Amount(e.owed);
@@ -203,6 +211,8 @@ pub fn deployments(cast: &Cast, events: &Events, placements: &[Placement]) -> Ve
                     Deployment {
                         id: e.deploymentId,
                         developer: cast.name_of(e.owner),
+                        function: e.spec.program,
+                        artifact: e.spec.artifact,
                         instances: e.spec.instances,
                         regions: (0..=u8::MAX)
                             .filter(|&r| e.spec.regionMask.bit(usize::from(r)))
@@ -240,6 +250,7 @@ pub fn deployments(cast: &Cast, events: &Events, placements: &[Placement]) -> Ve
             d.paid += p.paid.0;
             d.fees += p.fees.0;
             d.slashed_in += p.slashed.0;
+            d.receipts += p.receipts;
         }
     }
     deployments.into_values().collect()

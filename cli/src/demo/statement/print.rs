@@ -23,6 +23,7 @@ impl Statement {
                         format!("{}–{}", p.start_epoch, p.last_proven)
                     },
                     p.epochs_proven.to_string(),
+                    p.receipts.to_string(),
                     p.paid.to_string(),
                     p.fees.to_string(),
                     p.owed.to_string(),
@@ -39,6 +40,7 @@ impl Statement {
             "price",
             "proven",
             "proofs",
+            "receipts",
             "paid",
             "fees",
             "owed",
@@ -59,6 +61,7 @@ impl Statement {
                     p.earned.to_string(),
                     p.fees.to_string(),
                     p.claimed.to_string(),
+                    p.pending.to_string(),
                     p.slashed.to_string(),
                     p.stake.to_string(),
                 ]
@@ -70,6 +73,7 @@ impl Statement {
             "earned",
             "fees",
             "claimed",
+            "held",
             "slashed",
             "stake left",
         ];
@@ -88,6 +92,7 @@ impl Statement {
                 vec![
                     format!("{} ({})", d.id, d.developer),
                     format!("{}{how}", d.status),
+                    d.receipts.to_string(),
                     sum([&d.deposited, &d.topped_up].into_iter()).to_string(),
                     d.paid.to_string(),
                     d.fees.to_string(),
@@ -101,6 +106,7 @@ impl Statement {
         let headers = [
             "deployment",
             "status",
+            "served",
             "paid in",
             "to providers",
             "fees",
