@@ -602,11 +602,15 @@ interface IMarket {
     error ArtifactMismatch(address program, bytes32 artifact, bytes32 codehash);
 
     /// One-time set-up by the deployer; reads the token and clock from `registry`. The
-    /// `extension` and `court` programs serve, on this contract's storage, the functions
-    /// the core does not (core → extension → court).
-    function initialize(address owner, address registry, MarketParams calldata params, address extension, address court) external;
+    /// `extension`, `court` and `upkeep` programs serve, on this contract's storage, the
+    /// functions the core does not: the core delegates to the extension, which delegates
+    /// `ICourt` selectors to the court and other unknown ones to the upkeep.
+    function initialize(address owner, address registry, MarketParams calldata params, address extension, address court, address upkeep) external;
     /// The court program (disputes; see `ICourt`).
     function court() external view returns (address);
+    /// The upkeep program (cancels, exits, evictions, finalization, closes, parameters,
+    /// the treasury).
+    function upkeep() external view returns (address);
     /// Sets parameters within their bounds. Owner only.
     function setParams(MarketParams calldata params) external;
     /// The parameters.

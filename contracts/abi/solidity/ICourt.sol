@@ -87,6 +87,8 @@ struct Dispute {
     uint64 epoch;
     /// The leaf disputed (the receipt's `seq`, or the sampled index).
     uint64 index;
+    /// Receipts under the epoch's root.
+    uint32 count;
     /// Who opened it (and gets the bond back on fraud).
     address challenger;
     /// The bond.

@@ -414,10 +414,8 @@ impl Market {
             }));
         }
         let signer = self.recover(self.receipt_digest(r), signature)?;
-        if signer != provider {
-            if self.bound_provider(signer)? != provider {
-                return Err(revert(ICourt::SignerNotWorker { signer, provider }));
-            }
+        if signer != provider && self.bound_provider(signer)? != provider {
+            return Err(revert(ICourt::SignerNotWorker { signer, provider }));
         }
         Ok(provider)
     }
