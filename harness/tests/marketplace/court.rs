@@ -613,3 +613,93 @@ fn disputes_close_with_their_window_and_proofs_in_a_batch_each_have_a_path() {
     assert_eq!(e.placementId, second);
     f.assert_conserved();
 }
+
+#[test]
+fn a_deployment_must_name_an_activated_program_with_its_code_hash() {
+    let mut f = Fixture::new();
+    let market = f.m.market;
+    f.approve(DEV, market, tokens(100));
+    let create = |spec| IMarket::createDeploymentCall {
+        spec,
+        deposit: tokens(100),
+    };
+    // An account without code.
+    let mut spec = f.spec(1, UNIT);
+    spec.program = STRANGER;
+    let e: IMarket::FunctionMissing = f.expect_error(DEV, market, create(spec));
+    assert_eq!(e.program, STRANGER);
+    // The right program under another code hash.
+    let mut spec = f.spec(1, UNIT);
+    spec.artifact = keccak256(b"another build");
+    let e: IMarket::ArtifactMismatch = f.expect_error(DEV, market, create(spec));
+    assert_eq!((e.program, e.codehash), (f.m.function, f.m.artifact));
+    // Code deployed but never activated (ArbWasm activates code hashes: this one is new).
+    let code = harness::artifact::Artifacts::locate()
+        .load("csv-stats")
+        .expect("built functions");
+    let idle = f
+        .chain
+        .deploy_stylus_unactivated(DEV, &code)
+        .expect("deploys");
+    let mut spec = f.spec(1, UNIT);
+    (spec.program, spec.artifact) = (idle, keccak256(&code));
+    let e: IMarket::FunctionNotActivated = f.expect_error(DEV, market, create(spec));
+    assert_eq!(e.program, idle);
+    assert_eq!(f.view(market, IMarket::deploymentCountCall {}), 0);
+    f.assert_conserved();
+}
+
+/// splitmix64 over `(trial, draw)`: the test's deterministic sampler.
+fn draw(trial: u64, n: u64) -> u64 {
+    let mut z = trial.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ n.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+#[test]
+fn a_provider_wrong_once_in_a_hundred_is_caught_by_sampling_at_the_documented_rate() {
+    let (mut f, ids, key) = court();
+    const LIE: u64 = 37;
+    let served = epoch_of(&f, &key, ids.placement, ids.start, 100, &[LIE]);
+    let proof = prove_epoch(&mut f, &ids, &served, 100);
+    // A keeper samples 10 of the 100 leaves (with replacement) per placement-epoch: it catches
+    // the lie with probability 1 − 0.99^10 ≈ 9.6% (docs/proofs.md). Over 1,000 seeded epochs
+    // the catches stay within 4 standard deviations of 95.6.
+    let samples = |trial: u64| (0..10).map(move |n| draw(trial, n) % 100);
+    let caught: Vec<u64> = (0..1_000)
+        .filter(|&trial| samples(trial).any(|i| i == LIE))
+        .collect();
+    let (expected, sd) = (
+        1_000.0 * (1.0 - 0.99f64.powi(10)),
+        (1_000.0f64 * 0.0956 * 0.9044).sqrt(),
+    );
+    assert!(
+        (caught.len() as f64 - expected).abs() <= 4.0 * sd,
+        "{} catches, {expected:.1} ± {sd:.1} expected",
+        caught.len()
+    );
+    // The first catching sample, played on-chain: the provider must show leaf 37, whose
+    // response the function does not give, and is convicted.
+    let market = f.m.market;
+    f.approve(STRANGER, market, tokens(10));
+    let receipt = f.send(
+        STRANGER,
+        market,
+        ICourt::challengeSampleCall { proof, index: LIE },
+    );
+    let id = event::<ICourt::DisputeOpened>(&receipt).disputeId;
+    let lie = served[LIE as usize].clone();
+    let answer = ICourt::answerSampleCall {
+        disputeId: id,
+        receipt: lie.receipt,
+        signature: lie.signature,
+        request: lie.request.into(),
+        path: paths(&f, &served, LIE as usize),
+    };
+    let receipt = f.send(P1, market, answer);
+    let fraud = event::<ICourt::FraudProven>(&receipt);
+    assert_eq!((fraud.kind, fraud.disputeId), (DisputeKind::Sample, id));
+    assert!(!caught.is_empty());
+    assert_convicted(&mut f, &ids, &fraud, STRANGER);
+}
