@@ -5,7 +5,7 @@
 //! `cargo bench -p harness --bench market_gas` (needs `cloudless contracts build` first).
 //! Prints a markdown table; `-- --json` prints the same as JSON.
 
-use alloy::signers::{SignerSync, local::PrivateKeySigner};
+use alloy::signers::local::PrivateKeySigner;
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
 use alloy_sol_types::SolCall;
 use cloudless_abi::{
@@ -164,11 +164,7 @@ impl Bench {
 
     /// `key` signs `receipt` for this market.
     fn sign(&self, key: &PrivateKeySigner, r: &Receipt) -> Bytes {
-        let separator = receipt::domain_separator(self.chain.chain_id(), self.m.market);
-        let signature = key
-            .sign_hash_sync(&receipt::digest(separator, r))
-            .expect("signs");
-        Bytes::from(signature.as_bytes().to_vec())
+        cloudless_client::receipts::sign(key, self.chain.chain_id(), self.m.market, r)
     }
 }
 

@@ -2,13 +2,14 @@
 //! Merkle roots of their EIP-712 digests, proofs committed in batches, and every dispute with
 //! both of its outcomes, its deadlines and its bond.
 
-use alloy::signers::{SignerSync, local::PrivateKeySigner};
+use alloy::signers::local::PrivateKeySigner;
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
 use cloudless_abi::{
     court::{DisputeKind, DisputeStatus, ICourt, ProofRef, Receipt},
     market::{EndReason, EpochProof, IMarket, IRegistry, Ineligible, OfferStatus},
     merkle, receipt,
 };
+use cloudless_client::receipts;
 
 use super::{
     fixture::{DEV, Fixture, OfferArgs, P1, STRANGER, UNIT, event, events, tokens},
@@ -75,12 +76,9 @@ fn serve(
     }
 }
 
+/// `key` signs `r` as a provider node does (`cloudless_client::receipts`).
 fn sign(f: &Fixture, key: &PrivateKeySigner, r: &Receipt) -> Bytes {
-    let separator = receipt::domain_separator(f.chain.chain_id(), f.m.market);
-    let signature = key
-        .sign_hash_sync(&receipt::digest(separator, r))
-        .expect("signs");
-    Bytes::from(signature.as_bytes().to_vec())
+    receipts::sign(key, f.chain.chain_id(), f.m.market, r)
 }
 
 fn digest(f: &Fixture, r: &Receipt) -> B256 {

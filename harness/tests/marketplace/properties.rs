@@ -11,7 +11,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use alloy::signers::{SignerSync, local::PrivateKeySigner};
+use alloy::signers::local::PrivateKeySigner;
 use alloy_primitives::{Address, B256, U256, keccak256};
 use alloy_sol_types::{SolCall, SolInterface};
 use cloudless_abi::{
@@ -20,8 +20,8 @@ use cloudless_abi::{
         EpochProof, IGoverned::IGovernedErrors, IMarket, IMarket::IMarketErrors, IRegistry,
         IRegistry::IRegistryErrors, MatchPair,
     },
-    receipt,
 };
+use cloudless_client::receipts;
 use harness::evm::{ChainError, Receipt};
 use test_fixtures::abi::TestUSDC::TestUSDCErrors;
 
@@ -426,17 +426,14 @@ impl Run {
             requestHash: keccak256(&request),
             responseHash: keccak256(&response),
         };
-        let separator = receipt::domain_separator(self.f.chain.chain_id(), self.f.m.market);
-        let signature = key
-            .sign_hash_sync(&receipt::digest(separator, &receipt))
-            .expect("signs");
         let market = self.f.m.market;
+        let signature = receipts::sign(&key, self.f.chain.chain_id(), market, &receipt);
         self.send(
             challenger,
             market,
             ICourt::disputeResultCall {
                 receipt,
-                signature: signature.as_bytes().to_vec().into(),
+                signature,
                 request: request.into(),
             },
         );
