@@ -193,15 +193,18 @@ impl MarketState {
         Ok(())
     }
 
-    /// Drops the deployments that ended for good by `epoch` — cancelled, closed or past their
-    /// end, with no live placement left, so nothing remains to evict, finalize or close — from
-    /// the index and the book. Returns how many were dropped.
+    /// Drops the deployments that ended for good by `epoch` — cancelled, closed, past their
+    /// end, or never matched within `matchExpiryEpochs`, with no live placement left, so nothing
+    /// remains to evict, finalize or close — from the index and the book. Returns how many were
+    /// dropped.
     pub fn prune(&mut self, epoch: u64) -> usize {
         let book = &mut self.book;
         let before = self.deployments.len();
         self.deployments.retain(|&id, d| {
             let ended = d.ending || (d.end != u64::MAX && epoch > d.end);
-            !(ended && d.live == 0 && (book.retire(id, epoch) || book.bid(id).is_none()))
+            // The book retires what the shared lifecycle calls `Ended` (expiry included).
+            let gone = d.live == 0 && (book.retire(id, epoch) || (ended && book.bid(id).is_none()));
+            !gone
         });
         before - self.deployments.len()
     }
@@ -225,7 +228,9 @@ mod tests {
     use alloy_primitives::U256;
     use alloy_primitives::{Address, Log as Inner, address};
     use alloy_sol_types::SolEvent;
-    use cloudless_abi::market::{DeploymentSpec, EndReason, IMarket, IRegistry, OfferStatus};
+    use cloudless_abi::market::{
+        DeploymentSpec, EndReason, IMarket, IRegistry, MarketParams, OfferStatus,
+    };
 
     use super::*;
 
@@ -285,6 +290,52 @@ mod tests {
             balance: U256::from(1_000),
             createdEpoch: 1,
         }
+    }
+
+    #[test]
+    fn deployments_never_matched_are_pruned_once_their_match_expiry_passed() {
+        let mut state = MarketState::new(Sources {
+            registry: REGISTRY,
+            market: MARKET,
+        });
+        let params = MarketParams {
+            feeBps: 500,
+            keeperFee: 10_000,
+            minPrepaidEpochs: 2,
+            proofWindow: 2,
+            noticeEpochs: 2,
+            exitPenalty: 0,
+            maxMissedEpochs: 2,
+            slashPerMissedInstanceEpoch: 0,
+            graceEpochs: 2,
+            minDeposit: 0,
+            matchExpiryEpochs: 24,
+        };
+        let logs = [
+            market_log(
+                1,
+                &IMarket::MarketParamsSet {
+                    params: params.clone(),
+                },
+            ),
+            market_log(1, &created(1)),
+        ];
+        assert!(state.apply_all(&logs).is_empty());
+        // Created in epoch 1: matchable through epoch 1 + 24.
+        assert_eq!(state.prune(1 + 24), 0, "still within its match expiry");
+        assert!(state.book.bid(1).is_some());
+        assert_eq!(state.prune(1 + 25), 1, "expired unmatched");
+        assert!(state.deployments.is_empty() && state.book.bid(1).is_none());
+        // Its owner withdraws everything afterwards: not a contradiction.
+        let late = [market_log(
+            30,
+            &IMarket::DeploymentWithdrawn {
+                deploymentId: 1,
+                amount: U256::from(1_000),
+                balance: U256::ZERO,
+            },
+        )];
+        assert!(state.apply_all(&late).is_empty());
     }
 
     #[test]
