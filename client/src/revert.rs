@@ -4,8 +4,9 @@
 use alloy::transports::TransportError;
 use alloy_primitives::{Bytes, U256};
 use alloy_sol_types::{Panic, Revert, SolError, SolInterface, sol};
-use cloudless_abi::market::{
-    IGoverned::IGovernedErrors, IMarket::IMarketErrors, IRegistry::IRegistryErrors,
+use cloudless_abi::{
+    court::ICourt::ICourtErrors,
+    market::{IGoverned::IGovernedErrors, IMarket::IMarketErrors, IRegistry::IRegistryErrors},
 };
 
 sol! {
@@ -92,6 +93,9 @@ fn describe(data: &[u8]) -> (String, String, String) {
     }
     if let Ok(error) = IGovernedErrors::abi_decode(data) {
         return named(&error, governed_hint(&error));
+    }
+    if let Ok(error) = ICourtErrors::abi_decode(data) {
+        return named(&error, court_hint(&error));
     }
     if let Ok(error) = TokenErrors::abi_decode(data) {
         return named(&error, token_hint(&error));
@@ -341,6 +345,70 @@ fn market_hint(error: &IMarketErrors) -> String {
     }
 }
 
+fn court_hint(error: &ICourtErrors) -> String {
+    use ICourtErrors as E;
+    match error {
+        E::ResultCorrect(_) => {
+            "the function gives exactly the signed response: the provider answered correctly".into()
+        }
+        E::NotRefereeable(e) => format!(
+            "{} fails or needs more than the court's refereeGas on this request: the court cannot referee it",
+            e.program
+        ),
+        E::BadSignature(_) => {
+            "the signature must be the 65 bytes r ‖ s ‖ v of the receipt's EIP-712 digest, with a low s".into()
+        }
+        E::SignerNotWorker(e) => format!(
+            "{} signed the receipt but is no key of provider {}: only its receipts can be disputed",
+            e.signer, e.provider
+        ),
+        E::RequestMismatch(e) => format!(
+            "the request hashes to {}, the receipt names {}: send the request bytes the receipt was signed for",
+            e.actual, e.requestHash
+        ),
+        E::DisputeWindowClosed(e) => format!(
+            "epoch {} of placement {} could be disputed until epoch {}",
+            e.epoch, e.placementId, e.closedAt
+        ),
+        E::InvalidProofRef(e) => format!(
+            "the proof reference does not match batch {}: rebuild it from that batch's ProofsCommitted and EpochProven events",
+            e.batch
+        ),
+        E::ReceiptMismatch(e) => format!(
+            "the receipt is not leaf {} of epoch {} of placement {}: use the one the dispute names",
+            e.index, e.epoch, e.placementId
+        ),
+        E::IndexOutOfRange(e) => format!(
+            "the epoch has {} receipts: sample an index below that (not {})",
+            e.count, e.index
+        ),
+        E::UnknownDispute(e) => format!(
+            "there is no dispute {}: see `disputeCount`",
+            e.disputeId
+        ),
+        E::DisputeClosed(e) => format!(
+            "dispute {} is already settled ({:?}): nothing to do",
+            e.disputeId, e.status
+        ),
+        E::AnswerTooLate(e) => format!(
+            "dispute {} could be answered until epoch {}: anyone may now resolve it",
+            e.disputeId, e.deadline
+        ),
+        E::DeadlineNotReached(e) => format!(
+            "dispute {} can be answered until epoch {}: resolve it after that",
+            e.disputeId, e.deadline
+        ),
+        E::WrongPath(e) => format!(
+            "the path does not lead to the epoch's root: send the Merkle path of the disputed leaf (dispute {})",
+            e.disputeId
+        ),
+        E::WrongDisputeKind(e) => format!(
+            "dispute {} is a {:?} dispute: answer it with answer{:?}",
+            e.disputeId, e.kind, e.kind
+        ),
+    }
+}
+
 fn token_hint(error: &TokenErrors) -> String {
     use TokenErrors as E;
     let need_tokens = |who, have, want| {
@@ -376,6 +444,36 @@ mod tests {
     use cloudless_abi::market::{IGoverned, IMarket, IRegistry, Ineligible};
 
     use super::*;
+
+    #[test]
+    fn decodes_court_errors_by_name_with_fields_and_hint() {
+        use cloudless_abi::court::{DisputeKind, ICourt};
+        let data = ICourt::AnswerTooLate {
+            disputeId: 4,
+            deadline: 12,
+        }
+        .abi_encode();
+        let reverted = decode("answerSample", &data);
+        assert_eq!(reverted.name, "AnswerTooLate");
+        assert!(
+            reverted.detail.contains("disputeId: 4"),
+            "{}",
+            reverted.detail
+        );
+        assert!(
+            reverted.hint.contains("until epoch 12"),
+            "{}",
+            reverted.hint
+        );
+        let data = ICourt::WrongDisputeKind {
+            disputeId: 2,
+            kind: DisputeKind::Sample,
+        }
+        .abi_encode();
+        let reverted = decode("answerInclusion", &data);
+        assert_eq!(reverted.name, "WrongDisputeKind");
+        assert!(reverted.hint.contains("answerSample"), "{}", reverted.hint);
+    }
 
     #[test]
     fn decodes_registry_errors_by_name_with_fields_and_hint() {

@@ -144,6 +144,8 @@ interface ICourt {
     error DeadlineNotReached(uint64 disputeId, uint64 deadline);
     /// The path does not lead from the disputed leaf to the epoch's root.
     error WrongPath(uint64 disputeId);
+    /// Dispute `disputeId` is a `kind` dispute: answer it with that kind's function.
+    error WrongDisputeKind(uint64 disputeId, DisputeKind kind);
 
     /// The parameters.
     function courtParams() external view returns (CourtParams memory);

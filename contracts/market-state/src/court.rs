@@ -224,11 +224,7 @@ impl Market {
             }));
         }
         let (placement, challenger, bond) = (d.placement.num(), d.challenger.get(), d.bond.num());
-        let kind = if d.kind.num() == DisputeKind::Sample as u8 {
-            DisputeKind::Sample
-        } else {
-            DisputeKind::Inclusion
-        };
+        let kind = bonded_kind(d.kind.num());
         self.convict(placement, id, kind, challenger, bond)
     }
 
@@ -367,7 +363,10 @@ impl Market {
         let d = self.open_dispute(id)?;
         let deadline = d.deadline.num();
         if d.kind.num() != kind as u8 {
-            return Err(revert(ICourt::UnknownDispute { disputeId: id }));
+            return Err(revert(ICourt::WrongDisputeKind {
+                disputeId: id,
+                kind: bonded_kind(d.kind.num()),
+            }));
         }
         if self.epoch() > deadline {
             return Err(revert(ICourt::AnswerTooLate {
@@ -534,6 +533,15 @@ impl Market {
         let (theirs, taken) = held::take_pending(theirs, current, pending);
         self.held.setter(provider).set_groups(theirs);
         taken
+    }
+}
+
+/// The kind of a stored dispute: only bonded disputes (inclusion, sample) are stored.
+fn bonded_kind(stored: u8) -> DisputeKind {
+    if stored == DisputeKind::Sample as u8 {
+        DisputeKind::Sample
+    } else {
+        DisputeKind::Inclusion
     }
 }
 

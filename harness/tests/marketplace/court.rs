@@ -402,6 +402,20 @@ fn an_inclusion_dispute_is_answered_with_the_path_or_convicts_after_its_deadline
     assert_eq!(first.deadline, f.epoch() + 2);
     f.assert_conserved();
 
+    // It is answered with a path, not as a sample.
+    let e: ICourt::WrongDisputeKind = f.expect_error(
+        P1,
+        market,
+        ICourt::answerSampleCall {
+            disputeId: first.disputeId,
+            receipt: served[3].receipt.clone(),
+            signature: served[3].signature.clone(),
+            request: served[3].request.clone().into(),
+            path: paths(&f, &served, 3),
+        },
+    );
+    assert_eq!(e.kind, DisputeKind::Inclusion);
+
     // A wrong path is refused and changes nothing; the right one wins the bond.
     let wrong = paths(&f, &served, 2);
     let e: ICourt::WrongPath = f.expect_error(
