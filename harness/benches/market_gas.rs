@@ -152,6 +152,27 @@ impl Bench {
         }
     }
 
+    /// Places one instance of `deployment` on the newest offer; returns the placement and its
+    /// first epoch.
+    fn place_on_latest_offer(&mut self, deployment: u64) -> (u64, u64) {
+        let registry = self.m.registry;
+        let offer = self
+            .chain
+            .view_sol(registry, &IRegistry::offerCountCall {})
+            .unwrap();
+        self.match_pairs(deployment, vec![pair(offer, 1)]);
+        let market = self.m.market;
+        let placement = self
+            .chain
+            .view_sol(market, &IMarket::placementCountCall {})
+            .unwrap();
+        let epoch = self
+            .chain
+            .view_sol(market, &IMarket::currentEpochCall {})
+            .unwrap();
+        (placement, epoch + 1)
+    }
+
     /// Binds a fresh worker key to provider `i`.
     fn worker(&mut self, i: u8) -> PrivateKeySigner {
         let key = PrivateKeySigner::from_bytes(&B256::repeat_byte(0x60 + i)).expect("a key");
@@ -309,20 +330,7 @@ fn dispute_costs() -> Vec<(String, u64)> {
             .chain
             .view_sol(market, &IMarket::deploymentCountCall {})
             .unwrap();
-        let offer = b
-            .chain
-            .view_sol(b.m.registry, &IRegistry::offerCountCall {})
-            .unwrap();
-        b.match_pairs(deployment, vec![pair(offer, 1)]);
-        let placement = b
-            .chain
-            .view_sol(market, &IMarket::placementCountCall {})
-            .unwrap();
-        let start = b
-            .chain
-            .view_sol(market, &IMarket::currentEpochCall {})
-            .unwrap()
-            + 1;
+        let (placement, start) = b.place_on_latest_offer(deployment);
         b.goto_epoch(start + 1);
         b.gas(provider(i), market, Bench::proof(placement, start));
         let alone = b.gas_of(DEV, function, request.to_vec(), name);
@@ -349,20 +357,7 @@ fn dispute_costs() -> Vec<(String, u64)> {
     b.register(3);
     let key = b.worker(3);
     let (deployment, _) = b.create_deployment(1);
-    let offer = b
-        .chain
-        .view_sol(b.m.registry, &IRegistry::offerCountCall {})
-        .unwrap();
-    b.match_pairs(deployment, vec![pair(offer, 1)]);
-    let placement = b
-        .chain
-        .view_sol(market, &IMarket::placementCountCall {})
-        .unwrap();
-    let epoch = b
-        .chain
-        .view_sol(market, &IMarket::currentEpochCall {})
-        .unwrap()
-        + 1;
+    let (placement, epoch) = b.place_on_latest_offer(deployment);
     let (_, request) = FUNCTIONS[0];
     let response = keccak256(notify::handle(request).expect("renders"));
     let receipts: Vec<Receipt> = (0..4)

@@ -137,19 +137,7 @@ mod tests {
             registry: Address::repeat_byte(1),
             market: Address::repeat_byte(2),
         });
-        state.params = Some(MarketParams {
-            feeBps: 500,
-            keeperFee: 0,
-            minPrepaidEpochs: 2,
-            proofWindow: 2,
-            noticeEpochs: 2,
-            exitPenalty: 0,
-            maxMissedEpochs: 2,
-            slashPerMissedInstanceEpoch: 0,
-            graceEpochs: 2,
-            minDeposit: 0,
-            matchExpiryEpochs: 24,
-        });
+        state.params = Some(crate::state::test_params());
         state
     }
 

@@ -223,14 +223,30 @@ impl MarketState {
     }
 }
 
+/// Market parameters for the keeper's tests: 2-epoch windows, a 24-epoch match expiry.
+#[cfg(test)]
+pub(crate) fn test_params() -> MarketParams {
+    MarketParams {
+        feeBps: 500,
+        keeperFee: 0,
+        minPrepaidEpochs: 2,
+        proofWindow: 2,
+        noticeEpochs: 2,
+        exitPenalty: 0,
+        maxMissedEpochs: 2,
+        slashPerMissedInstanceEpoch: 0,
+        graceEpochs: 2,
+        minDeposit: 0,
+        matchExpiryEpochs: 24,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use alloy_primitives::U256;
     use alloy_primitives::{Address, Log as Inner, address};
     use alloy_sol_types::SolEvent;
-    use cloudless_abi::market::{
-        DeploymentSpec, EndReason, IMarket, IRegistry, MarketParams, OfferStatus,
-    };
+    use cloudless_abi::market::{DeploymentSpec, EndReason, IMarket, IRegistry, OfferStatus};
 
     use super::*;
 
@@ -298,19 +314,7 @@ mod tests {
             registry: REGISTRY,
             market: MARKET,
         });
-        let params = MarketParams {
-            feeBps: 500,
-            keeperFee: 10_000,
-            minPrepaidEpochs: 2,
-            proofWindow: 2,
-            noticeEpochs: 2,
-            exitPenalty: 0,
-            maxMissedEpochs: 2,
-            slashPerMissedInstanceEpoch: 0,
-            graceEpochs: 2,
-            minDeposit: 0,
-            matchExpiryEpochs: 24,
-        };
+        let params = test_params();
         let logs = [
             market_log(
                 1,

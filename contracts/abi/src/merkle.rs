@@ -25,18 +25,23 @@ pub fn node(left: &B256, right: &B256) -> B256 {
     keccak256(pair)
 }
 
+/// The level above `level`: pairs hashed, an odd node out moved up unchanged.
+fn parents(level: &[B256]) -> Vec<B256> {
+    level
+        .chunks(2)
+        .map(|pair| match pair {
+            [left, right] => node(left, right),
+            [alone] => *alone,
+            _ => unreachable!("chunks(2) yields one or two nodes"),
+        })
+        .collect()
+}
+
 /// The root of `leaves` (zero when empty).
 pub fn root(leaves: &[B256]) -> B256 {
     let mut level: Vec<B256> = leaves.to_vec();
     while level.len() > 1 {
-        level = level
-            .chunks(2)
-            .map(|pair| match pair {
-                [left, right] => node(left, right),
-                [alone] => *alone,
-                _ => unreachable!("chunks(2) yields one or two nodes"),
-            })
-            .collect();
+        level = parents(&level);
     }
     level.first().copied().unwrap_or(B256::ZERO)
 }
@@ -51,14 +56,7 @@ pub fn path(leaves: &[B256], index: usize) -> Option<Vec<B256>> {
         if let Some(sibling) = level.get(index ^ 1) {
             siblings.push(*sibling);
         }
-        level = level
-            .chunks(2)
-            .map(|pair| match pair {
-                [left, right] => node(left, right),
-                [alone] => *alone,
-                _ => unreachable!("chunks(2) yields one or two nodes"),
-            })
-            .collect();
+        level = parents(&level);
         index /= 2;
     }
     Some(siblings)

@@ -12,7 +12,7 @@ use cloudless_abi::{
 use cloudless_client::receipts;
 
 use super::{
-    fixture::{DEV, Fixture, OfferArgs, P1, STRANGER, UNIT, event, events, tokens},
+    fixture::{DEV, Fixture, OfferArgs, P1, STRANGER, UNIT, event, events, proof_refs, tokens},
     scenario::{Matched, matched},
 };
 
@@ -115,28 +115,7 @@ fn prove(f: &mut Fixture, proofs: Vec<EpochProof>) -> Vec<ProofRef> {
             proofs: proofs.clone(),
         },
     );
-    let committed = event::<IMarket::ProofsCommitted>(&receipt);
-    let leaves: Vec<B256> = proofs
-        .iter()
-        .map(|p| merkle::proof_leaf(p.placementId, p.epoch, p.receiptsRoot, p.count))
-        .collect();
-    assert_eq!(committed.root, merkle::root(&leaves));
-    let proven = events::<IMarket::EpochProven>(&receipt);
-    proofs
-        .iter()
-        .zip(&proven)
-        .map(|(p, e)| ProofRef {
-            placementId: p.placementId,
-            epoch: p.epoch,
-            receiptsRoot: p.receiptsRoot,
-            count: p.count,
-            batch: committed.batch,
-            provenAt: committed.provenAt,
-            size: committed.size,
-            position: e.position,
-            path: merkle::path(&leaves, e.position as usize).expect("in the batch"),
-        })
-        .collect()
+    proof_refs(&receipt, &proofs)
 }
 
 /// P1 proves epoch `ids.start` with the root of `served` (and `count` leaves); returns its

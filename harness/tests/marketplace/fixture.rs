@@ -1,11 +1,12 @@
 //! A deployed marketplace on a fresh chain, with typed helpers for sending calls, expecting
 //! named errors, reading events and checking the conservation invariant.
 
-use alloy_primitives::{Address, Log, U256};
+use alloy_primitives::{Address, B256, Log, U256};
 use alloy_sol_types::{SolCall, SolError, SolEvent};
 use cloudless_abi::{
-    court::{DisputeStatus, ICourt},
-    market::{DeploymentSpec, IMarket, IRegistry, MatchPair},
+    court::{DisputeStatus, ICourt, ProofRef},
+    market::{DeploymentSpec, EpochProof, IMarket, IRegistry, MatchPair},
+    merkle,
 };
 use harness::{
     artifact::Artifacts,
@@ -393,4 +394,31 @@ pub fn describe(error: &ChainError) -> String {
         }
         other => other.to_string(),
     }
+}
+
+/// The references of `proofs`, submitted together in the transaction of `receipt`: its batch
+/// from `ProofsCommitted` (whose root must be the batch tree's), each position from
+/// `EpochProven`, each path from the batch tree (docs/proofs.md).
+pub fn proof_refs(receipt: &Receipt, proofs: &[EpochProof]) -> Vec<ProofRef> {
+    let committed = event::<IMarket::ProofsCommitted>(receipt);
+    let leaves: Vec<B256> = proofs
+        .iter()
+        .map(|p| merkle::proof_leaf(p.placementId, p.epoch, p.receiptsRoot, p.count))
+        .collect();
+    assert_eq!(committed.root, merkle::root(&leaves), "the batch root");
+    proofs
+        .iter()
+        .zip(events::<IMarket::EpochProven>(receipt))
+        .map(|(p, proven)| ProofRef {
+            placementId: p.placementId,
+            epoch: p.epoch,
+            receiptsRoot: p.receiptsRoot,
+            count: p.count,
+            batch: committed.batch,
+            provenAt: committed.provenAt,
+            size: committed.size,
+            position: proven.position,
+            path: merkle::path(&leaves, proven.position as usize).expect("in the batch"),
+        })
+        .collect()
 }

@@ -27,8 +27,8 @@ use harness::evm::{ChainError, Receipt};
 use test_fixtures::abi::TestUSDC::TestUSDCErrors;
 
 use super::fixture::{
-    DEV, DEV2, Fixture, KEEPER, OWNER, OfferArgs, P1, P2, P3, STRANGER, UNIT, WORKER, event,
-    events, tokens,
+    DEV, DEV2, Fixture, KEEPER, OWNER, OfferArgs, P1, P2, P3, STRANGER, UNIT, WORKER, events,
+    proof_refs, tokens,
 };
 
 /// splitmix64: a small deterministic generator (no OS randomness).
@@ -441,29 +441,15 @@ impl Run {
         }
         let proofs: Vec<EpochProof> = batch.iter().map(|(p, _)| p.clone()).collect();
         let market = self.f.m.market;
-        let Some(receipt) = self.submit(prover, market, IMarket::submitProofsCall { proofs })
-        else {
+        let call = IMarket::submitProofsCall {
+            proofs: proofs.clone(),
+        };
+        let Some(receipt) = self.submit(prover, market, call) else {
             return;
         };
-        let committed = event::<IMarket::ProofsCommitted>(&receipt);
-        let leaves: Vec<B256> = batch
-            .iter()
-            .map(|(p, _)| merkle::proof_leaf(p.placementId, p.epoch, p.receiptsRoot, p.count))
-            .collect();
-        for (position, (p, served)) in batch.into_iter().enumerate() {
-            let reference = ProofRef {
-                placementId: p.placementId,
-                epoch: p.epoch,
-                receiptsRoot: p.receiptsRoot,
-                count: p.count,
-                batch: committed.batch,
-                provenAt: committed.provenAt,
-                size: committed.size,
-                position: position as u32,
-                path: merkle::path(&leaves, position).expect("in the batch"),
-            };
-            self.proven.push((reference, served));
-        }
+        let served = batch.into_iter().map(|(_, served)| served);
+        self.proven
+            .extend(proof_refs(&receipt, &proofs).into_iter().zip(served));
     }
 
     /// Request `seq` answered for `placement` in `epoch`, signed with `provider`'s key.
