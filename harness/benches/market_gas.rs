@@ -13,6 +13,7 @@ use cloudless_abi::{
     market::{EpochProof, IMarket, IRegistry, MatchPair},
     merkle, receipt,
 };
+use cloudless_client::receipts::Epoch;
 use harness::{
     artifact::Artifacts,
     evm::{Chain, chain::TxRequest},
@@ -143,12 +144,33 @@ impl Bench {
         self.gas(KEEPER, self.m.market, call)
     }
 
-    fn proof(placement: u64, epoch: u64) -> IMarket::submitProofCall {
+    fn proof(&self, placement: u64, epoch: u64) -> IMarket::submitProofCall {
+        let EpochProof {
+            receiptsRoot,
+            count,
+            ..
+        } = self.epoch_proof(placement, epoch);
         IMarket::submitProofCall {
             placementId: placement,
             epoch,
-            receiptsRoot: root_of(placement, epoch),
-            count: 100,
+            receiptsRoot,
+            count,
+        }
+    }
+
+    /// The proof of an epoch of 100 signed receipts of `placement`: a real root. (A proof's
+    /// signer is checked only in a dispute, so the key does not change its gas.)
+    fn epoch_proof(&self, placement: u64, epoch: u64) -> EpochProof {
+        let key = PrivateKeySigner::from_bytes(&B256::repeat_byte(0x5e)).expect("a key");
+        let mut receipts = Epoch::new(self.chain.chain_id(), self.m.market, placement, epoch);
+        for i in 0..100u8 {
+            receipts.record(&key, Bytes::from(vec![i]), Bytes::from(vec![i, 1]));
+        }
+        EpochProof {
+            placementId: placement,
+            epoch,
+            receiptsRoot: receipts.root(),
+            count: receipts.count(),
         }
     }
 
@@ -189,11 +211,6 @@ impl Bench {
     }
 }
 
-/// A stand-in for an epoch's receipts root: any non-zero hash costs what a real one does.
-fn root_of(placement: u64, epoch: u64) -> B256 {
-    keccak256([placement.to_be_bytes(), epoch.to_be_bytes()].concat())
-}
-
 fn pair(offer: u64, instances: u32) -> MatchPair {
     MatchPair {
         offerId: offer,
@@ -222,26 +239,12 @@ fn operations() -> Vec<(String, u64)> {
         b.match_pairs(d, vec![pair(1, 1)]);
     }
     b.goto_epoch(2);
-    let proof = b.gas(provider(0), market, Bench::proof(1, 1));
-    let proofs = (13..23u64)
-        .map(|placement| EpochProof {
-            placementId: placement,
-            epoch: 1,
-            receiptsRoot: root_of(placement, 1),
-            count: 100,
-        })
-        .collect();
+    let proof = b.gas(provider(0), market, b.proof(1, 1));
+    let proofs = (13..23u64).map(|p| b.epoch_proof(p, 1)).collect();
     let batch10 = b.gas(provider(0), market, IMarket::submitProofsCall { proofs });
     // A second epoch of the same placements: their held-pay slots are written already.
     b.goto_epoch(3);
-    let proofs = (13..23u64)
-        .map(|placement| EpochProof {
-            placementId: placement,
-            epoch: 2,
-            receiptsRoot: root_of(placement, 2),
-            count: 100,
-        })
-        .collect();
+    let proofs = (13..23u64).map(|p| b.epoch_proof(p, 2)).collect();
     let batch10_again = b.gas(provider(0), market, IMarket::submitProofsCall { proofs });
     let top_up = b.gas(
         DEV,
@@ -332,7 +335,7 @@ fn dispute_costs() -> Vec<(String, u64)> {
             .unwrap();
         let (placement, start) = b.place_on_latest_offer(deployment);
         b.goto_epoch(start + 1);
-        b.gas(provider(i), market, Bench::proof(placement, start));
+        b.gas(provider(i), market, b.proof(placement, start));
         let alone = b.gas_of(DEV, function, request.to_vec(), name);
         let lie = Receipt {
             placementId: placement,
@@ -445,9 +448,9 @@ fn touch_costs(book: u32, gap: u64) -> (u64, u64, u64) {
         .view_sol(market, &IMarket::placementCountCall {})
         .unwrap();
     b.goto_epoch(2);
-    b.gas(provider(0), market, Bench::proof(placement, 1));
+    b.gas(provider(0), market, b.proof(placement, 1));
     b.goto_epoch(2 + gap);
-    let proof = b.gas(provider(0), market, Bench::proof(placement, 1 + gap));
+    let proof = b.gas(provider(0), market, b.proof(placement, 1 + gap));
     b.goto_epoch(2 + 2 * gap);
     let withdraw = b.gas(
         DEV,

@@ -64,6 +64,11 @@ pub fn add(a: U256, b: U256) -> Result<U256, Revert> {
     a.checked_add(b).ok_or_else(too_large)
 }
 
+/// `value` as a `u128`, or `AmountTooLarge`: balances and debts are stored in 128 bits.
+pub fn narrow(value: U256) -> Result<u128, Revert> {
+    u128::try_from(value).map_err(|_| too_large())
+}
+
 pub use cloudless_abi::clock::epoch_at;
 
 /// Reads and writes a packed storage integer as a plain Rust integer.

@@ -9,7 +9,7 @@ use cloudless_abi::market::IMarket;
 use contract_kit::{
     Revert, Small,
     abi::{Output, emit, topic, topic_address},
-    add, epoch_at, revert, too_large,
+    add, epoch_at, narrow, revert, too_large,
 };
 use stylus_sdk::prelude::*;
 
@@ -127,7 +127,7 @@ impl Market {
             }
         }
         let mut d = self.deployments.setter(deployment_id);
-        let (balance, rate) = (d.balance.get(), d.rate.get());
+        let (balance, rate) = (d.balance(), d.rate.get());
         let needed = add(fee, rate)?;
         if balance < needed {
             return Err(revert(IMarket::InsufficientBalance {
@@ -137,7 +137,7 @@ impl Market {
             }));
         }
         let balance = balance - fee;
-        d.balance.set(balance);
+        d.set_balance(balance)?;
         let placed = d.placed.num();
         let owed = add(self.claimable.get(keeper), fee)?;
         self.claimable.insert(keeper, owed);
@@ -180,7 +180,6 @@ impl Market {
         p.deployment.set_num(deployment_id);
         p.offer.set_num(offer_id);
         p.start_epoch.set_num(start);
-        p.last_proven.set_num(start - 1);
         p.provider.set(provider);
         p.instances.set_num(k);
         p.end_epoch.set_num(u64::MAX);
@@ -227,7 +226,7 @@ impl Market {
         }
         let current = self.epoch();
         let p = self.placements.getter(placement_id);
-        let last = p.last_proven.num();
+        let last = p.last_proven();
         if epoch <= last {
             return Err(revert(IMarket::AlreadyProven {
                 placementId: placement_id,
@@ -249,9 +248,8 @@ impl Market {
         // k ≤ MAX_INSTANCES and price ≤ MAX_PRICE: fits in u128.
         let amount = U256::from(u128::from(p.instances.num()) * p.price.num());
         let mut p = self.placements.setter(placement_id);
-        let misses = p.misses.num() + (epoch - last - 1);
-        p.misses.set_num(misses);
-        p.last_proven.set_num(epoch);
+        p.set_proven(epoch, epoch - last - 1);
+        let misses = p.misses();
         let paid = self.pay(deployment_id, placement_id, provider, amount)?;
         emit(
             self,
@@ -286,19 +284,19 @@ impl Market {
         provider: Address,
         earned: U256,
     ) -> Result<Payment, Revert> {
-        let owed_before = self.placements.getter(placement_id).owed.get();
+        let owed_before = self.placements.getter(placement_id).owed();
         let due = add(owed_before, earned)?;
         let mut d = self.deployments.setter(deployment_id);
-        let balance = d.balance.get();
+        let balance = d.balance();
         let gross = due.min(balance);
         let (balance, owed) = (balance - gross, due - gross);
-        d.balance.set(balance);
-        let debt = add(d.debt.get() - owed_before, owed)?;
-        d.debt.set(debt);
-        self.placements.setter(placement_id).owed.set(owed);
-        // Each epoch adds at most k × price < 2^114, so what is due fits u128 unless some 2^14
+        d.set_balance(balance)?;
+        let debt = add(d.debt() - owed_before, owed)?;
+        d.set_debt(debt)?;
+        // Each epoch adds at most k × price < 2^114, so what is owed fits u128 unless some 2^14
         // proven epochs went unpaid; then proofs refuse with AmountTooLarge rather than wrap.
-        let gross_units = u128::try_from(gross).map_err(|_| too_large())?;
+        self.placements.setter(placement_id).set_owed(owed)?;
+        let gross_units = narrow(gross)?;
         let bps = u128::from(self.fee_bps.num());
         // ⌊gross × bps / 10⁴⌋ without the product overflowing u128.
         let fee_units = gross_units / 10_000 * bps + gross_units % 10_000 * bps / 10_000;
@@ -323,15 +321,12 @@ impl Market {
         let current = self.epoch();
         let width = self.dispute_window.num() + self.response_window.num() + 2;
         let at = held::matures_at(current, width);
-        let (groups, released) = held::add(self.held.getter(provider).groups(), at, net, current)?;
-        self.held.setter(provider).set_groups(groups);
+        let released = held::hold(&mut *self.held.setter(provider), at, net, current)?;
         if released != 0 {
             let claimable = add(self.claimable.get(provider), U256::from(released))?;
             self.claimable.insert(provider, claimable);
         }
-        let mine = self.placements.getter(placement_id).held.groups();
-        let (mine, _) = held::add(mine, at, net, current)?;
-        self.placements.setter(placement_id).held.set_groups(mine);
+        held::hold(&mut *self.placements.setter(placement_id), at, net, current)?;
         Ok(())
     }
 
@@ -356,8 +351,8 @@ impl Market {
         d.placed.set_num(placed);
         let rate = d.rate.get() - U256::from(u128::from(k) * price);
         d.rate.set(rate);
-        let balance = add(d.balance.get(), slashed)?;
-        d.balance.set(balance);
+        let balance = add(d.balance(), slashed)?;
+        d.set_balance(balance)?;
         emit(
             self,
             IMarket::PlacementEnded::SIGNATURE_HASH,
@@ -379,7 +374,7 @@ impl Market {
         let current = self.epoch();
         let mut d = self.deployments.setter(deployment_id);
         // Short when the balance cannot pay what is owed plus the next epoch.
-        let short = d.balance.get() < d.rate.get().saturating_add(d.debt.get());
+        let short = d.balance() < d.rate.get().saturating_add(d.debt());
         let since = d.underfunded_since.num();
         let next = match (short, since) {
             (true, NONE) => current.max(1),

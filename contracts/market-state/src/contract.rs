@@ -18,7 +18,7 @@ use contract_kit::{
     abi::{Calldata, Output, emit, topic, topic_address},
     add, bounded,
     governance::Governance,
-    revert, token,
+    narrow, revert, token,
 };
 use stylus_sdk::{
     call::static_call,
@@ -32,7 +32,7 @@ use stylus_sdk::{
 use crate::{
     billing::{EndReason, Ending, NONE},
     court::DisputeRecord,
-    held::{self, Held},
+    held::{self, Held, HeldSlots},
 };
 
 /// Most instances one deployment may ask for.
@@ -74,28 +74,116 @@ pub struct DeploymentRecord {
     pub(crate) program: StorageAddress,
     pub(crate) artifact: StorageB256,
     pub(crate) region_mask: StorageU256,
-    pub(crate) balance: StorageU256,
+    balance: StorageU128,
+    debt: StorageU128,
     pub(crate) rate: StorageU256,
-    pub(crate) debt: StorageU256,
     pub(crate) per_provider: StorageMap<Address, StorageU32>,
 }
 
-/// A placement (slot 0: deployment, offer, start, last proven; slot 1: provider, instances,
-/// end; slot 2: price, misses, live).
+impl DeploymentRecord {
+    /// What the deployment holds for its placements.
+    pub(crate) fn balance(&self) -> U256 {
+        U256::from(self.balance.num())
+    }
+
+    /// Stores the balance (`AmountTooLarge` beyond 128 bits).
+    pub(crate) fn set_balance(&mut self, balance: U256) -> Result<(), Revert> {
+        self.balance.set_num(narrow(balance)?);
+        Ok(())
+    }
+
+    /// What its placements' proven epochs are still owed in all.
+    pub(crate) fn debt(&self) -> U256 {
+        U256::from(self.debt.num())
+    }
+
+    /// Stores the debt (`AmountTooLarge` beyond 128 bits).
+    pub(crate) fn set_debt(&mut self, debt: U256) -> Result<(), Revert> {
+        self.debt.set_num(narrow(debt)?);
+        Ok(())
+    }
+}
+
+/// A placement (slot 0: deployment, offer, start, end; slot 1: provider, instances, misses,
+/// live; slot 2: price, owed; slot 3: epochs proven and the held group a proof last added to;
+/// slot 4: the other held group). Matching writes slots 0–2; a proof reads slots 0–3 and
+/// writes slot 3 (slot 4 only when a new group starts).
 #[storage]
 pub struct PlacementRecord {
     pub(crate) deployment: StorageU64,
     pub(crate) offer: StorageU64,
     pub(crate) start_epoch: StorageU64,
-    pub(crate) last_proven: StorageU64,
+    pub(crate) end_epoch: StorageU64,
     pub(crate) provider: StorageAddress,
     pub(crate) instances: StorageU32,
-    pub(crate) end_epoch: StorageU64,
-    pub(crate) price: StorageU128,
-    pub(crate) misses: StorageU64,
+    misses: StorageU32,
     pub(crate) live: StorageBool,
-    pub(crate) owed: StorageU256,
-    pub(crate) held: Held,
+    pub(crate) price: StorageU128,
+    owed: StorageU128,
+    proven: StorageU64,
+    held_at: StorageU64,
+    held: StorageU128,
+    other_at: StorageU64,
+    other: StorageU128,
+}
+
+impl PlacementRecord {
+    /// The last epoch proven (the one before its start until a proof lands).
+    pub(crate) fn last_proven(&self) -> u64 {
+        self.start_epoch.num() - 1 + self.proven.num()
+    }
+
+    /// Records `epoch` (after the last proven) as proven, `missed` epochs skipped on the way.
+    pub(crate) fn set_proven(&mut self, epoch: u64, missed: u64) {
+        self.add_misses(missed);
+        let start = self.start_epoch.num();
+        self.proven.set_num(epoch - (start - 1));
+    }
+
+    /// Epochs missed so far (saturating at `u32::MAX`, some billions of epochs).
+    pub(crate) fn misses(&self) -> u64 {
+        self.misses.num().into()
+    }
+
+    /// Counts `missed` more epochs as missed.
+    pub(crate) fn add_misses(&mut self, missed: u64) {
+        if missed != 0 {
+            let misses = u64::from(self.misses.num()).saturating_add(missed);
+            self.misses
+                .set_num(u32::try_from(misses).unwrap_or(u32::MAX));
+        }
+    }
+
+    /// What its proven epochs are still owed.
+    pub(crate) fn owed(&self) -> U256 {
+        U256::from(self.owed.num())
+    }
+
+    /// Stores what is owed (`AmountTooLarge` beyond 128 bits).
+    pub(crate) fn set_owed(&mut self, owed: U256) -> Result<(), Revert> {
+        self.owed.set_num(narrow(owed)?);
+        Ok(())
+    }
+}
+
+impl HeldSlots for PlacementRecord {
+    fn first(&self) -> held::Group {
+        (self.held_at.num(), self.held.num())
+    }
+
+    fn second(&self) -> held::Group {
+        (self.other_at.num(), self.other.num())
+    }
+
+    fn set_first(&mut self, (at, amount): held::Group) {
+        self.held_at.set_num(at);
+        self.held.set_num(amount);
+    }
+
+    fn set_second(&mut self, (at, amount): held::Group) {
+        self.other_at.set_num(at);
+        self.other.set_num(amount);
+    }
 }
 
 /// The market's storage.
@@ -287,7 +375,7 @@ impl Market {
         }
         let reserve = self.reserve(deployment_id)?;
         let mut deployment = self.deployments.setter(deployment_id);
-        let balance = deployment.balance.get();
+        let balance = deployment.balance();
         if amount > balance.saturating_sub(reserve) {
             return Err(revert(IMarket::InsufficientReserve {
                 deploymentId: deployment_id,
@@ -297,7 +385,7 @@ impl Market {
             }));
         }
         let balance = balance - amount;
-        deployment.balance.set(balance);
+        deployment.set_balance(balance)?;
         emit(
             self,
             IMarket::DeploymentWithdrawn::SIGNATURE_HASH,
@@ -361,7 +449,7 @@ impl Market {
         let d = self.deployments.getter(deployment_id);
         Ok((
             d.owner.get(),
-            d.balance.get(),
+            d.balance(),
             d.rate.get(),
             d.placed.num(),
             d.end_epoch.num(),
@@ -378,7 +466,7 @@ impl Market {
         let end = d.end_epoch.num();
         let window = self.proof_window.num();
         // What proven epochs are owed is never the owner's to take back.
-        let debt = d.debt.get();
+        let debt = d.debt();
         if end != u64::MAX && self.epoch() > end.saturating_add(window) {
             return Ok(debt);
         }
@@ -432,9 +520,9 @@ impl Market {
             p.instances.num(),
             p.price.num(),
             p.start_epoch.num(),
-            p.last_proven.num(),
+            p.last_proven(),
             p.end_epoch.num(),
-            p.misses.num(),
+            p.misses(),
             p.live.get(),
         ))
     }
@@ -521,7 +609,7 @@ impl Market {
     pub fn exit_placement_now(&mut self, placement_id: u64) -> Result<(), Revert> {
         let provider = self.provided_live(placement_id)?;
         let p = self.placements.getter(placement_id);
-        let (instances, last) = (p.instances.num(), p.last_proven.num());
+        let (instances, last) = (p.instances.num(), p.last_proven());
         let penalty = U256::from(self.exit_penalty.num() * u128::from(instances));
         let slashed = self.slash(provider, penalty, 0)?;
         self.retire(placement_id, EndReason::ExitedWithPenalty, last, slashed)
@@ -531,7 +619,7 @@ impl Market {
     pub fn evict(&mut self, placement_id: u64) -> Result<(), Revert> {
         let (provider, end) = self.live(placement_id)?;
         let p = self.placements.getter(placement_id);
-        let (instances, last, offer) = (p.instances.num(), p.last_proven.num(), p.offer.num());
+        let (instances, last, offer) = (p.instances.num(), p.last_proven(), p.offer.num());
         let current = self.epoch();
         let missed = end.min(current.saturating_sub(1)).saturating_sub(last);
         let max_missed = self.max_missed.num();
@@ -542,9 +630,7 @@ impl Market {
                 maxMissed: max_missed,
             }));
         }
-        let mut p = self.placements.setter(placement_id);
-        let misses = p.misses.num() + missed;
-        p.misses.set_num(misses);
+        self.placements.setter(placement_id).add_misses(missed);
         let amount = self
             .slash_per_miss
             .num()
@@ -607,7 +693,7 @@ impl Market {
 
     /// What the placement's proven epochs are still owed.
     pub fn owed(&self, placement_id: u64) -> U256 {
-        self.placements.getter(placement_id).owed.get()
+        self.placements.getter(placement_id).owed()
     }
 
     /// Pays what a placement is owed, as far as its deployment's balance goes.
@@ -781,7 +867,7 @@ impl Market {
         d.program.set(spec.program);
         d.artifact.set(spec.artifact);
         d.region_mask.set(spec.regionMask);
-        d.balance.set(deposit);
+        d.set_balance(deposit)?;
         let spec = &spec;
         emit(
             self,
@@ -803,8 +889,8 @@ impl Market {
         }
         let from = self.vm().msg_sender();
         let mut d = self.deployments.setter(deployment_id);
-        let balance = add(d.balance.get(), amount)?;
-        d.balance.set(balance);
+        let balance = add(d.balance(), amount)?;
+        d.set_balance(balance)?;
         emit(
             self,
             IMarket::DeploymentFunded::SIGNATURE_HASH,

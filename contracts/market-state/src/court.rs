@@ -27,7 +27,7 @@ use stylus_sdk::{
 use crate::{
     billing::EndReason,
     contract::{Market, PlacementRecord},
-    held,
+    held::{self, HeldSlots},
 };
 
 /// The ecrecover precompile.
@@ -483,7 +483,7 @@ impl Market {
         let p: StorageGuard<'_, PlacementRecord> = self.placements.getter(placement);
         let (deployment, offer) = (p.deployment.num(), p.offer.num());
         let (provider, k, live) = (p.provider.get(), p.instances.num(), p.live.get());
-        let last = p.last_proven.num();
+        let last = p.last_proven();
         let penalty = self.fraud_penalty()?.saturating_mul(u128::from(k));
         // The registry takes at most the penalty asked, which fits u128.
         let slashed: u128 = self
@@ -498,15 +498,15 @@ impl Market {
             self.retire(placement, EndReason::Fraud, last, to_deployment)?;
         } else {
             let mut d = self.deployments.setter(deployment);
-            let balance = add(d.balance.get(), to_deployment)?;
-            d.balance.set(balance);
+            let balance = add(d.balance(), to_deployment)?;
+            d.set_balance(balance)?;
             self.refresh_funding(deployment);
         }
         let bond = U256::from(bond);
         self.bonds.set(self.bonds.get() - bond);
         let claimable = add(self.claimable.get(challenger), add(reward, bond)?)?;
         self.claimable.insert(challenger, claimable);
-        let balance = self.deployments.getter(deployment).balance.get();
+        let balance = self.deployments.getter(deployment).balance();
         emit(
             self,
             ICourt::FraudProven::SIGNATURE_HASH,
@@ -525,10 +525,10 @@ impl Market {
     /// Takes the placement's still-held pay back from its provider; returns the amount.
     fn refund_held(&mut self, placement: u64, provider: Address) -> u128 {
         let current = self.epoch();
-        let mine = self.placements.getter(placement).held.groups();
+        let mine = self.placements.getter(placement).groups();
         let (_, pending) = held::split(mine, current);
         let (mine, _) = held::take_pending(mine, current, pending);
-        self.placements.setter(placement).held.set_groups(mine);
+        self.placements.setter(placement).set_groups(mine);
         let theirs = self.held.getter(provider).groups();
         let (theirs, taken) = held::take_pending(theirs, current, pending);
         self.held.setter(provider).set_groups(theirs);

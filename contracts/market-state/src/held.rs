@@ -3,7 +3,8 @@
 //! Pay is grouped by the epoch it matures in. Maturity is rounded up to a multiple of the width
 //! `disputeWindow + responseWindow + 2`, so at any time at most two groups are unmatured: two
 //! `(maturesAt, amount)` slots per provider, and two per placement (what the court hands back
-//! to the deployment on fraud) are enough, and every operation is O(1).
+//! to the deployment on fraud) are enough, and every operation is O(1). The group last added
+//! to is kept first, so a proof in the same group as the one before reads and writes one slot.
 
 use alloc::{vec, vec::Vec};
 
@@ -13,8 +14,56 @@ use stylus_sdk::{
     storage::{StorageU64, StorageU128},
 };
 
-/// Two groups of held pay: `(maturesAt, amount)` each.
-pub(crate) type Groups = [(u64, u128); 2];
+/// A group of held pay: `(maturesAt, amount)`.
+pub(crate) type Group = (u64, u128);
+
+/// Two groups of held pay.
+pub(crate) type Groups = [Group; 2];
+
+/// Where two groups are stored, the one last added to first.
+pub(crate) trait HeldSlots {
+    /// The group last added to.
+    fn first(&self) -> Group;
+    /// The other group.
+    fn second(&self) -> Group;
+    /// Stores the group last added to.
+    fn set_first(&mut self, group: Group);
+    /// Stores the other group.
+    fn set_second(&mut self, group: Group);
+
+    /// Both groups.
+    fn groups(&self) -> Groups {
+        [self.first(), self.second()]
+    }
+
+    /// Stores both groups.
+    fn set_groups(&mut self, [first, second]: Groups) {
+        self.set_first(first);
+        self.set_second(second);
+    }
+}
+
+/// Adds `amount` maturing at `at` to the groups in `slots` (as [`add`] does), keeping the later
+/// group first; returns what matured by `current` and was pushed out. Adding to the first
+/// group touches only its slot.
+pub(crate) fn hold(
+    slots: &mut impl HeldSlots,
+    at: u64,
+    amount: u128,
+    current: u64,
+) -> Result<u128, Revert> {
+    let first = slots.first();
+    if first.0 == at && first.1 != 0 {
+        slots.set_first((at, first.1.checked_add(amount).ok_or_else(too_large)?));
+        return Ok(0);
+    }
+    let (mut groups, released) = add([first, slots.second()], at, amount, current)?;
+    if groups[1].0 > groups[0].0 {
+        groups.swap(0, 1);
+    }
+    slots.set_groups(groups);
+    Ok(released)
+}
 
 /// The epoch pay earned in epoch `current` matures in, for dispute and response windows `width`
 /// epochs wide in all (`disputeWindow + responseWindow + 2`).
@@ -99,21 +148,23 @@ pub struct Held {
     second: StorageU128,
 }
 
-impl Held {
-    /// The groups.
-    pub(crate) fn groups(&self) -> Groups {
-        [
-            (self.first_at.num(), self.first.num()),
-            (self.second_at.num(), self.second.num()),
-        ]
+impl HeldSlots for Held {
+    fn first(&self) -> Group {
+        (self.first_at.num(), self.first.num())
     }
 
-    /// Stores `groups`.
-    pub(crate) fn set_groups(&mut self, groups: Groups) {
-        self.first_at.set_num(groups[0].0);
-        self.first.set_num(groups[0].1);
-        self.second_at.set_num(groups[1].0);
-        self.second.set_num(groups[1].1);
+    fn second(&self) -> Group {
+        (self.second_at.num(), self.second.num())
+    }
+
+    fn set_first(&mut self, (at, amount): Group) {
+        self.first_at.set_num(at);
+        self.first.set_num(amount);
+    }
+
+    fn set_second(&mut self, (at, amount): Group) {
+        self.second_at.set_num(at);
+        self.second.set_num(amount);
     }
 }
 
@@ -147,6 +198,57 @@ mod tests {
         assert_eq!((g, released), ([(21, 7), (28, 5)], 0));
         let (g, released) = add([(28, 1), (21, 7)], 35, 4, 10).unwrap();
         assert_eq!((g, released), ([(35, 5), (21, 7)], 0));
+    }
+
+    /// Two groups in memory that count the slots written.
+    #[derive(Default)]
+    struct Slots {
+        groups: Groups,
+        writes: [u32; 2],
+    }
+
+    impl HeldSlots for Slots {
+        fn first(&self) -> Group {
+            self.groups[0]
+        }
+        fn second(&self) -> Group {
+            self.groups[1]
+        }
+        fn set_first(&mut self, group: Group) {
+            self.groups[0] = group;
+            self.writes[0] += 1;
+        }
+        fn set_second(&mut self, group: Group) {
+            self.groups[1] = group;
+            self.writes[1] += 1;
+        }
+    }
+
+    #[test]
+    fn hold_keeps_the_later_group_first_and_adds_to_it_through_one_slot() {
+        let mut slots = Slots::default();
+        assert_eq!(hold(&mut slots, 14, 10, 0), Ok(0));
+        assert_eq!(hold(&mut slots, 14, 5, 6), Ok(0));
+        assert_eq!(slots.groups, [(14, 15), (0, 0)]);
+        assert_eq!(slots.writes, [2, 1]);
+        // A new group goes first; the old one is kept second.
+        assert_eq!(hold(&mut slots, 21, 7, 7), Ok(0));
+        assert_eq!(slots.groups, [(21, 7), (14, 15)]);
+        assert_eq!(hold(&mut slots, 21, 1, 8), Ok(0));
+        assert_eq!(slots.writes, [4, 2]);
+        // A third group pushes out the matured one and goes first.
+        assert_eq!(hold(&mut slots, 28, 1, 14), Ok(15));
+        assert_eq!(slots.groups, [(28, 1), (21, 8)]);
+        assert_eq!(split(slots.groups(), 21), (8, 1));
+        // Whatever order, holding agrees with `add`.
+        let groups = [(21, 8), (28, 1)];
+        let mut slots = Slots {
+            groups,
+            writes: [0; 2],
+        };
+        let (added, released) = add(groups, 28, 3, 15).unwrap();
+        assert_eq!(hold(&mut slots, 28, 3, 15), Ok(released));
+        assert_eq!(split(slots.groups, 28), split(added, 28));
     }
 
     #[test]
