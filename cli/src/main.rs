@@ -2,11 +2,13 @@
 
 mod alloc_meter;
 mod bench;
+mod call;
 mod chain;
 mod contracts;
 mod demo;
 mod developer;
 mod devnode;
+mod dispute;
 mod function;
 mod keeper;
 mod market;
@@ -53,6 +55,12 @@ enum Group {
     /// Developer actions on deployments: create, top up, withdraw, cancel, inspect.
     #[command(subcommand)]
     Deploy(developer::Command),
+    /// Call a deployment through its providers' nodes; the signed receipt is verified and kept
+    /// for disputes.
+    Call(call::Args),
+    /// Disputes: a wrong result, a receipt left out of its proof, a sampled leaf; resolve, status.
+    #[command(subcommand)]
+    Dispute(dispute::Command),
     /// The marketplace: offers, deployments and parameters, and what anyone may do (match,
     /// evict, finalize, close).
     #[command(subcommand)]
@@ -74,6 +82,8 @@ fn main() -> ExitCode {
         Group::Devnode(args) => devnode::run(args),
         Group::Provider(command) => provider::run(command),
         Group::Deploy(command) => developer::run(command),
+        Group::Call(args) => call::run(args),
+        Group::Dispute(command) => dispute::run(command),
         Group::Market(command) => market::run(command),
         Group::Token(command) => token::run(command),
         Group::Keeper(command) => keeper::run(command),

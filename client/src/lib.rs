@@ -1,10 +1,14 @@
 //! What every Cloudless chain client (the `cloudless` CLI, the keeper) shares:
 //!
+//! - [`calls`]: calling a deployment through its providers' nodes, receipts verified.
 //! - [`manifest`]: the per-chain deployment manifest `deployments/<chain>.json`.
+//! - [`proofs`]: a proof's reference (batch leaf and path) rebuilt from the chain's logs.
 //! - [`receipts`]: signed EIP-712 receipts and an epoch's receipts root, as the court checks them.
 //! - [`revert`]: revert data decoded by name against the marketplace's and token's errors, with
 //!   a hint of what to do next.
 
+pub mod calls;
 pub mod manifest;
+pub mod proofs;
 pub mod receipts;
 pub mod revert;

@@ -5,6 +5,7 @@ use alloy::rpc::types::Log;
 use alloy_primitives::Address;
 use alloy_sol_types::SolEventInterface;
 use cloudless_abi::{
+    court::ICourt::ICourtEvents,
     erc20::IStylusToken::IStylusTokenEvents,
     market::{IGoverned::IGovernedEvents, IMarket::IMarketEvents, IRegistry::IRegistryEvents},
 };
@@ -41,6 +42,8 @@ pub fn decode(log: &Log) -> Option<Event> {
         (format!("{:?}", event.data), market_fields(&event.data))
     } else if let Ok(event) = IRegistryEvents::decode_log(inner) {
         (format!("{:?}", event.data), registry_fields(&event.data))
+    } else if let Ok(event) = ICourtEvents::decode_log(inner) {
+        (format!("{:?}", event.data), court_fields(&event.data))
     } else if let Ok(event) = IGovernedEvents::decode_log(inner) {
         (format!("{:?}", event.data), Value::Null)
     } else if let Ok(event) = IStylusTokenEvents::decode_log(inner) {
@@ -74,6 +77,31 @@ fn registry_fields(event: &IRegistryEvents) -> Value {
             json!({ "amount": e.amount.to_string(), "unlock_epoch": e.unlockEpoch })
         }
         E::StakeWithdrawn(e) => json!({ "amount": e.amount.to_string() }),
+        _ => Value::Null,
+    }
+}
+
+fn court_fields(event: &ICourtEvents) -> Value {
+    use ICourtEvents as E;
+    match event {
+        E::DisputeOpened(e) => json!({
+            "dispute_id": e.disputeId,
+            "placement_id": e.placementId,
+            "epoch": e.epoch,
+            "index": e.index,
+            "bond": e.bond.to_string(),
+            "deadline": e.deadline,
+        }),
+        E::DisputeAnswered(e) => {
+            json!({ "dispute_id": e.disputeId, "placement_id": e.placementId })
+        }
+        E::FraudProven(e) => json!({
+            "dispute_id": e.disputeId,
+            "placement_id": e.placementId,
+            "slashed": e.slashed.to_string(),
+            "reward": e.reward.to_string(),
+            "refunded": e.refunded.to_string(),
+        }),
         _ => Value::Null,
     }
 }

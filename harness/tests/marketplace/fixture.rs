@@ -1,12 +1,11 @@
 //! A deployed marketplace on a fresh chain, with typed helpers for sending calls, expecting
 //! named errors, reading events and checking the conservation invariant.
 
-use alloy_primitives::{Address, B256, Log, U256};
+use alloy_primitives::{Address, Log, U256};
 use alloy_sol_types::{SolCall, SolError, SolEvent};
 use cloudless_abi::{
     court::{DisputeStatus, ICourt, ProofRef},
     market::{DeploymentSpec, EpochProof, IMarket, IRegistry, MatchPair},
-    merkle,
 };
 use harness::{
     artifact::Artifacts,
@@ -396,29 +395,25 @@ pub fn describe(error: &ChainError) -> String {
     }
 }
 
-/// The references of `proofs`, submitted together in the transaction of `receipt`: its batch
-/// from `ProofsCommitted` (whose root must be the batch tree's), each position from
-/// `EpochProven`, each path from the batch tree (docs/proofs.md).
+/// The references of `proofs`, submitted together in the transaction of `receipt`, as any
+/// client rebuilds them from its logs (`cloudless_client::proofs`); they must name exactly the
+/// proofs submitted, in order.
 pub fn proof_refs(receipt: &Receipt, proofs: &[EpochProof]) -> Vec<ProofRef> {
-    let committed = event::<IMarket::ProofsCommitted>(receipt);
-    let leaves: Vec<B256> = proofs
+    let market = receipt
+        .logs()
         .iter()
-        .map(|p| merkle::proof_leaf(p.placementId, p.epoch, p.receiptsRoot, p.count))
+        .find(|log| IMarket::ProofsCommitted::decode_log(log).is_ok())
+        .expect("a ProofsCommitted log")
+        .address;
+    let refs = cloudless_client::proofs::proof_refs(market, receipt.logs()).expect("the batch");
+    let named: Vec<_> = refs
+        .iter()
+        .map(|r| (r.placementId, r.epoch, r.receiptsRoot, r.count))
         .collect();
-    assert_eq!(committed.root, merkle::root(&leaves), "the batch root");
-    proofs
+    let submitted: Vec<_> = proofs
         .iter()
-        .zip(events::<IMarket::EpochProven>(receipt))
-        .map(|(p, proven)| ProofRef {
-            placementId: p.placementId,
-            epoch: p.epoch,
-            receiptsRoot: p.receiptsRoot,
-            count: p.count,
-            batch: committed.batch,
-            provenAt: committed.provenAt,
-            size: committed.size,
-            position: proven.position,
-            path: merkle::path(&leaves, proven.position as usize).expect("in the batch"),
-        })
-        .collect()
+        .map(|p| (p.placementId, p.epoch, p.receiptsRoot, p.count))
+        .collect();
+    assert_eq!(named, submitted, "the batch holds the proofs submitted");
+    refs
 }
