@@ -13,7 +13,7 @@ use alloy::{
     eips::BlockNumberOrTag,
     providers::{DynProvider, Provider, ProviderBuilder},
 };
-use alloy_primitives::{Address, Bytes};
+use alloy_primitives::{Address, B256, Bytes};
 use alloy_sol_types::SolCall;
 use cloudless_abi::{
     clock::epoch_at,
@@ -139,7 +139,7 @@ impl Shared {
         self.view.read().expect("view lock").clone()
     }
 
-    fn publish(&self, view: View) {
+    pub(crate) fn publish(&self, view: View) {
         self.metrics.head.set(view.head as i64);
         self.metrics.synced.set(i64::from(view.synced));
         *self.view.write().expect("view lock") = Arc::new(view);
@@ -179,6 +179,18 @@ impl Shared {
             },
         }
     }
+}
+
+/// A transaction the follower is about to send.
+struct Planned {
+    /// Its journal key: `proofs@<head>` or `answer:<dispute id>`.
+    key: String,
+    /// `proofs` or `answer`.
+    kind: &'static str,
+    /// The market call.
+    calldata: Bytes,
+    /// The roots it proves (none for an answer).
+    roots: Vec<Root>,
 }
 
 /// The follower: ingests, publishes the view, proves and answers.
@@ -328,18 +340,24 @@ impl Follower {
 
     /// Publishes the provider's placements at `head`, loading functions not seen before.
     async fn refresh(&mut self, head: u64, epoch: u64) -> Result<(), Error> {
-        let mine: Vec<(u64, u64, u64, u64, Address, alloy_primitives::B256)> = self
+        let mine: Vec<(u64, Serving, Address, B256)> = self
             .state
             .placements
             .iter()
             .filter(|(_, p)| p.provider == self.provider)
             .filter_map(|(&id, p)| {
                 let d = self.state.deployments.get(&p.deployment)?;
-                Some((id, p.deployment, p.start, p.end.min(d.end), d.program, d.artifact))
+                let serving = Serving {
+                    deployment: p.deployment,
+                    start: p.start,
+                    end: p.end.min(d.end),
+                    function: None,
+                };
+                Some((id, serving, d.program, d.artifact))
             })
             .collect();
         let mut placements = BTreeMap::new();
-        for (id, deployment, start, end, program, artifact) in mine {
+        for (id, mut serving, program, artifact) in mine {
             let function = match self.cache.get(&artifact) {
                 Some(loaded) => loaded,
                 None => {
@@ -353,15 +371,8 @@ impl Follower {
                     self.cache.insert(artifact, &code)
                 }
             };
-            placements.insert(
-                id,
-                Serving {
-                    deployment,
-                    start,
-                    end,
-                    function: Some(function),
-                },
-            );
+            serving.function = Some(function);
+            placements.insert(id, serving);
         }
         self.shared.publish(View {
             synced: self.cursor.block() >= head,
@@ -392,7 +403,7 @@ impl Follower {
             .collect();
         let proof_window = self.state.params.as_ref().map_or(1, |p| p.proofWindow);
         let due = prove::due(&progress, epoch, proof_window);
-        let mut calls: Vec<(String, &'static str, Bytes, Vec<Root>)> = Vec::new();
+        let mut calls: Vec<Planned> = Vec::new();
         if !due.is_empty() {
             self.shared.store.seal(epoch - 1).await?;
             let mut roots = Vec::with_capacity(due.len());
@@ -409,7 +420,12 @@ impl Follower {
                 })
                 .collect();
             let calldata = IMarket::submitProofsCall { proofs }.abi_encode();
-            calls.push((format!("proofs@{head}"), "proofs", calldata.into(), roots));
+            calls.push(Planned {
+                key: format!("proofs@{head}"),
+                kind: "proofs",
+                calldata: calldata.into(),
+                roots,
+            });
         }
         for (&id, dispute) in &self.state.disputes {
             let mine = self
@@ -422,7 +438,12 @@ impl Follower {
                 continue;
             }
             match disputes::answer(&self.shared.store, id, dispute) {
-                Ok(calldata) => calls.push((format!("answer:{id}"), "answer", calldata, vec![])),
+                Ok(calldata) => calls.push(Planned {
+                    key: format!("answer:{id}"),
+                    kind: "answer",
+                    calldata,
+                    roots: Vec::new(),
+                }),
                 Err(error) => {
                     warn!(dispute = id, %error, "cannot answer a dispute");
                     self.answer_attempts.insert(id, ANSWER_ATTEMPTS);
@@ -437,11 +458,22 @@ impl Follower {
             return Ok(());
         };
         let mut nonce = self.outbox.next_nonce().await?;
-        for (key, kind, calldata, roots) in calls {
+        for Planned {
+            key,
+            kind,
+            calldata,
+            roots,
+        } in calls
+        {
             if let Some(id) = key.strip_prefix("answer:").and_then(|id| id.parse().ok()) {
                 *self.answer_attempts.entry(id).or_insert(0) += 1;
             }
-            match self.outbox.sender.simulate(self.market, &calldata, kind).await {
+            match self
+                .outbox
+                .sender
+                .simulate(self.market, &calldata, kind)
+                .await
+            {
                 Simulated::Ok(gas) => {
                     if !roots.is_empty() {
                         self.shared.store.proofs_sent(&roots, &key)?;
@@ -524,7 +556,11 @@ impl Follower {
 }
 
 /// The provider `worker` signs for: the provider it is bound to, or itself.
-async fn provider_of(rpc: &DynProvider, registry: Address, worker: Address) -> Result<Address, Error> {
+async fn provider_of(
+    rpc: &DynProvider,
+    registry: Address,
+    worker: Address,
+) -> Result<Address, Error> {
     let call = IRegistry::workerOfCall { worker }.abi_encode();
     let tx = alloy::rpc::types::TransactionRequest::default()
         .to(registry)

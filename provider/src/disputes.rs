@@ -50,7 +50,9 @@ pub fn answer(store: &Store, id: u64, dispute: &OpenDispute) -> Result<Bytes, Un
         }
         .abi_encode(),
         DisputeKind::Sample => {
-            let stored = store.receipt(placement, epoch, index)?.ok_or_else(no_leaf)?;
+            let stored = store
+                .receipt(placement, epoch, index)?
+                .ok_or_else(no_leaf)?;
             ICourt::answerSampleCall {
                 disputeId: id,
                 receipt: stored.signed.receipt,

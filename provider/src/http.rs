@@ -126,8 +126,13 @@ async fn serve(s: &Arc<Shared>, id: &str, body: Body) -> Result<Response, ApiErr
     })
     .await
     .map_err(internal)?;
-    let answer =
-        ran.map_err(|trap| error(StatusCode::UNPROCESSABLE_ENTITY, "trapped", trap.to_string()))?;
+    let answer = ran.map_err(|trap| {
+        error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "trapped",
+            trap.to_string(),
+        )
+    })?;
     s.metrics.ink.inc_by(answer.ink);
     let response_hash = keccak256(&answer.response);
     let signed = s
@@ -208,7 +213,11 @@ async fn leaf(
 ) -> Result<Json<Value>, ApiError> {
     let placement = number(&placement, "placement")?;
     let (epoch, index) = (number(&epoch, "epoch")?, number(&index, "index")?);
-    let missing = || not_found(format!("placement {placement} epoch {epoch} has no receipt {index}"));
+    let missing = || {
+        not_found(format!(
+            "placement {placement} epoch {epoch} has no receipt {index}"
+        ))
+    };
     let stored = s
         .store
         .receipt(placement, epoch, index)
@@ -250,9 +259,199 @@ async fn health(State(s): State<Arc<Shared>>) -> Response {
 
 async fn metrics(State(s): State<Arc<Shared>>) -> Response {
     let content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8";
-    (
-        [(header::CONTENT_TYPE, content_type)],
-        s.metrics.render(),
-    )
-        .into_response()
+    ([(header::CONTENT_TYPE, content_type)], s.metrics.render()).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use alloy::signers::local::PrivateKeySigner;
+    use alloy_primitives::Address;
+    use axum::http::Request;
+    use cloudless_abi::court::Receipt;
+    use cloudless_client::receipts::recover;
+    use harness::artifact::process;
+    use tower::ServiceExt;
+
+    use super::*;
+    use crate::{
+        chain::{Limits, Serving, View},
+        exec::Function,
+        store::Store,
+    };
+
+    const CHAIN: u64 = 7;
+    const MARKET: Address = Address::repeat_byte(0x11);
+
+    /// Echoes its request, or reverts with `no` when the request is empty.
+    fn function() -> Arc<Function> {
+        let wat = r#"(module
+            (import "vm_hooks" "read_args" (func $read_args (param i32)))
+            (import "vm_hooks" "write_result" (func $write_result (param i32 i32)))
+            (import "vm_hooks" "pay_for_memory_grow" (func $grow (param i32)))
+            (memory (export "memory") 1)
+            (data (i32.const 1000) "no")
+            (func (export "user_entrypoint") (param $len i32) (result i32)
+                (if (i32.eqz (local.get $len))
+                    (then (call $write_result (i32.const 1000) (i32.const 2)) (return (i32.const 1))))
+                (call $read_args (i32.const 0))
+                (call $write_result (i32.const 0) (local.get $len))
+                (i32.const 0)))"#;
+        let code = process(&wat::parse_str(wat).unwrap()).unwrap().code;
+        Arc::new(Function::load(&code, keccak256(&code)).unwrap())
+    }
+
+    fn worker() -> PrivateKeySigner {
+        PrivateKeySigner::from_bytes(&B256::repeat_byte(5)).unwrap()
+    }
+
+    /// A node serving deployment 3 through placement 2 (epochs 4..=6), now in `epoch`.
+    fn node(dir: &std::path::Path, epoch: u64, synced: bool) -> Arc<Shared> {
+        let store = Store::open(&dir.join("p.sqlite"), CHAIN, MARKET, worker()).unwrap();
+        let limits = Limits {
+            max_request: 16,
+            max_ink: 1_000_000_000,
+        };
+        let shared = Arc::new(Shared::new(store, limits, 1));
+        let serving = Serving {
+            deployment: 3,
+            start: 4,
+            end: 6,
+            function: Some(Ok(function())),
+        };
+        shared.publish(View {
+            synced,
+            head: 10,
+            epoch,
+            placements: BTreeMap::from([(2, serving)]),
+            error: None,
+        });
+        shared
+    }
+
+    async fn post(shared: &Arc<Shared>, path: &str, body: &'static [u8]) -> Response {
+        let request = Request::post(path).body(Body::from(body)).unwrap();
+        router(shared.clone()).oneshot(request).await.unwrap()
+    }
+
+    async fn code(response: Response) -> (u16, String) {
+        let status = response.status().as_u16();
+        let body = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        let json: Value = serde_json::from_slice(&body).unwrap();
+        (status, json["error"].as_str().unwrap().to_owned())
+    }
+
+    #[tokio::test]
+    async fn an_answer_carries_a_receipt_the_caller_can_verify() {
+        let dir = tempfile::tempdir().unwrap();
+        let shared = node(dir.path(), 5, true);
+        for seq in 0..2 {
+            let response = post(&shared, "/v1/deployments/3", b"ping").await;
+            assert_eq!(response.status(), StatusCode::OK);
+            let header = |name: &str| response.headers()[name].to_str().unwrap().to_owned();
+            let receipt =
+                Receipt::abi_decode(&hex::decode(header("cloudless-receipt")).unwrap()).unwrap();
+            let signature = hex::decode(header("cloudless-signature")).unwrap();
+            assert_eq!(
+                (header("cloudless-placement"), header("cloudless-epoch")),
+                ("2".into(), "5".into())
+            );
+            let body = axum::body::to_bytes(response.into_body(), 64)
+                .await
+                .unwrap();
+            assert_eq!(&body[..], b"ping");
+            assert_eq!(
+                (receipt.placementId, receipt.epoch, receipt.seq),
+                (2, 5, seq)
+            );
+            assert_eq!(receipt.requestHash, keccak256(b"ping"));
+            assert_eq!(receipt.responseHash, keccak256(&body));
+            assert_eq!(
+                recover(CHAIN, MARKET, &receipt, &signature).unwrap(),
+                worker().address()
+            );
+        }
+        let leaf = router(shared.clone())
+            .oneshot(
+                Request::get("/v1/proofs/2/5/1")
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        let leaf: Value = serde_json::from_slice(
+            &axum::body::to_bytes(leaf.into_body(), 1 << 16)
+                .await
+                .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(leaf["receipt"]["seq"], 1);
+        assert_eq!(leaf["request"], json!(Bytes::from_static(b"ping")));
+        let proof = router(shared)
+            .oneshot(Request::get("/v1/proofs/2/5").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let proof: Value = serde_json::from_slice(
+            &axum::body::to_bytes(proof.into_body(), 1 << 16)
+                .await
+                .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            (proof["count"].clone(), proof["proofRef"].clone()),
+            (json!(2), Value::Null)
+        );
+    }
+
+    #[tokio::test]
+    async fn every_refusal_has_its_documented_status_and_code() {
+        let dir = tempfile::tempdir().unwrap();
+        let shared = node(dir.path(), 5, true);
+        assert_eq!(
+            code(post(&shared, "/v1/deployments/9", b"x").await).await,
+            (404, "not_served".into())
+        );
+        assert_eq!(
+            code(post(&shared, "/v1/deployments/x", b"x").await).await,
+            (404, "not_served".into())
+        );
+        assert_eq!(
+            code(post(&shared, "/v1/deployments/3", b"seventeen bytes!!").await).await,
+            (413, "too_large".into())
+        );
+        assert_eq!(
+            code(post(&shared, "/v1/deployments/3", b"").await).await,
+            (422, "trapped".into())
+        );
+        let busy = shared.pool.clone().try_acquire_owned().unwrap();
+        assert_eq!(
+            code(post(&shared, "/v1/deployments/3", b"x").await).await,
+            (429, "overloaded".into())
+        );
+        drop(busy);
+        assert_eq!(
+            post(&shared, "/v1/deployments/3", b"x").await.status(),
+            StatusCode::OK
+        );
+
+        let (dir7, dir5) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let later = node(dir7.path(), 7, true);
+        assert_eq!(
+            code(post(&later, "/v1/deployments/3", b"x").await).await,
+            (409, "not_live".into())
+        );
+        let behind = node(dir5.path(), 5, false);
+        assert_eq!(
+            code(post(&behind, "/v1/deployments/3", b"x").await).await,
+            (503, "not_synced".into())
+        );
+        let health = router(behind)
+            .oneshot(Request::get("/healthz").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(health.status(), StatusCode::SERVICE_UNAVAILABLE);
+    }
 }

@@ -72,7 +72,12 @@ pub struct Config {
 impl Config {
     /// A configuration with the defaults: [`DEFAULT_LISTEN`], 1 MiB requests, the ink of 10
     /// million gas, one worker per core, 500 ms polls.
-    pub fn new(rpc_url: String, manifest: Manifest, worker: PrivateKeySigner, data: PathBuf) -> Self {
+    pub fn new(
+        rpc_url: String,
+        manifest: Manifest,
+        worker: PrivateKeySigner,
+        data: PathBuf,
+    ) -> Self {
         Self {
             rpc_url,
             manifest,
@@ -112,9 +117,8 @@ impl Node {
     /// Opens the data directory, connects, binds the API and starts following the chain. The
     /// API answers 503 `not_synced` until the node has caught up with the head.
     pub async fn start(config: Config) -> Result<NodeHandle, Error> {
-        std::fs::create_dir_all(&config.data).map_err(|e| {
-            Error::Config(format!("creating {}: {e}", config.data.display()))
-        })?;
+        std::fs::create_dir_all(&config.data)
+            .map_err(|e| Error::Config(format!("creating {}: {e}", config.data.display())))?;
         let market = config
             .manifest
             .address("market")

@@ -24,12 +24,12 @@ use std::{
 
 use alloy::signers::local::PrivateKeySigner;
 use alloy_primitives::{Address, B256, Bytes, keccak256};
-use cloudless_client::receipts;
 use cloudless_abi::{
     court::{ProofRef, Receipt},
     merkle,
     receipt::{digest, domain_separator},
 };
+use cloudless_client::receipts;
 use rusqlite::{Connection, OptionalExtension, params};
 use tokio::sync::oneshot;
 
@@ -520,19 +520,18 @@ impl Writer {
                         requestHash: keccak256(&request),
                         responseHash: response_hash,
                     };
-                    let signature = receipts::sign(&self.signer, self.chain_id, self.market, &receipt);
-                    tx.prepare_cached(
-                        "INSERT INTO receipts VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                    )?
-                    .execute(params![
-                        placement as i64,
-                        epoch as i64,
-                        seq as i64,
-                        receipt.requestHash.as_slice(),
-                        response_hash.as_slice(),
-                        signature.as_ref(),
-                        request.as_ref()
-                    ])?;
+                    let signature =
+                        receipts::sign(&self.signer, self.chain_id, self.market, &receipt);
+                    tx.prepare_cached("INSERT INTO receipts VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?
+                        .execute(params![
+                            placement as i64,
+                            epoch as i64,
+                            seq as i64,
+                            receipt.requestHash.as_slice(),
+                            response_hash.as_slice(),
+                            signature.as_ref(),
+                            request.as_ref()
+                        ])?;
                     self.next.insert((placement, epoch), seq + 1);
                     replies.push(Reply::Record(reply, Signed { receipt, signature }));
                 }
@@ -590,14 +589,23 @@ mod tests {
             .record(3, 9, Bytes::from(vec![3]), keccak256([3, 3]))
             .await
             .unwrap();
-        assert_eq!(signed.receipt.seq, 3, "the sequence continues after a reopen");
+        assert_eq!(
+            signed.receipt.seq, 3,
+            "the sequence continues after a reopen"
+        );
         expected.record(&worker(), Bytes::from(vec![3]), Bytes::from(vec![3, 3]));
         let root = store.root(3, 9).unwrap();
         assert_eq!((root.root, root.count), (expected.root(), 4));
         let stored = store.receipt(3, 9, 2).unwrap().unwrap();
         assert_eq!(stored.request, Some(Bytes::from(vec![2])));
         assert_eq!(
-            recover(CHAIN, MARKET, &stored.signed.receipt, &stored.signed.signature).unwrap(),
+            recover(
+                CHAIN,
+                MARKET,
+                &stored.signed.receipt,
+                &stored.signed.signature
+            )
+            .unwrap(),
             worker().address()
         );
         assert!(Store::open(&path, CHAIN + 1, MARKET, worker()).is_err());
@@ -610,10 +618,21 @@ mod tests {
         store.record(1, 4, Bytes::new(), B256::ZERO).await.unwrap();
         store.seal(4).await.unwrap();
         let late = store.record(1, 4, Bytes::new(), B256::ZERO).await;
-        assert!(matches!(late, Err(StoreError::Sealed { epoch: 4 })), "{late:?}");
+        assert!(
+            matches!(late, Err(StoreError::Sealed { epoch: 4 })),
+            "{late:?}"
+        );
         assert_eq!(store.root(1, 4).unwrap().count, 1);
         let empty = store.root(2, 4).unwrap();
         assert_eq!((empty.root, empty.count), (B256::ZERO, 0));
-        assert_eq!(store.record(1, 5, Bytes::new(), B256::ZERO).await.unwrap().receipt.seq, 0);
+        assert_eq!(
+            store
+                .record(1, 5, Bytes::new(), B256::ZERO)
+                .await
+                .unwrap()
+                .receipt
+                .seq,
+            0
+        );
     }
 }
