@@ -22,8 +22,7 @@ use tokio::sync::{Notify, watch};
 use tracing::{debug, error, info, warn};
 
 use crate::{
-    Config, Error, Status,
-    crash,
+    Config, Error, Status, crash,
     duties::{self, Kind, Work},
     ingest::{self, Cursor},
     journal::{Failure, Job, Journal, Outcome},
@@ -364,7 +363,16 @@ impl Daemon {
         info!(key = %w.key, nonce, instances = w.instances, "planned");
         let (_, taken) = self
             .outbox
-            .submit(&w.key, w.kind.as_str(), w.target, &w.calldata, gas, nonce, fees, head)
+            .submit(
+                &w.key,
+                w.kind.as_str(),
+                w.target,
+                &w.calldata,
+                gas,
+                nonce,
+                fees,
+                head,
+            )
             .await?;
         self.track_txs();
         Ok(taken)
@@ -389,6 +397,8 @@ impl Daemon {
             failure.retry_at = now_ms() + wait.as_millis() as u64;
             warn!(key, failures = failure.count, retry_in = ?wait, error = why, "job failed; backing off");
         }
-        self.outbox.journal.set_failure(key, calldata, &failure, why)
+        self.outbox
+            .journal
+            .set_failure(key, calldata, &failure, why)
     }
 }
