@@ -2,7 +2,8 @@
 //! node's URL, a worker key, a deployment of the notify function matched onto its offer. The
 //! node answers with receipts that verify, refuses bad input with its documented errors, keeps
 //! every receipt and its sequence across a `kill -9`, proves the epoch with the root of the
-//! receipts the callers hold, and answers a sample challenge by itself. Needs
+//! receipts the callers hold (and an epoch without requests with count 0), and answers a
+//! sample challenge by itself. Needs
 //! `cloudless contracts build`.
 
 mod support;
@@ -431,6 +432,24 @@ fn the_node_serves_signed_receipts_keeps_them_across_a_crash_and_proves_their_ro
         let dispute = market.view(ICourt::disputeCall { disputeId: id });
         (dispute.status == DisputeStatus::Answered).then_some(())
     });
+
+    // An epoch without requests is proven too: count 0, root zero.
+    market.advance(1);
+    let quiet = wait_for_node(&serving, "the quiet epoch's proof", || {
+        let proof = http
+            .get(&format!("{base}/v1/proofs/{placement}/{}", start + 1))
+            .json();
+        (!proof["proofRef"].is_null()).then_some(proof)
+    });
+    assert_eq!(
+        (quiet["root"].clone(), quiet["count"].clone()),
+        (json!(B256::ZERO), json!(0))
+    );
+    let on_chain = market.view(IMarket::placementCall {
+        placementId: placement,
+    });
+    assert_eq!(on_chain.lastProven, start + 1);
+
     let metrics = String::from_utf8(http.get(&format!("{base}/metrics")).body).unwrap();
     assert!(
         metrics.contains("provider_receipts_total 1"),

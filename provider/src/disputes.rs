@@ -76,7 +76,7 @@ mod tests {
     use super::*;
 
     #[tokio::test]
-    async fn a_sample_answer_carries_the_leaf_and_a_path_to_the_root() {
+    async fn answers_carry_the_leaf_and_a_path_to_the_proven_root() {
         let dir = tempfile::tempdir().unwrap();
         let worker = PrivateKeySigner::from_bytes(&B256::repeat_byte(3)).unwrap();
         let market = Address::repeat_byte(9);
@@ -103,6 +103,18 @@ mod tests {
         assert_eq!(
             merkle::root_from_path(leaf, 3, 5, &call.path),
             Some(root.root)
+        );
+        let inclusion = OpenDispute {
+            kind: DisputeKind::Inclusion,
+            ..dispute
+        };
+        let call =
+            ICourt::answerInclusionCall::abi_decode(&answer(&store, 12, &inclusion).unwrap())
+                .unwrap();
+        assert_eq!(
+            merkle::root_from_path(leaf, 3, 5, &call.path),
+            Some(root.root),
+            "the inclusion answer is the same leaf's path"
         );
         let missing = OpenDispute {
             index: 5,

@@ -277,7 +277,7 @@ mod tests {
     use super::*;
     use crate::{
         chain::{Limits, Serving, View},
-        exec::Function,
+        exec::{Function, LoadError},
         store::Store,
     };
 
@@ -435,6 +435,32 @@ mod tests {
         assert_eq!(
             post(&shared, "/v1/deployments/3", b"x").await.status(),
             StatusCode::OK
+        );
+
+        let impure =
+            LoadError::Impure("imports vm_hooks::block_number, which reads the block".into());
+        shared.publish(View {
+            placements: BTreeMap::from([(
+                2,
+                Serving {
+                    function: Some(Err(impure)),
+                    ..shared.view().placements[&2].clone()
+                },
+            )]),
+            ..(*shared.view()).clone()
+        });
+        let refused = post(&shared, "/v1/deployments/3", b"x").await;
+        let body = axum::body::to_bytes(refused.into_body(), 1 << 16)
+            .await
+            .unwrap();
+        let refused: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(refused["error"], "not_served");
+        assert!(
+            refused["message"]
+                .as_str()
+                .unwrap()
+                .contains("vm_hooks::block_number"),
+            "the refusal names the import: {refused}"
         );
 
         let (dir7, dir5) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());

@@ -635,4 +635,19 @@ mod tests {
             0
         );
     }
+
+    #[tokio::test]
+    async fn pruning_drops_only_epochs_before_the_cut() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("p.sqlite"), CHAIN, MARKET, worker()).unwrap();
+        for epoch in [3, 4, 5] {
+            store
+                .record(1, epoch, Bytes::new(), B256::ZERO)
+                .await
+                .unwrap();
+        }
+        assert_eq!(store.prune(5).unwrap(), 2);
+        assert!(store.receipt(1, 4, 0).unwrap().is_none());
+        assert!(store.receipt(1, 5, 0).unwrap().is_some());
+    }
 }
