@@ -3,8 +3,7 @@
 //! node answers with receipts that verify, refuses bad input with its documented errors, keeps
 //! every receipt and its sequence across a `kill -9`, proves the epoch with the root of the
 //! receipts the callers hold (and an epoch without requests with count 0), and answers a
-//! sample challenge by itself. Needs
-//! `cloudless contracts build`.
+//! sample challenge by itself. Needs `cloudless contracts build`.
 
 mod support;
 

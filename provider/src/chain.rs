@@ -6,7 +6,7 @@
 use std::{
     collections::{BTreeMap, HashMap},
     sync::{Arc, RwLock},
-    time::Duration,
+    time::{Duration, Instant},
 };
 
 use alloy::{
@@ -78,6 +78,16 @@ pub struct View {
     pub placements: BTreeMap<u64, Serving>,
     /// The last poll's error.
     pub error: Option<String>,
+    /// When the poll that made it finished.
+    pub at: Option<Instant>,
+}
+
+impl View {
+    /// Synced at a poll less than `stale_after` ago (a hung poll must not keep signing for an
+    /// epoch that may be over).
+    pub fn fresh(&self, stale_after: Duration) -> bool {
+        self.synced && self.at.is_some_and(|at| at.elapsed() <= stale_after)
+    }
 }
 
 /// Where a request for a deployment goes.
@@ -120,17 +130,21 @@ pub struct Shared {
     pub limits: Limits,
     /// Execution slots: a request that finds none is refused, never queued.
     pub pool: Arc<Semaphore>,
+    /// Age after which the view no longer counts as synced.
+    pub stale_after: Duration,
 }
 
 impl Shared {
-    /// Shared state with an empty (unsynced) view.
-    pub fn new(store: Store, limits: Limits, workers: usize) -> Self {
+    /// Shared state with an empty (unsynced) view, `workers` execution slots, and views
+    /// older than `stale_after` counted as not synced.
+    pub fn new(store: Store, limits: Limits, workers: usize, stale_after: Duration) -> Self {
         Self {
             view: RwLock::default(),
             store,
             metrics: Metrics::default(),
             limits,
             pool: Arc::new(Semaphore::new(workers.max(1))),
+            stale_after,
         }
     }
 
@@ -148,7 +162,7 @@ impl Shared {
     /// Where a request for `deployment` goes now.
     pub fn target(&self, deployment: u64) -> Target {
         let view = self.view();
-        if !view.synced {
+        if !view.fresh(self.stale_after) {
             return Target::NotSynced;
         }
         let mut mine = view
@@ -380,6 +394,7 @@ impl Follower {
             epoch,
             placements,
             error: None,
+            at: Some(Instant::now()),
         });
         Ok(())
     }

@@ -145,6 +145,11 @@ async fn serve(s: &Arc<Shared>, id: &str, body: Body) -> Result<Response, ApiErr
                 "not_live",
                 format!("epoch {epoch} ended while the request ran; retry"),
             ),
+            StoreError::Busy => error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "overloaded",
+                "too many receipts wait to be written; retry later",
+            ),
             other => internal(other),
         })?;
     s.metrics.receipts.inc();
@@ -242,14 +247,15 @@ async fn leaf(
 
 async fn health(State(s): State<Arc<Shared>>) -> Response {
     let view = s.view();
+    let synced = view.fresh(s.stale_after);
     let body = json!({
-        "synced": view.synced,
+        "synced": synced,
         "head": view.head,
         "epoch": view.epoch,
         "placements": view.placements.keys().collect::<Vec<_>>(),
         "error": view.error,
     });
-    let status = if view.synced {
+    let status = if synced {
         StatusCode::OK
     } else {
         StatusCode::SERVICE_UNAVAILABLE
@@ -264,7 +270,7 @@ async fn metrics(State(s): State<Arc<Shared>>) -> Response {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
+    use std::{collections::BTreeMap, time::Duration};
 
     use alloy::signers::local::PrivateKeySigner;
     use alloy_primitives::Address;
@@ -313,7 +319,7 @@ mod tests {
             max_request: 16,
             max_ink: 1_000_000_000,
         };
-        let shared = Arc::new(Shared::new(store, limits, 1));
+        let shared = Arc::new(Shared::new(store, limits, 1, Duration::from_secs(60)));
         let serving = Serving {
             deployment: 3,
             start: 4,
@@ -326,6 +332,7 @@ mod tests {
             epoch,
             placements: BTreeMap::from([(2, serving)]),
             error: None,
+            at: Some(Instant::now()),
         });
         shared
     }

@@ -133,7 +133,8 @@ impl Node {
             max_request: config.max_request,
             max_ink: config.max_ink,
         };
-        let shared = Arc::new(Shared::new(store, limits, config.workers));
+        let stale_after = (config.poll_interval * 20).max(Duration::from_secs(10));
+        let shared = Arc::new(Shared::new(store, limits, config.workers, stale_after));
         let follower = Follower::connect(&config, shared.clone()).await?;
         let provider = follower.provider();
         let listener = tokio::net::TcpListener::bind(config.listen)

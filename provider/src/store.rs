@@ -1,8 +1,8 @@
 //! The receipts database (SQLite, WAL, `synchronous=FULL`): every receipt is signed and
 //! committed by one writer thread before its caller hears of it, so after a crash every
 //! receipt a caller holds is here and each `(placement, epoch)` sequence continues without a
-//! gap. Requests wait in one channel; the writer commits whatever is waiting in one
-//! transaction (group commit).
+//! gap. Requests wait in one bounded channel (a full one refuses them); the writer commits
+//! whatever is waiting in one transaction (group commit).
 //!
 //! Sealing closes epochs: once the prover has built an epoch's roots no receipt of that epoch
 //! is signed any more, so the proven root holds every receipt ever handed out.
@@ -17,7 +17,7 @@
 use std::{
     collections::HashMap,
     path::Path,
-    sync::{Arc, Mutex, mpsc},
+    sync::{Arc, Mutex},
     thread,
     time::Duration,
 };
@@ -31,10 +31,12 @@ use cloudless_abi::{
 };
 use cloudless_client::receipts;
 use rusqlite::{Connection, OptionalExtension, params};
-use tokio::sync::oneshot;
+use tokio::sync::{mpsc, oneshot};
 
 /// Most receipts committed in one transaction.
 const MAX_GROUP: usize = 512;
+/// Most receipts waiting for the writer; more are refused (the caller answers 429).
+const MAX_WAITING: usize = 4_096;
 
 /// Why the store failed.
 #[derive(Debug, thiserror::Error)]
@@ -54,6 +56,9 @@ pub enum StoreError {
     /// The writer thread is gone.
     #[error("the receipts writer stopped")]
     Stopped,
+    /// Too many receipts wait for the writer.
+    #[error("{MAX_WAITING} receipts are waiting to be written")]
+    Busy,
 }
 
 /// A signed, committed receipt.
@@ -169,7 +174,7 @@ impl Store {
             next: HashMap::new(),
             sealed: sealed(&db)?,
         };
-        let (ops, rx) = mpsc::channel();
+        let (ops, rx) = mpsc::channel(MAX_WAITING);
         thread::Builder::new()
             .name("receipts-writer".into())
             .spawn(move || writer.run(rx))
@@ -192,14 +197,17 @@ impl Store {
     ) -> Result<Signed, StoreError> {
         let (reply, done) = oneshot::channel();
         self.ops
-            .send(Op::Record {
+            .try_send(Op::Record {
                 placement,
                 epoch,
                 request,
                 response_hash,
                 reply,
             })
-            .map_err(|_| StoreError::Stopped)?;
+            .map_err(|e| match e {
+                mpsc::error::TrySendError::Full(_) => StoreError::Busy,
+                mpsc::error::TrySendError::Closed(_) => StoreError::Stopped,
+            })?;
         done.await.map_err(|_| StoreError::Stopped)?
     }
 
@@ -208,6 +216,7 @@ impl Store {
         let (reply, done) = oneshot::channel();
         self.ops
             .send(Op::Seal { epoch, reply })
+            .await
             .map_err(|_| StoreError::Stopped)?;
         done.await.map_err(|_| StoreError::Stopped)?
     }
@@ -441,8 +450,8 @@ enum Reply {
 }
 
 impl Writer {
-    fn run(mut self, ops: mpsc::Receiver<Op>) {
-        while let Ok(first) = ops.recv() {
+    fn run(mut self, mut ops: mpsc::Receiver<Op>) {
+        while let Some(first) = ops.blocking_recv() {
             let mut group = vec![first];
             while group.len() < MAX_GROUP {
                 match ops.try_recv() {
