@@ -10,14 +10,11 @@ use std::{
     time::{SystemTime, UNIX_EPOCH},
 };
 
-use alloy::{
-    eips::BlockNumberOrTag,
-    providers::{Provider, ProviderBuilder},
-};
+use alloy::{eips::BlockNumberOrTag, providers::Provider};
 use alloy_primitives::Bytes;
 use alloy_sol_types::SolCall;
 use cloudless_abi::{clock::epoch_at, market::IMarket};
-use matcher::{Budget, Sources};
+use matcher::Budget;
 use tokio::sync::{Notify, watch};
 use tracing::{debug, error, info, warn};
 
@@ -28,7 +25,7 @@ use crate::{
     journal::{Failure, Job, Journal, Outcome},
     outbox::Outbox,
     parking::Parking,
-    sender::{Sender, Simulated},
+    sender::{Sender, Simulated, connect},
     state::MarketState,
 };
 
@@ -50,14 +47,6 @@ pub struct Daemon {
     reconnect: bool,
 }
 
-async fn connect(url: &str) -> Result<alloy::providers::DynProvider, Error> {
-    let provider = ProviderBuilder::new()
-        .connect(url)
-        .await
-        .map_err(|e| Error::Rpc(format!("connecting to {url}: {e}")))?;
-    Ok(provider.erased())
-}
-
 fn now_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -73,15 +62,7 @@ impl Daemon {
     ) -> Result<Self, Error> {
         crash::arm().map_err(Error::Config)?;
         let manifest = &config.manifest;
-        let address = |name: &str| {
-            manifest
-                .address(name)
-                .ok_or_else(|| Error::Config(format!("the manifest has no {name} address")))
-        };
-        let sources = Sources {
-            registry: address("registry")?,
-            market: address("market")?,
-        };
+        let sources = ingest::sources(manifest)?;
         let provider = connect(&config.rpc_url).await?;
         let chain_id = provider.get_chain_id().await?;
         if chain_id != manifest.chain_id {

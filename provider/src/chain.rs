@@ -11,7 +11,7 @@ use std::{
 
 use alloy::{
     eips::BlockNumberOrTag,
-    providers::{DynProvider, Provider, ProviderBuilder},
+    providers::{DynProvider, Provider},
 };
 use alloy_primitives::{Address, B256, Bytes};
 use alloy_sol_types::SolCall;
@@ -25,10 +25,9 @@ use cloudless_keeper::{
     ingest::{self, Cursor},
     journal::{Journal, Outcome},
     outbox::Outbox,
-    sender::{Sender, Simulated},
+    sender::{Sender, Simulated, connect},
     state::MarketState,
 };
-use matcher::Sources;
 use tokio::sync::{Semaphore, watch};
 use tracing::{info, warn};
 
@@ -224,32 +223,10 @@ pub struct Follower {
     pruned_at: u64,
 }
 
-/// The contracts of `manifest`.
-fn sources(manifest: &Manifest) -> Result<Sources, Error> {
-    let address = |name: &str| {
-        manifest
-            .address(name)
-            .ok_or_else(|| Error::Config(format!("the manifest has no {name} address")))
-    };
-    Ok(Sources {
-        registry: address("registry")?,
-        market: address("market")?,
-    })
-}
-
-/// Connects to `url`.
-pub async fn connect(url: &str) -> Result<DynProvider, Error> {
-    let provider = ProviderBuilder::new()
-        .connect(url)
-        .await
-        .map_err(|e| Error::Config(format!("connecting to {url}: {e}")))?;
-    Ok(provider.erased())
-}
-
 impl Follower {
     /// Connects, checks the chain, finds the worker's provider and opens the journal.
     pub async fn connect(config: &Config, shared: Arc<Shared>) -> Result<Self, Error> {
-        let sources = sources(&config.manifest)?;
+        let sources = ingest::sources(&config.manifest)?;
         let rpc = connect(&config.rpc_url).await?;
         let chain_id = rpc.get_chain_id().await.map_err(rpc_error)?;
         if chain_id != config.manifest.chain_id {
