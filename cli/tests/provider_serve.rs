@@ -34,7 +34,7 @@ use cloudless_client::receipts::recover;
 use serde_json::{Value, json};
 use support::{
     NodeProcess, call, capture_stderr, kill,
-    market::{Market, wait_for},
+    market::{Market, cloudless, wait_for},
 };
 
 const TIMEOUT: Duration = Duration::from_secs(30);
@@ -257,6 +257,27 @@ fn the_node_serves_signed_receipts_keeps_them_across_a_crash_and_proves_their_ro
         ],
     );
     let placement = matched["placement_ids"][0].as_u64().unwrap();
+
+    // A key that is neither a provider nor a worker cannot serve.
+    let stranger = dir.path().join("stranger");
+    let (started, _, stderr) = cloudless(&[
+        "provider",
+        "serve",
+        "--rpc-url",
+        &market.rpc_url,
+        "--manifest",
+        &market.manifest,
+        "--private-key",
+        &key(4),
+        "--listen",
+        "127.0.0.1:0",
+        "--data",
+        stranger.to_str().unwrap(),
+    ]);
+    assert!(
+        !started && stderr.contains("neither a registered provider nor a provider's worker"),
+        "{stderr}"
+    );
 
     let data = dir.path().join("node");
     let mut serving = ProviderNode::start(&market, &key(2), &data, port);

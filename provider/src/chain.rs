@@ -517,19 +517,8 @@ impl Follower {
         let court = match self.state.court_params.clone().or(self.court.clone()) {
             Some(court) => court,
             None => {
-                let call = ICourt::courtParamsCall {}.abi_encode();
-                let tx = alloy::rpc::types::TransactionRequest::default()
-                    .to(self.market)
-                    .input(Bytes::from(call).into());
-                let out = self
-                    .outbox
-                    .sender
-                    .provider
-                    .call(tx)
-                    .await
-                    .map_err(rpc_error)?;
-                let params = ICourt::courtParamsCall::abi_decode_returns(&out)
-                    .map_err(|e| Error::Rpc(format!("courtParams: {e}")))?;
+                let rpc = &self.outbox.sender.provider;
+                let params = view(rpc, self.market, ICourt::courtParamsCall {}).await?;
                 self.court = Some(params.clone());
                 params
             }
@@ -547,24 +536,39 @@ impl Follower {
     }
 }
 
-/// The provider `worker` signs for: the provider it is bound to, or itself.
+/// Calls the view `call` on `to`.
+async fn view<C: SolCall>(rpc: &DynProvider, to: Address, call: C) -> Result<C::Return, Error> {
+    let tx = alloy::rpc::types::TransactionRequest::default()
+        .to(to)
+        .input(Bytes::from(call.abi_encode()).into());
+    let out = rpc.call(tx).await.map_err(rpc_error)?;
+    C::abi_decode_returns(&out).map_err(|e| Error::Rpc(format!("{}: {e}", C::SIGNATURE)))
+}
+
+/// The provider `worker` signs for: the provider it is bound to, or itself when it is a
+/// registered provider. A removed worker or an unknown key is refused: its proofs would fail.
 async fn provider_of(
     rpc: &DynProvider,
     registry: Address,
     worker: Address,
 ) -> Result<Address, Error> {
-    let call = IRegistry::workerOfCall { worker }.abi_encode();
-    let tx = alloy::rpc::types::TransactionRequest::default()
-        .to(registry)
-        .input(Bytes::from(call).into());
-    let out = rpc.call(tx).await.map_err(rpc_error)?;
-    let bound = IRegistry::workerOfCall::abi_decode_returns(&out)
-        .map_err(|e| Error::Rpc(format!("workerOf: {e}")))?;
-    Ok(if bound.provider.is_zero() {
-        worker
-    } else {
-        bound.provider
-    })
+    let bound = view(rpc, registry, IRegistry::workerOfCall { worker }).await?;
+    if !bound.provider.is_zero() {
+        if !bound.active {
+            return Err(Error::Config(format!(
+                "{worker} was removed as a worker of {}: it can no longer prove; use an active worker key",
+                bound.provider
+            )));
+        }
+        return Ok(bound.provider);
+    }
+    let own = view(rpc, registry, IRegistry::providerCall { provider: worker }).await?;
+    if !own.registered {
+        return Err(Error::Config(format!(
+            "{worker} is neither a registered provider nor a provider's worker: register it (`cloudless provider register --url …`) or add it (`cloudless provider worker add`)"
+        )));
+    }
+    Ok(worker)
 }
 
 fn rpc_error(e: impl std::fmt::Display) -> Error {
