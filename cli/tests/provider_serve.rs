@@ -3,7 +3,7 @@
 //! node answers with receipts that verify, refuses bad input with its documented errors, keeps
 //! every receipt and its sequence across a `kill -9`, proves the epoch with the root of the
 //! receipts the callers hold (and an epoch without requests with count 0), and answers a
-//! sample challenge by itself. Needs `cloudless contracts build`.
+//! sample challenge and an inclusion dispute by itself. Needs `cloudless contracts build`.
 
 mod support;
 
@@ -171,8 +171,8 @@ fn eth_call(market: &Market, to: Address, data: Vec<u8>) -> Bytes {
     out.as_str().unwrap().parse().unwrap()
 }
 
-/// A receipt the caller checked: the worker signed it, for this body.
-fn verified(reply: &Reply, chain_id: u64, market: Address, worker: Address) -> Receipt {
+/// A receipt the caller checked (the worker signed it, for this body), with its signature.
+fn verified(reply: &Reply, chain_id: u64, market: Address, worker: Address) -> (Receipt, Bytes) {
     assert_eq!(
         reply.status,
         200,
@@ -195,7 +195,7 @@ fn verified(reply: &Reply, chain_id: u64, market: Address, worker: Address) -> R
         receipt.placementId.to_string()
     );
     assert_eq!(reply.header("cloudless-epoch"), receipt.epoch.to_string());
-    receipt
+    (receipt, signature)
 }
 
 #[test]
@@ -307,13 +307,13 @@ fn the_node_serves_signed_receipts_keeps_them_across_a_crash_and_proves_their_ro
     let mut held = Vec::new();
     for seq in 0..3 {
         let reply = http.post(&invoke, REQUEST);
-        let receipt = verified(&reply, chain_id, market.market, worker);
+        let (receipt, signature) = verified(&reply, chain_id, market.market, worker);
         assert_eq!(reply.body, b"Hi Ada!");
         assert_eq!(
             (receipt.placementId, receipt.epoch, receipt.seq),
             (placement, start, seq)
         );
-        held.push(receipt);
+        held.push((receipt, signature));
     }
 
     // Bad input gets its documented error, and the node keeps serving.
@@ -347,7 +347,7 @@ fn the_node_serves_signed_receipts_keeps_them_across_a_crash_and_proves_their_ro
     wait_for(TIMEOUT, "the restarted node to sync", || {
         (health(&serving).status == 200).then_some(())
     });
-    let receipt = verified(
+    let (receipt, signature) = verified(
         &http.post(&invoke, REQUEST),
         chain_id,
         market.market,
@@ -358,11 +358,11 @@ fn the_node_serves_signed_receipts_keeps_them_across_a_crash_and_proves_their_ro
         (start, 3),
         "the sequence continues after a crash"
     );
-    held.push(receipt);
+    held.push((receipt, signature));
 
     // The epoch ends: the node proves the root of exactly the receipts the callers hold.
     let separator = domain_separator(chain_id, market.market);
-    let leaves: Vec<B256> = held.iter().map(|r| digest(separator, r)).collect();
+    let leaves: Vec<B256> = held.iter().map(|(r, _)| digest(separator, r)).collect();
     let root = merkle::root(&leaves);
     market.advance(1);
     let proof_url = format!("{base}/v1/proofs/{placement}/{start}");
@@ -420,38 +420,51 @@ fn the_node_serves_signed_receipts_keeps_them_across_a_crash_and_proves_their_ro
     assert_eq!(leaf_json["receipt"]["seq"], 2);
     assert_eq!(leaf_json["request"], json!(Bytes::from_static(REQUEST)));
 
-    // A keeper samples leaf 2: the node answers by itself and takes the bond.
+    // A keeper samples leaf 2, then a caller claims its receipt 1 is missing: the node
+    // answers both by itself and takes the bonds.
     let bond = market.view(ICourt::courtParamsCall {}).bond;
     market.ok(
         Some(&key(3)),
-        &["token", "approve", "market", &bond.to_string()],
+        &["token", "approve", "market", &(2 * bond).to_string()],
     );
     let challenger: PrivateKeySigner = key(3).parse().unwrap();
-    let challenge = ICourt::challengeSampleCall {
-        proof: proof_ref,
-        index: 2,
-    };
-    let sent = tokio::runtime::Runtime::new().unwrap().block_on(async {
-        let chain = ProviderBuilder::new()
-            .wallet(challenger)
-            .connect_http(market.rpc_url.parse().unwrap());
-        let tx = TransactionRequest::default()
-            .with_to(market.market)
-            .with_input(challenge.abi_encode());
-        chain
-            .send_transaction(tx)
-            .await
-            .unwrap()
-            .get_receipt()
-            .await
-            .unwrap()
-    });
-    assert!(sent.status(), "challengeSample went through");
-    let id = market.view(ICourt::disputeCountCall {});
-    wait_for_node(&serving, "the node's answer", || {
-        let dispute = market.view(ICourt::disputeCall { disputeId: id });
-        (dispute.status == DisputeStatus::Answered).then_some(())
-    });
+    let (receipt, signature) = held[1].clone();
+    let disputes = [
+        ICourt::challengeSampleCall {
+            proof: proof_ref.clone(),
+            index: 2,
+        }
+        .abi_encode(),
+        ICourt::disputeInclusionCall {
+            receipt,
+            signature,
+            proof: proof_ref,
+        }
+        .abi_encode(),
+    ];
+    let chain = ProviderBuilder::new()
+        .wallet(challenger)
+        .connect_http(market.rpc_url.parse().unwrap());
+    for (kind, calldata) in ["challengeSample", "disputeInclusion"].iter().zip(disputes) {
+        let sent = http.runtime.block_on(async {
+            let tx = TransactionRequest::default()
+                .with_to(market.market)
+                .with_input(calldata);
+            chain
+                .send_transaction(tx)
+                .await
+                .unwrap()
+                .get_receipt()
+                .await
+                .unwrap()
+        });
+        assert!(sent.status(), "{kind} went through");
+        let id = market.view(ICourt::disputeCountCall {});
+        wait_for_node(&serving, &format!("the node's answer to {kind}"), || {
+            let dispute = market.view(ICourt::disputeCall { disputeId: id });
+            (dispute.status == DisputeStatus::Answered).then_some(())
+        });
+    }
 
     // An epoch without requests is proven too: count 0, root zero.
     market.advance(1);
