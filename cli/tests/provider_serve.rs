@@ -34,7 +34,7 @@ use cloudless_client::receipts::recover;
 use serde_json::{Value, json};
 use support::{
     NodeProcess, call, capture_stderr, kill,
-    market::{Market, cloudless, wait_for},
+    market::{Market, cloudless},
 };
 
 const TIMEOUT: Duration = Duration::from_secs(30);
@@ -198,65 +198,175 @@ fn verified(reply: &Reply, chain_id: u64, market: Address, worker: Address) -> (
     (receipt, signature)
 }
 
+/// A dev node with the marketplace, a provider registered with its node's URL (on `port`),
+/// staked, with an offer and a worker key (dev account 2), and a deployment of notify matched
+/// onto the offer (placement `placement`, starting next epoch).
+struct Setup {
+    node: NodeProcess,
+    dir: tempfile::TempDir,
+    market: Market,
+    http: Http,
+    port: u16,
+    base: String,
+    worker: Address,
+    deployment: u64,
+    placement: u64,
+}
+
+impl Setup {
+    fn new() -> Setup {
+        let node = NodeProcess::start(&[]);
+        let dir = tempfile::tempdir().unwrap();
+        let market = Market::deploy(&node, dir.path(), &[1, 3]);
+        let key = |i: usize| node.accounts[i].1.clone();
+        let (provider, worker) = (node.accounts[1].0, node.accounts[2].0);
+        let http = Http::new();
+
+        // The provider registers with its node's URL, stakes, offers and adds a worker key.
+        let port = free_port();
+        let base = format!("http://127.0.0.1:{port}");
+        market.ok(Some(&key(1)), &["provider", "register", "--url", &base]);
+        let metadata = eth_call(
+            &market,
+            market.registry,
+            IRegistry::providerMetadataCall { provider }.abi_encode(),
+        );
+        assert_eq!(
+            IRegistry::providerMetadataCall::abi_decode_returns(&metadata).unwrap(),
+            base,
+            "the metadata is the node's URL"
+        );
+        let min_stake = market.ok(None, &["market", "params"])["min_stake"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        market.ok(Some(&key(1)), &["provider", "stake", &min_stake]);
+        let offer = market.ok(
+            Some(&key(1)),
+            &[
+                "provider",
+                "offer",
+                "create",
+                "--price",
+                "1000000",
+                "--capacity",
+                "2",
+            ],
+        )["offer_id"]
+            .as_u64()
+            .unwrap();
+        market.ok(
+            Some(&key(1)),
+            &["provider", "worker", "add", &worker.to_string()],
+        );
+        let (deployment, _) = market.deployment(&key(3), 1, 3_000_000, 100_000_000);
+        let matched = market.ok(
+            Some(&key(0)),
+            &[
+                "market",
+                "match",
+                "--deployment",
+                &deployment.to_string(),
+                "--offer",
+                &format!("{offer}:1"),
+            ],
+        );
+        let placement = matched["placement_ids"][0].as_u64().unwrap();
+        Setup {
+            node,
+            dir,
+            market,
+            http,
+            port,
+            base,
+            worker,
+            deployment,
+            placement,
+        }
+    }
+
+    fn key(&self, i: usize) -> String {
+        self.node.accounts[i].1.clone()
+    }
+
+    /// Starts the node on the worker key and waits until it serves the placement.
+    fn serve(&self) -> ProviderNode {
+        let data = self.dir.path().join("node");
+        let serving = ProviderNode::start(&self.market, &self.key(2), &data, self.port);
+        assert_eq!(serving.url, self.base);
+        wait_for_node(&serving, "the node to see its placement", || {
+            let h = self.http.get(&format!("{}/healthz", self.base));
+            (h.status == 200 && h.json()["placements"] == json!([self.placement])).then_some(())
+        });
+        serving
+    }
+
+    /// Moves into the next epoch and waits until the node is there; returns the epoch.
+    fn next_epoch(&self, serving: &ProviderNode) -> u64 {
+        self.market.advance(1);
+        let epoch = self.market.ok(None, &["market", "params"])["current_epoch"]
+            .as_u64()
+            .unwrap();
+        wait_for_node(serving, "the node in the next epoch", || {
+            let h = self.http.get(&format!("{}/healthz", self.base));
+            (h.json()["epoch"] == epoch).then_some(())
+        });
+        epoch
+    }
+
+    fn invoke_url(&self) -> String {
+        format!("{}/v1/deployments/{}", self.base, self.deployment)
+    }
+
+    /// The proof of `epoch` once its transaction is mined.
+    fn mined_proof(&self, serving: &ProviderNode, epoch: u64) -> Value {
+        let url = format!("{}/v1/proofs/{}/{epoch}", self.base, self.placement);
+        wait_for_node(serving, "the proof to be mined", || {
+            let proof = self.http.get(&url).json();
+            (!proof["proofRef"].is_null()).then_some(proof)
+        })
+    }
+
+    /// The `EpochProven` events of the placement.
+    fn proven(&self) -> Vec<IMarket::EpochProven> {
+        let logs = call(
+            &self.market.rpc_url,
+            "eth_getLogs",
+            json!([{
+                "address": self.market.market.to_string(),
+                "fromBlock": "0x0",
+                "toBlock": "latest",
+                "topics": [
+                    IMarket::EpochProven::SIGNATURE_HASH,
+                    B256::left_padding_from(&self.placement.to_be_bytes())
+                ],
+            }]),
+        );
+        logs.as_array()
+            .unwrap()
+            .iter()
+            .map(|log| {
+                let topics: Vec<B256> = serde_json::from_value(log["topics"].clone()).unwrap();
+                let data: Bytes = log["data"].as_str().unwrap().parse().unwrap();
+                IMarket::EpochProven::decode_raw_log(topics, &data).unwrap()
+            })
+            .collect()
+    }
+}
+
 #[test]
 fn the_node_serves_signed_receipts_keeps_them_across_a_crash_and_proves_their_root() {
-    let node = NodeProcess::start(&[]);
-    let dir = tempfile::tempdir().unwrap();
-    let market = Market::deploy(&node, dir.path(), &[1, 3]);
-    let key = |i: usize| node.accounts[i].1.clone();
-    let (provider, worker) = (node.accounts[1].0, node.accounts[2].0);
-    let http = Http::new();
-
-    // The provider registers with its node's URL, stakes, offers and adds a worker key.
-    let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
-    market.ok(Some(&key(1)), &["provider", "register", "--url", &base]);
-    let metadata = eth_call(
-        &market,
-        market.registry,
-        IRegistry::providerMetadataCall { provider }.abi_encode(),
-    );
-    assert_eq!(
-        IRegistry::providerMetadataCall::abi_decode_returns(&metadata).unwrap(),
+    let setup = Setup::new();
+    let Setup {
+        node,
+        dir,
+        market,
+        http,
         base,
-        "the metadata is the node's URL"
-    );
-    let min_stake = market.ok(None, &["market", "params"])["min_stake"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    market.ok(Some(&key(1)), &["provider", "stake", &min_stake]);
-    let offer = market.ok(
-        Some(&key(1)),
-        &[
-            "provider",
-            "offer",
-            "create",
-            "--price",
-            "1000000",
-            "--capacity",
-            "2",
-        ],
-    )["offer_id"]
-        .as_u64()
-        .unwrap();
-    market.ok(
-        Some(&key(1)),
-        &["provider", "worker", "add", &worker.to_string()],
-    );
-    let (deployment, _) = market.deployment(&key(3), 1, 3_000_000, 100_000_000);
-    let matched = market.ok(
-        Some(&key(0)),
-        &[
-            "market",
-            "match",
-            "--deployment",
-            &deployment.to_string(),
-            "--offer",
-            &format!("{offer}:1"),
-        ],
-    );
-    let placement = matched["placement_ids"][0].as_u64().unwrap();
+        ..
+    } = &setup;
+    let (worker, placement) = (setup.worker, setup.placement);
+    let key = |i: usize| setup.key(i);
 
     // A key that is neither a provider nor a worker cannot serve.
     let stranger = dir.path().join("stranger");
@@ -279,15 +389,8 @@ fn the_node_serves_signed_receipts_keeps_them_across_a_crash_and_proves_their_ro
         "{stderr}"
     );
 
-    let data = dir.path().join("node");
-    let mut serving = ProviderNode::start(&market, &key(2), &data, port);
-    assert_eq!(serving.url, base);
-    let health = |serving: &ProviderNode| http.get(&format!("{}/healthz", serving.url));
-    wait_for(TIMEOUT, "the node to see its placement", || {
-        let h = health(&serving);
-        (h.status == 200 && h.json()["placements"] == json!([placement])).then_some(())
-    });
-    let invoke = format!("{base}/v1/deployments/{deployment}");
+    let mut serving = setup.serve();
+    let invoke = setup.invoke_url();
 
     // The placement starts with the next epoch.
     let early = http.post(&invoke, REQUEST);
@@ -295,13 +398,7 @@ fn the_node_serves_signed_receipts_keeps_them_across_a_crash_and_proves_their_ro
         (early.status, early.json()["error"].as_str()),
         (409, Some("not_live"))
     );
-    market.advance(1);
-    let start = market.ok(None, &["market", "params"])["current_epoch"]
-        .as_u64()
-        .unwrap();
-    wait_for(TIMEOUT, "the node in the placement's first epoch", || {
-        (health(&serving).json()["epoch"] == start).then_some(())
-    });
+    let start = setup.next_epoch(&serving);
 
     let chain_id = node.chain_id;
     let mut held = Vec::new();
@@ -343,10 +440,7 @@ fn the_node_serves_signed_receipts_keeps_them_across_a_crash_and_proves_their_ro
 
     // kill -9, then the same data directory: the sequence continues.
     kill(&mut serving.child);
-    let serving = ProviderNode::start(&market, &key(2), &data, port);
-    wait_for(TIMEOUT, "the restarted node to sync", || {
-        (health(&serving).status == 200).then_some(())
-    });
+    let serving = setup.serve();
     let (receipt, signature) = verified(
         &http.post(&invoke, REQUEST),
         chain_id,
@@ -366,32 +460,10 @@ fn the_node_serves_signed_receipts_keeps_them_across_a_crash_and_proves_their_ro
     let root = merkle::root(&leaves);
     market.advance(1);
     let proof_url = format!("{base}/v1/proofs/{placement}/{start}");
-    let proof = wait_for_node(&serving, "the proof to be mined", || {
-        let proof = http.get(&proof_url).json();
-        (!proof["proofRef"].is_null()).then_some(proof)
-    });
+    let proof = setup.mined_proof(&serving, start);
     assert_eq!(proof["root"], json!(root), "{proof}");
     assert_eq!(proof["count"], 4);
-    let logs = call(
-        &market.rpc_url,
-        "eth_getLogs",
-        json!([{
-            "address": market.market.to_string(),
-            "fromBlock": "0x0",
-            "toBlock": "latest",
-            "topics": [IMarket::EpochProven::SIGNATURE_HASH, B256::left_padding_from(&placement.to_be_bytes())],
-        }]),
-    );
-    let proven: Vec<IMarket::EpochProven> = logs
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|log| {
-            let topics: Vec<B256> = serde_json::from_value(log["topics"].clone()).unwrap();
-            let data: Bytes = log["data"].as_str().unwrap().parse().unwrap();
-            IMarket::EpochProven::decode_raw_log(topics, &data).unwrap()
-        })
-        .collect();
+    let proven = setup.proven();
     assert_eq!(proven.len(), 1, "one proof: {proven:?}");
     assert_eq!(
         (proven[0].epoch, proven[0].receiptsRoot, proven[0].count),
@@ -468,12 +540,7 @@ fn the_node_serves_signed_receipts_keeps_them_across_a_crash_and_proves_their_ro
 
     // An epoch without requests is proven too: count 0, root zero.
     market.advance(1);
-    let quiet = wait_for_node(&serving, "the quiet epoch's proof", || {
-        let proof = http
-            .get(&format!("{base}/v1/proofs/{placement}/{}", start + 1))
-            .json();
-        (!proof["proofRef"].is_null()).then_some(proof)
-    });
+    let quiet = setup.mined_proof(&serving, start + 1);
     assert_eq!(
         (quiet["root"].clone(), quiet["count"].clone()),
         (json!(B256::ZERO), json!(0))
@@ -522,5 +589,99 @@ fn proof_ref(json: &Value) -> ProofRef {
         size: n("size") as u32,
         position: n("position") as u32,
         path: serde_json::from_value(json["path"].clone()).unwrap(),
+    }
+}
+
+/// `kill -9` while callers keep the node busy: every receipt a caller got back is in the
+/// proven root at its `seq`, and the epoch is proven once.
+#[test]
+fn every_receipt_acknowledged_before_a_kill_is_in_the_proven_root() {
+    const CALLERS: usize = 16;
+    const KILL_AFTER: usize = 60;
+    let setup = Setup::new();
+    let mut serving = setup.serve();
+    let epoch = setup.next_epoch(&serving);
+    let (chain_id, market, worker) = (setup.node.chain_id, setup.market.market, setup.worker);
+
+    // Callers post until the node dies; after KILL_AFTER answers it is killed mid-stream.
+    let acknowledged = setup.http.runtime.block_on(async {
+        let answers = Arc::new(Mutex::new(Vec::new()));
+        let mut callers = tokio::task::JoinSet::new();
+        for _ in 0..CALLERS {
+            let (client, url, answers) = (
+                setup.http.client.clone(),
+                setup.invoke_url(),
+                answers.clone(),
+            );
+            callers.spawn(async move {
+                loop {
+                    let Ok(response) = client.post(&url).body(REQUEST.to_vec()).send().await else {
+                        return;
+                    };
+                    let reply = Reply {
+                        status: response.status().as_u16(),
+                        headers: response.headers().clone(),
+                        body: match response.bytes().await {
+                            Ok(body) => body.to_vec(),
+                            Err(_) => return,
+                        },
+                    };
+                    match reply.status {
+                        200 => answers
+                            .lock()
+                            .unwrap()
+                            .push(verified(&reply, chain_id, market, worker)),
+                        429 => tokio::task::yield_now().await,
+                        other => panic!(
+                            "unexpected {other}: {}",
+                            String::from_utf8_lossy(&reply.body)
+                        ),
+                    }
+                }
+            });
+        }
+        while answers.lock().unwrap().len() < KILL_AFTER {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        kill(&mut serving.child);
+        while callers.join_next().await.is_some() {}
+        let answers = answers.lock().unwrap().clone();
+        answers
+    });
+    assert!(acknowledged.len() >= KILL_AFTER);
+    let mut seqs: Vec<u64> = acknowledged.iter().map(|(r, _)| r.seq).collect();
+    seqs.sort_unstable();
+    seqs.dedup();
+    assert_eq!(
+        seqs.len(),
+        acknowledged.len(),
+        "every acknowledged seq is distinct"
+    );
+
+    let serving = setup.serve();
+    setup.market.advance(1);
+    let proof = setup.mined_proof(&serving, epoch);
+    let count = proof["count"].as_u64().unwrap();
+    assert!(
+        count >= acknowledged.len() as u64,
+        "{count} receipts proven, {} acknowledged",
+        acknowledged.len()
+    );
+    let proven = setup.proven();
+    assert_eq!(proven.len(), 1, "the epoch is proven once: {proven:?}");
+    assert_eq!(proof["root"], json!(proven[0].receiptsRoot));
+    let separator = domain_separator(chain_id, market);
+    for (receipt, _) in &acknowledged {
+        let leaf = setup.http.get(&format!(
+            "{}/v1/proofs/{}/{epoch}/{}",
+            setup.base, setup.placement, receipt.seq
+        ));
+        let path: Vec<B256> = serde_json::from_value(leaf.json()["path"].clone()).unwrap();
+        assert_eq!(
+            merkle::root_from_path(digest(separator, receipt), receipt.seq, count, &path),
+            Some(proven[0].receiptsRoot),
+            "acknowledged receipt {} is in the proven root",
+            receipt.seq
+        );
     }
 }
