@@ -645,8 +645,7 @@ fn every_receipt_acknowledged_before_a_kill_is_in_the_proven_root() {
         }
         kill(&mut serving.child);
         while callers.join_next().await.is_some() {}
-        let answers = answers.lock().unwrap().clone();
-        answers
+        answers.lock().unwrap().clone()
     });
     assert!(acknowledged.len() >= KILL_AFTER);
     let mut seqs: Vec<u64> = acknowledged.iter().map(|(r, _)| r.seq).collect();
