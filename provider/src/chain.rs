@@ -5,7 +5,10 @@
 
 use std::{
     collections::{BTreeMap, HashMap},
-    sync::{Arc, RwLock},
+    sync::{
+        Arc, RwLock,
+        atomic::{AtomicU64, Ordering},
+    },
     time::{Duration, Instant},
 };
 
@@ -28,6 +31,7 @@ use cloudless_keeper::{
     sender::{Sender, Simulated, connect},
     state::MarketState,
 };
+use harness::stylus::params::StylusParams;
 use tokio::sync::{Semaphore, watch};
 use tracing::{info, warn};
 
@@ -131,6 +135,9 @@ pub struct Shared {
     pub pool: Arc<Semaphore>,
     /// Age after which the view no longer counts as synced.
     pub stale_after: Duration,
+    /// Ink of the court's `refereeGas`: a run the court could not re-execute is refused
+    /// (the provider could not defend it in a dispute).
+    pub referee_ink: AtomicU64,
 }
 
 impl Shared {
@@ -144,6 +151,7 @@ impl Shared {
             limits,
             pool: Arc::new(Semaphore::new(workers.max(1))),
             stale_after,
+            referee_ink: AtomicU64::new(u64::MAX),
         }
     }
 
@@ -156,6 +164,13 @@ impl Shared {
         self.metrics.head.set(view.head as i64);
         self.metrics.synced.set(i64::from(view.synced));
         *self.view.write().expect("view lock") = Arc::new(view);
+    }
+
+    /// The ink one invocation may use now: the node's cap, at most the court's referee gas.
+    pub fn max_ink(&self) -> u64 {
+        self.limits
+            .max_ink
+            .min(self.referee_ink.load(Ordering::Relaxed))
     }
 
     /// Where a request for `deployment` goes now.
@@ -309,6 +324,11 @@ impl Follower {
         }
         let m = &self.manifest;
         let epoch = epoch_at(timestamp, m.genesis_time, m.epoch_length);
+        let referee_gas = self.court_params().await?.refereeGas;
+        let referee_ink = StylusParams::default().gas_to_ink(referee_gas);
+        self.shared
+            .referee_ink
+            .store(referee_ink, Ordering::Relaxed);
         self.refresh(head, epoch).await?;
         let (settled, pending) = self.outbox.settle(head).await?;
         for done in settled {
@@ -508,21 +528,24 @@ impl Follower {
         Ok(())
     }
 
+    /// The court's parameters: from its events once it logged any, else read once.
+    async fn court_params(&mut self) -> Result<CourtParams, Error> {
+        if let Some(params) = self.state.court_params.clone().or(self.court.clone()) {
+            return Ok(params);
+        }
+        let rpc = &self.outbox.sender.provider;
+        let params = view(rpc, self.market, ICourt::courtParamsCall {}).await?;
+        self.court = Some(params.clone());
+        Ok(params)
+    }
+
     /// Once an epoch, drops what no dispute can ask for any more: receipts older than the
     /// proof, dispute and response windows.
     async fn prune(&mut self, epoch: u64) -> Result<(), Error> {
         if epoch <= self.pruned_at {
             return Ok(());
         }
-        let court = match self.state.court_params.clone().or(self.court.clone()) {
-            Some(court) => court,
-            None => {
-                let rpc = &self.outbox.sender.provider;
-                let params = view(rpc, self.market, ICourt::courtParamsCall {}).await?;
-                self.court = Some(params.clone());
-                params
-            }
-        };
+        let court = self.court_params().await?;
         let proof_window = self.state.params.as_ref().map_or(1, |p| p.proofWindow);
         let keep = proof_window + court.disputeWindow + court.responseWindow + 2;
         if let Some(before) = epoch.checked_sub(keep) {

@@ -118,7 +118,7 @@ async fn serve(s: &Arc<Shared>, id: &str, body: Body) -> Result<Response, ApiErr
             "every worker is busy; retry later",
         )
     })?;
-    let max_ink = s.limits.max_ink;
+    let max_ink = s.max_ink();
     let input = request.clone();
     let ran = tokio::task::spawn_blocking(move || {
         let _permit = permit;
@@ -433,6 +433,18 @@ mod tests {
             code(post(&shared, "/v1/deployments/3", b"").await).await,
             (422, "trapped".into())
         );
+        shared
+            .referee_ink
+            .store(100, std::sync::atomic::Ordering::Relaxed);
+        let (status, error) = code(post(&shared, "/v1/deployments/3", b"x").await).await;
+        assert_eq!(
+            (status, error.as_str()),
+            (422, "trapped"),
+            "a run the court could not referee is refused"
+        );
+        shared
+            .referee_ink
+            .store(u64::MAX, std::sync::atomic::Ordering::Relaxed);
         let busy = shared.pool.clone().try_acquire_owned().unwrap();
         assert_eq!(
             code(post(&shared, "/v1/deployments/3", b"x").await).await,
