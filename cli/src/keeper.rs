@@ -84,7 +84,7 @@ pub fn run(command: Command) -> anyhow::Result<()> {
     runtime.block_on(run_keeper(args))
 }
 
-fn init_logs(json: bool) {
+pub(crate) fn init_logs(json: bool) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     // Colours only on a terminal: log files and collectors get plain text.
@@ -142,7 +142,7 @@ async fn run_keeper(args: RunArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn wait_for_signal() -> anyhow::Result<()> {
+pub(crate) async fn wait_for_signal() -> anyhow::Result<()> {
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     tokio::select! {
         result = tokio::signal::ctrl_c() => result?,
@@ -152,7 +152,10 @@ async fn wait_for_signal() -> anyhow::Result<()> {
 }
 
 /// `path`, else `deployments/<chain>.json` for the node's chain.
-async fn load_manifest(rpc_url: &str, path: Option<&std::path::Path>) -> anyhow::Result<Manifest> {
+pub(crate) async fn load_manifest(
+    rpc_url: &str,
+    path: Option<&std::path::Path>,
+) -> anyhow::Result<Manifest> {
     let provider = ProviderBuilder::new()
         .connect(rpc_url)
         .await

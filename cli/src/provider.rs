@@ -11,17 +11,28 @@ use crate::{
     token,
 };
 
+mod serve;
+
+pub use serve::ServeArgs;
+
 /// `cloudless provider` subcommands.
 #[derive(Subcommand)]
 pub enum Command {
     /// Register the wallet's account as a provider.
     Register {
         /// Where clients find the provider's details.
-        #[arg(long, default_value = "")]
+        #[arg(long, default_value = "", conflicts_with = "url")]
         metadata: String,
+        /// The base URL of the provider's node (`cloudless provider serve`): callers find the
+        /// node's API there (docs/provider.md). Stored as the provider's metadata.
+        #[arg(long, value_name = "URL")]
+        url: Option<String>,
         #[command(flatten)]
         args: WriteArgs,
     },
+    /// Run the provider node: serve the provider's placements over HTTP with a signed receipt
+    /// per answer, prove every epoch's receipts and answer disputes, until SIGINT or SIGTERM.
+    Serve(Box<ServeArgs>),
     /// Add to the stake (approving the registry for the amount first when needed).
     Stake {
         /// How much to add.
@@ -170,12 +181,22 @@ pub enum OfferCommand {
 /// Runs a `provider` subcommand.
 pub fn run(command: Command) -> anyhow::Result<()> {
     match command {
-        Command::Register { metadata, args } => {
+        Command::Register {
+            metadata,
+            url,
+            args,
+        } => {
+            let metadata = match url {
+                Some(url) => serve::base_url(&url)?,
+                None => metadata,
+            };
+            let summary = json!({ "metadata": metadata });
             let call = IRegistry::registerProviderCall {
                 metadataURI: metadata,
             };
-            chain::send_one(args, Session::registry, call, json!({}))
+            chain::send_one(args, Session::registry, call, summary)
         }
+        Command::Serve(args) => serve::run(*args),
         Command::Stake { amount, args } => chain::write(args, move |s| stake(s, amount)),
         Command::Unstake { amount, args } => {
             let call = IRegistry::requestUnstakeCall { amount };

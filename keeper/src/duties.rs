@@ -170,6 +170,8 @@ mod tests {
             1,
             LivePlacement {
                 deployment: 1,
+                provider: Default::default(),
+                start: 1,
                 last_proven: 0,
                 end: u64::MAX,
             },
@@ -178,6 +180,8 @@ mod tests {
             2,
             LivePlacement {
                 deployment: 2,
+                provider: Default::default(),
+                start: 1,
                 last_proven: 5,
                 end: u64::MAX,
             },

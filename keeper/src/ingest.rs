@@ -17,12 +17,27 @@ use alloy::{
     rpc::types::Filter,
 };
 use alloy_primitives::B256;
+use cloudless_client::manifest::Manifest;
+use matcher::Sources;
 use tracing::{debug, error, warn};
 
 use crate::{
     Error,
     state::{Inconsistent, MarketState},
 };
+
+/// The contracts whose logs are ingested, from the manifest.
+pub fn sources(manifest: &Manifest) -> Result<Sources, Error> {
+    let address = |name: &str| {
+        manifest
+            .address(name)
+            .ok_or_else(|| Error::Config(format!("the manifest has no {name} address")))
+    };
+    Ok(Sources {
+        registry: address("registry")?,
+        market: address("market")?,
+    })
+}
 
 /// Where ingestion stands.
 pub struct Cursor {

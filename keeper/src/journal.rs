@@ -257,6 +257,22 @@ impl Journal {
         Ok(jobs)
     }
 
+    /// The attempts of the mined jobs of `key` (one of them is the mined transaction), with
+    /// their job's calldata.
+    pub fn mined_attempts(&self, key: &str) -> Result<Vec<(B256, Bytes)>, Error> {
+        let mut stmt = self.db.prepare(
+            "SELECT txs.hash, jobs.calldata FROM txs JOIN jobs ON txs.job_id = jobs.id
+             WHERE jobs.key = ?1 AND jobs.status = 'mined' ORDER BY txs.rowid",
+        )?;
+        let rows = stmt.query_map([key], |r| {
+            Ok((
+                B256::from_slice(&r.get::<_, Vec<u8>>(0)?),
+                Bytes::from(r.get::<_, Vec<u8>>(1)?),
+            ))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// The highest nonce the journal ever assigned.
     pub fn max_nonce(&self) -> Result<Option<u64>, Error> {
         let max: Option<i64> = self
@@ -396,6 +412,14 @@ mod tests {
             .unwrap();
         assert!(j.pending().unwrap().is_empty());
         assert_eq!(j.settled_after(11).unwrap(), vec![("match:1".into(), 12)]);
+        assert_eq!(
+            j.mined_attempts("match:1").unwrap(),
+            [
+                (B256::repeat_byte(9), Bytes::from(vec![1, 2])),
+                (B256::repeat_byte(10), Bytes::from(vec![1, 2]))
+            ]
+        );
+        assert!(j.mined_attempts("evict:1").unwrap().is_empty());
         assert!(Journal::open(&path, 2, keeper).is_err());
     }
 }

@@ -15,13 +15,14 @@
 
 mod crash;
 mod duties;
-mod ingest;
-mod journal;
+pub mod ingest;
+pub mod journal;
 mod metrics;
+pub mod outbox;
 mod parking;
 mod run;
-mod sender;
-mod state;
+pub mod sender;
+pub mod state;
 
 use std::{
     net::SocketAddr,

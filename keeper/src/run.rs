@@ -10,33 +10,31 @@ use std::{
     time::{SystemTime, UNIX_EPOCH},
 };
 
-use alloy::{
-    eips::BlockNumberOrTag,
-    providers::{Provider, ProviderBuilder},
-};
-use alloy_primitives::{B256, Bytes};
+use alloy::{eips::BlockNumberOrTag, providers::Provider};
+use alloy_primitives::Bytes;
 use alloy_sol_types::SolCall;
 use cloudless_abi::{clock::epoch_at, market::IMarket};
-use matcher::{Budget, Sources};
+use matcher::Budget;
 use tokio::sync::{Notify, watch};
 use tracing::{debug, error, info, warn};
 
 use crate::{
-    Config, Error, Status,
-    crash::{self, Point},
+    Config, Error, Status, crash,
     duties::{self, Kind, Work},
     ingest::{self, Cursor},
     journal::{Failure, Job, Journal, Outcome},
+    outbox::Outbox,
     parking::Parking,
-    sender::{Sender, Simulated},
+    sender::{Sender, Simulated, connect},
     state::MarketState,
 };
 
 /// The running keeper's state.
 pub struct Daemon {
     config: Config,
-    sender: Sender,
-    journal: Journal,
+    outbox: Outbox,
+    /// Mined transactions that reverted.
+    reverted: u64,
     state: MarketState,
     cursor: Cursor,
     status: Status,
@@ -46,17 +44,7 @@ pub struct Daemon {
     lost: HashMap<String, u64>,
     /// Work whose simulation keeps losing the same way with unchanged inputs.
     parking: Parking,
-    /// Attempts broadcast successfully by this process (others are rebroadcast).
-    broadcast: HashSet<B256>,
     reconnect: bool,
-}
-
-async fn connect(url: &str) -> Result<alloy::providers::DynProvider, Error> {
-    let provider = ProviderBuilder::new()
-        .connect(url)
-        .await
-        .map_err(|e| Error::Rpc(format!("connecting to {url}: {e}")))?;
-    Ok(provider.erased())
 }
 
 fn now_ms() -> u64 {
@@ -74,15 +62,7 @@ impl Daemon {
     ) -> Result<Self, Error> {
         crash::arm().map_err(Error::Config)?;
         let manifest = &config.manifest;
-        let address = |name: &str| {
-            manifest
-                .address(name)
-                .ok_or_else(|| Error::Config(format!("the manifest has no {name} address")))
-        };
-        let sources = Sources {
-            registry: address("registry")?,
-            market: address("market")?,
-        };
+        let sources = ingest::sources(manifest)?;
         let provider = connect(&config.rpc_url).await?;
         let chain_id = provider.get_chain_id().await?;
         if chain_id != manifest.chain_id {
@@ -94,6 +74,7 @@ impl Daemon {
         let journal = Journal::open(&config.journal, chain_id, config.signer.address())?;
         let sender = Sender::new(provider, config.signer.clone(), chain_id, config.gas);
         info!(keeper = %sender.address(), chain_id, journal = %config.journal.display(), "keeper started");
+        let outbox = Outbox::new(sender, journal, config.gas.replace_after_blocks);
         Ok(Self {
             cursor: Cursor {
                 deploy_block: manifest.deploy_block.unwrap_or(0),
@@ -101,14 +82,13 @@ impl Daemon {
                 chunk: config.log_chunk.max(1),
             },
             state: MarketState::new(sources),
-            sender,
-            journal,
+            outbox,
+            reverted: 0,
             status: Status::default(),
             status_tx,
             wake,
             lost: HashMap::new(),
             parking: Parking::new(config.retry.park_lost_after_blocks),
-            broadcast: HashSet::new(),
             reconnect: false,
             config,
         })
@@ -155,11 +135,12 @@ impl Daemon {
     /// One poll; returns whether the keeper is idle (at the head, nothing sent or in flight).
     async fn cycle(&mut self) -> Result<bool, Error> {
         if self.reconnect {
-            self.sender.provider = connect(&self.config.rpc_url).await?;
-            self.broadcast.clear();
+            self.outbox.sender.provider = connect(&self.config.rpc_url).await?;
+            self.outbox.forget_broadcasts();
             self.reconnect = false;
         }
         let head = self
+            .outbox
             .sender
             .provider
             .get_block_by_number(BlockNumberOrTag::Latest)
@@ -174,7 +155,7 @@ impl Daemon {
         self.status.head = head;
         self.track_lag();
         let ingested = ingest::ingest(
-            &self.sender.provider,
+            &self.outbox.sender.provider,
             &mut self.cursor,
             &mut self.state,
             target,
@@ -190,12 +171,12 @@ impl Daemon {
         let pending = self.settle(head).await?;
         self.status.pending_jobs = pending;
         self.check_balance().await?;
-        let unsettled = !self.journal.settled_after(processed)?.is_empty();
+        let unsettled = !self.outbox.journal.settled_after(processed)?.is_empty();
         let mut sent = 0;
         if pending == 0 && !unsettled {
             sent = self.round(head, timestamp, processed).await?;
         }
-        self.status.parked_jobs = self.journal.parked()? + self.parking.count();
+        self.status.parked_jobs = self.outbox.journal.parked()? + self.parking.count();
         Ok(pending == 0 && sent == 0 && !unsettled && processed == target)
     }
 
@@ -206,11 +187,11 @@ impl Daemon {
     }
 
     async fn check_balance(&mut self) -> Result<(), Error> {
-        let balance = self.sender.balance().await?;
+        let balance = self.outbox.sender.balance().await?;
         let balance = u128::try_from(balance).unwrap_or(u128::MAX);
         let low = balance < self.config.low_balance;
         if low && !self.status.low_balance {
-            warn!(balance, threshold = self.config.low_balance, keeper = %self.sender.address(), "low balance: fund the keeper account");
+            warn!(balance, threshold = self.config.low_balance, keeper = %self.outbox.sender.address(), "low balance: fund the keeper account");
         }
         self.status.balance = balance;
         self.status.low_balance = low;
@@ -219,65 +200,34 @@ impl Daemon {
 
     /// Resolves the journal's pending jobs against the chain; returns how many stay pending.
     async fn settle(&mut self, head: u64) -> Result<u64, Error> {
-        let jobs = self.journal.pending()?;
-        if jobs.is_empty() {
-            return Ok(0);
-        }
-        let (mined_nonce, _) = self.sender.nonces().await?;
-        let mut pending = 0;
-        for job in jobs {
-            if self.settle_mined(&job).await? {
-                continue;
-            }
-            if job.nonce < mined_nonce {
-                warn!(key = %job.key, nonce = job.nonce, "nonce consumed by a transaction not in the journal");
-                self.journal
-                    .finish(job.id, Outcome::Superseded, Some(head), None)?;
-                continue;
-            }
-            pending += 1;
-            let Some(last) = job.attempts.last() else {
-                continue;
-            };
-            if head >= last.sent_block + self.config.gas.replace_after_blocks {
-                self.replace(&job, head).await?;
-            } else if !self.broadcast.contains(&last.hash) {
-                self.send(job.id, last).await;
+        let (settled, pending) = self.outbox.settle(head).await?;
+        for done in settled {
+            let job = &done.job;
+            match done.outcome {
+                Outcome::Mined => self.count_mined(job),
+                Outcome::Reverted => {
+                    self.reverted += 1;
+                    self.lost.insert(job.key.clone(), done.block);
+                    let hash = done.hash.unwrap_or_default();
+                    let why = format!("reverted on chain in block {} ({hash})", done.block);
+                    self.fail(&job.key, &job.calldata, &why)?;
+                }
+                Outcome::Cancelled => {
+                    info!(key = %job.key, nonce = job.nonce, "nonce consumed by a cancelling self-transfer")
+                }
+                Outcome::Superseded => {}
             }
         }
+        self.track_txs();
         Ok(pending)
     }
 
-    /// Looks for a receipt of any of the job's attempts (the original may be mined after a
-    /// replacement was sent); records the outcome.
-    async fn settle_mined(&mut self, job: &Job) -> Result<bool, Error> {
-        for attempt in &job.attempts {
-            let Some(receipt) = self.sender.receipt(attempt.hash).await? else {
-                continue;
-            };
-            let block = receipt.block_number.unwrap_or_default();
-            let outcome = match (attempt.noop, receipt.status()) {
-                (true, _) => Outcome::Cancelled,
-                (false, true) => Outcome::Mined,
-                (false, false) => Outcome::Reverted,
-            };
-            self.journal.finish(job.id, outcome, Some(block), None)?;
-            crash::pass(Point::Settled);
-            match outcome {
-                Outcome::Mined => self.count_mined(job),
-                Outcome::Reverted => {
-                    self.status.txs_failed += 1;
-                    self.lost.insert(job.key.clone(), block);
-                    let why = format!("reverted on chain in block {block} ({})", attempt.hash);
-                    self.fail(&job.key, &job.calldata, &why)?;
-                }
-                _ => {
-                    info!(key = %job.key, nonce = job.nonce, "nonce consumed by a cancelling self-transfer")
-                }
-            }
-            return Ok(true);
-        }
-        Ok(false)
+    /// Copies the outbox's counters into the status.
+    fn track_txs(&mut self) {
+        let counters = self.outbox.counters;
+        self.status.txs_sent = counters.sent;
+        self.status.txs_replaced = counters.replaced;
+        self.status.txs_failed = counters.refused + self.reverted;
     }
 
     fn count_mined(&mut self, job: &Job) {
@@ -300,55 +250,6 @@ impl Daemon {
         }
     }
 
-    /// Replaces a job's transaction that stayed unmined: the same call with higher fees if it
-    /// still succeeds, else a 0-value self-transfer that consumes the nonce.
-    async fn replace(&mut self, job: &Job, head: u64) -> Result<(), Error> {
-        let Some(last) = job.attempts.last() else {
-            return Ok(());
-        };
-        let Some(fees) = self.sender.bumped(last.max_fee, last.tip) else {
-            warn!(key = %job.key, nonce = job.nonce, fee_cap = self.config.gas.fee_cap, "stuck at the fee cap; waiting");
-            if !self.broadcast.contains(&last.hash) {
-                self.send(job.id, last).await;
-            }
-            return Ok(());
-        };
-        let call = match self
-            .sender
-            .simulate(job.target, &job.calldata, &job.kind)
-            .await
-        {
-            Simulated::Ok(gas) if !last.noop => Some((job.target, &job.calldata, gas)),
-            _ => None,
-        };
-        let attempt = self.sender.sign(call, job.nonce, fees, head)?;
-        self.journal.add_attempt(job.id, &attempt)?;
-        self.status.txs_replaced += 1;
-        info!(key = %job.key, nonce = job.nonce, max_fee = fees.0, cancel = attempt.noop, "replacing an unmined transaction");
-        self.send(job.id, &attempt).await;
-        Ok(())
-    }
-
-    /// Broadcasts a journaled attempt; returns whether the node took it.
-    async fn send(&mut self, id: i64, attempt: &crate::journal::Attempt) -> bool {
-        match self.sender.broadcast(attempt).await {
-            Ok(()) => {
-                crash::pass(Point::Broadcast);
-                self.status.txs_sent += 1;
-                self.broadcast.insert(attempt.hash);
-                true
-            }
-            Err(error) => {
-                self.status.txs_failed += 1;
-                warn!(%error, tx = %attempt.hash, "broadcast failed; the journal keeps it for the next poll");
-                if let Err(e) = self.journal.note_error(id, &error) {
-                    warn!(%e, "journal");
-                }
-                false
-            }
-        }
-    }
-
     /// Plans and sends one round; returns the transactions broadcast.
     async fn round(&mut self, head: u64, timestamp: u64, processed: u64) -> Result<u64, Error> {
         let manifest = &self.config.manifest;
@@ -365,15 +266,14 @@ impl Daemon {
         if work.is_empty() {
             return Ok(0);
         }
-        let Some(fees) = self.sender.fees().await? else {
+        let Some(fees) = self.outbox.sender.fees().await? else {
             warn!(
                 fee_cap = self.config.gas.fee_cap,
                 "the base fee is above the fee cap; sending nothing"
             );
             return Ok(0);
         };
-        let (_, chain_nonce) = self.sender.nonces().await?;
-        let mut nonce = chain_nonce.max(self.journal.max_nonce()?.map_or(0, |n| n + 1));
+        let mut nonce = self.outbox.next_nonce().await?;
         let (mut sent, mut settlements) = (0, 0);
         for w in work {
             if w.kind == Kind::Match && settlements > 0 {
@@ -390,11 +290,12 @@ impl Daemon {
             if self.parking.parked(&w.key, inputs) {
                 continue;
             }
-            let failure = self.journal.failure(&w.key, &w.calldata)?;
+            let failure = self.outbox.journal.failure(&w.key, &w.calldata)?;
             if failure.parked || failure.retry_at > now_ms() {
                 continue;
             }
             match self
+                .outbox
                 .sender
                 .simulate(w.target, &w.calldata, w.kind.as_str())
                 .await
@@ -440,29 +341,28 @@ impl Daemon {
         fees: (u128, u128),
         head: u64,
     ) -> Result<bool, Error> {
-        let attempt = self
-            .sender
-            .sign(Some((w.target, &w.calldata, gas)), nonce, fees, head)?;
-        let job = Job {
-            id: 0,
-            key: w.key.clone(),
-            kind: w.kind.as_str().into(),
-            target: w.target,
-            calldata: w.calldata.clone(),
-            nonce,
-            created_block: head,
-            attempts: vec![attempt.clone()],
-        };
-        let id = self.journal.record(&job)?;
-        crash::pass(Point::Journaled);
-        info!(key = %w.key, nonce, instances = w.instances, tx = %attempt.hash, "sending");
-        Ok(self.send(id, &attempt).await)
+        info!(key = %w.key, nonce, instances = w.instances, "planned");
+        let (_, taken) = self
+            .outbox
+            .submit(
+                &w.key,
+                w.kind.as_str(),
+                w.target,
+                &w.calldata,
+                gas,
+                nonce,
+                fees,
+                head,
+            )
+            .await?;
+        self.track_txs();
+        Ok(taken)
     }
 
     /// Counts a failure of `key` with `calldata` that is not a lost race: backs off
     /// exponentially, and parks the job once the retries are spent.
     fn fail(&mut self, key: &str, calldata: &Bytes, why: &str) -> Result<(), Error> {
-        let mut failure: Failure = self.journal.failure(key, calldata)?;
+        let mut failure: Failure = self.outbox.journal.failure(key, calldata)?;
         failure.count += 1;
         let retry = self.config.retry;
         if failure.count >= retry.attempts {
@@ -478,6 +378,8 @@ impl Daemon {
             failure.retry_at = now_ms() + wait.as_millis() as u64;
             warn!(key, failures = failure.count, retry_in = ?wait, error = why, "job failed; backing off");
         }
-        self.journal.set_failure(key, calldata, &failure, why)
+        self.outbox
+            .journal
+            .set_failure(key, calldata, &failure, why)
     }
 }

@@ -6,7 +6,7 @@ use alloy::{
     consensus::{SignableTransaction, TxEip1559, TxEnvelope},
     eips::{BlockId, BlockNumberOrTag, eip2718::Encodable2718},
     network::{TransactionBuilder, TxSignerSync},
-    providers::{DynProvider, Provider},
+    providers::{DynProvider, Provider, ProviderBuilder},
     rpc::types::{TransactionReceipt, TransactionRequest},
     signers::local::PrivateKeySigner,
 };
@@ -33,6 +33,15 @@ pub const LOST_RACE: &[&str] = &[
     "AlreadyEnding",
     "AlreadyExiting",
 ];
+
+/// Connects to the JSON-RPC endpoint at `url` (`http(s)://` or `ws(s)://`).
+pub async fn connect(url: &str) -> Result<DynProvider, Error> {
+    let provider = ProviderBuilder::new()
+        .connect(url)
+        .await
+        .map_err(|e| Error::Rpc(format!("connecting to {url}: {e}")))?;
+    Ok(provider.erased())
+}
 
 /// What a simulation said.
 pub enum Simulated {

@@ -5,8 +5,12 @@
 use std::collections::BTreeMap;
 
 use alloy::rpc::types::Log;
+use alloy_primitives::{Address, B256};
 use alloy_sol_types::SolEventInterface;
-use cloudless_abi::market::{IMarket::IMarketEvents, MarketParams};
+use cloudless_abi::{
+    court::{CourtParams, DisputeKind, ICourt::ICourtEvents},
+    market::{IMarket::IMarketEvents, MarketParams},
+};
 use matcher::{Book, Sources};
 
 /// A live placement's proof progress.
@@ -14,6 +18,10 @@ use matcher::{Book, Sources};
 pub struct LivePlacement {
     /// The deployment it serves.
     pub deployment: u64,
+    /// The provider that serves it.
+    pub provider: Address,
+    /// First epoch served.
+    pub start: u64,
     /// Last epoch proven (`start − 1` before any proof).
     pub last_proven: u64,
     /// Its own end epoch (`u64::MAX` while open-ended).
@@ -33,6 +41,26 @@ pub struct Deadlines {
     pub touched: u64,
     /// Its live placements.
     pub live: u32,
+    /// The function's program (`DeploymentSpec.program`).
+    pub program: Address,
+    /// The program's code hash (`DeploymentSpec.artifact`).
+    pub artifact: B256,
+}
+
+/// A court dispute waiting for the provider's answer (`DisputeOpened` not yet followed by
+/// `DisputeAnswered` or `FraudProven`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OpenDispute {
+    /// The placement disputed.
+    pub placement: u64,
+    /// Inclusion or sample.
+    pub kind: DisputeKind,
+    /// The epoch disputed.
+    pub epoch: u64,
+    /// The leaf disputed.
+    pub index: u64,
+    /// Last epoch the provider may answer in.
+    pub deadline: u64,
 }
 
 /// The market as the events describe it.
@@ -45,6 +73,10 @@ pub struct MarketState {
     pub deployments: BTreeMap<u64, Deadlines>,
     /// The market's parameters (from its initialization and updates).
     pub params: Option<MarketParams>,
+    /// The court's parameters (from its updates).
+    pub court_params: Option<CourtParams>,
+    /// Disputes waiting for an answer, by id.
+    pub disputes: BTreeMap<u64, OpenDispute>,
     /// Highest deployment id created (pruned ones included).
     last_deployment: u64,
     sources: Sources,
@@ -68,6 +100,8 @@ impl MarketState {
             placements: BTreeMap::new(),
             deployments: BTreeMap::new(),
             params: None,
+            court_params: None,
+            disputes: BTreeMap::new(),
             last_deployment: 0,
             sources,
         }
@@ -100,6 +134,9 @@ impl MarketState {
             return Ok(());
         }
         let Ok(event) = IMarketEvents::decode_raw_log(log.topics(), &log.data().data) else {
+            if let Ok(event) = ICourtEvents::decode_raw_log(log.topics(), &log.data().data) {
+                self.apply_court(event);
+            }
             return Ok(());
         };
         use IMarketEvents as E;
@@ -129,6 +166,8 @@ impl MarketState {
                     e.deploymentId,
                     Deadlines {
                         end: u64::MAX,
+                        program: e.spec.program,
+                        artifact: e.spec.artifact,
                         ..Deadlines::default()
                     },
                 );
@@ -163,6 +202,8 @@ impl MarketState {
                     e.placementId,
                     LivePlacement {
                         deployment: e.deploymentId,
+                        provider: e.provider,
+                        start: e.startEpoch,
                         last_proven: e.startEpoch.saturating_sub(1),
                         end: u64::MAX,
                     },
@@ -191,6 +232,32 @@ impl MarketState {
             d.touched = log.block_number.unwrap_or_default();
         }
         Ok(())
+    }
+
+    /// Applies one of the court's events (logged at the market's address).
+    fn apply_court(&mut self, event: ICourtEvents) {
+        match event {
+            ICourtEvents::CourtParamsSet(e) => self.court_params = Some(e.params),
+            ICourtEvents::DisputeOpened(e) if e.kind != DisputeKind::Result => {
+                self.disputes.insert(
+                    e.disputeId,
+                    OpenDispute {
+                        placement: e.placementId,
+                        kind: e.kind,
+                        epoch: e.epoch,
+                        index: e.index,
+                        deadline: e.deadline,
+                    },
+                );
+            }
+            ICourtEvents::DisputeAnswered(e) => {
+                self.disputes.remove(&e.disputeId);
+            }
+            ICourtEvents::FraudProven(e) => {
+                self.disputes.remove(&e.disputeId);
+            }
+            _ => {}
+        }
     }
 
     /// Drops the deployments that ended for good by `epoch` — cancelled, closed, past their
