@@ -10,6 +10,7 @@ mod developer;
 mod devnode;
 mod dispute;
 mod function;
+mod gateway;
 mod keeper;
 mod market;
 mod provider;
@@ -58,6 +59,9 @@ enum Group {
     /// Call a deployment through its providers' nodes; the signed receipt is verified and kept
     /// for disputes.
     Call(call::Args),
+    /// The HTTP gateway: `POST /d/<deployment>` reaches a live provider node, the receipt
+    /// verified, with failover and CORS for browser apps.
+    Gateway(gateway::Args),
     /// Disputes: a wrong result, a receipt left out of its proof, a sampled leaf; resolve, status.
     #[command(subcommand)]
     Dispute(dispute::Command),
@@ -84,6 +88,7 @@ fn main() -> ExitCode {
         Group::Deploy(command) => developer::run(command),
         Group::Call(args) => call::run(args),
         Group::Dispute(command) => dispute::run(command),
+        Group::Gateway(args) => gateway::run(args),
         Group::Market(command) => market::run(command),
         Group::Token(command) => token::run(command),
         Group::Keeper(command) => keeper::run(command),

@@ -684,3 +684,145 @@ fn every_receipt_acknowledged_before_a_kill_is_in_the_proven_root() {
         );
     }
 }
+
+/// A `cloudless gateway --json` child.
+struct GatewayProcess {
+    url: String,
+    child: Option<Child>,
+}
+
+impl GatewayProcess {
+    fn start(market: &Market) -> GatewayProcess {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_cloudless"))
+            .args(["gateway", "--listen", "127.0.0.1:0", "--json"])
+            .args(["--rpc-url", &market.rpc_url, "--manifest", &market.manifest])
+            .env_remove("ETH_RPC_URL")
+            .env_remove("CLOUDLESS_MANIFEST")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn cloudless gateway");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let ready: Value = serde_json::from_str(line.trim()).expect("the gateway's ready line");
+        GatewayProcess {
+            url: ready["url"].as_str().unwrap().to_owned(),
+            child: Some(child),
+        }
+    }
+}
+
+impl Drop for GatewayProcess {
+    fn drop(&mut self) {
+        kill(&mut self.child);
+    }
+}
+
+/// The user's side: `cloudless call` verifies and keeps the answer; the gateway answers the
+/// same way over HTTP with CORS; `cloudless dispute` takes the kept answer to the court (an
+/// honest one is `ResultCorrect`), challenges a sample and an inclusion that the node answers
+/// by itself, and convicts the provider with a wrong answer its worker signed.
+#[test]
+fn calls_and_disputes_from_the_cli_and_the_gateway() {
+    let setup = Setup::new();
+    let serving = setup.serve();
+    let epoch = setup.next_epoch(&serving);
+    let (market, developer) = (&setup.market, setup.key(3));
+    let deployment = setup.deployment.to_string();
+
+    let kept = setup.dir.path().join("receipts");
+    let request = Bytes::from_static(REQUEST).to_string();
+    let called = market.ok(
+        None,
+        &[
+            "call",
+            &deployment,
+            "--data",
+            &request,
+            "--receipts",
+            kept.to_str().unwrap(),
+        ],
+    );
+    let answer = &called["answer"];
+    let response: Bytes = serde_json::from_value(answer["response"].clone()).unwrap();
+    assert_eq!(response.as_ref(), b"Hi Ada!");
+    assert_eq!(answer["signer"], json!(setup.worker));
+    assert_eq!(answer["receipt"]["epoch"], epoch);
+    let file = called["saved"].as_str().unwrap().to_owned();
+    let saved: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    assert_eq!(&saved, answer, "the kept file is the answer");
+
+    // The court re-executes the honest answer and agrees: nothing changes.
+    let (error, _) = market.refused(Some(&developer), &["dispute", "result", &file]);
+    assert!(error.to_string().contains("ResultCorrect"), "{error}");
+
+    // The gateway: the same verified answer over HTTP, CORS for browsers, named refusals.
+    let gateway = GatewayProcess::start(market);
+    let url = format!("{}/d/{deployment}", gateway.url);
+    let reply = setup.http.post(&url, REQUEST);
+    let (receipt, _) = verified(&reply, setup.node.chain_id, market.market, setup.worker);
+    assert_eq!(receipt.seq, answer["receipt"]["seq"].as_u64().unwrap() + 1);
+    let preflight = setup.http.send(
+        setup
+            .http
+            .client
+            .request(reqwest::Method::OPTIONS, &url)
+            .header("Origin", "https://app.example")
+            .header("Access-Control-Request-Method", "POST"),
+    );
+    assert_eq!(preflight.header("access-control-allow-origin"), "*");
+    let unknown = setup.http.post(&format!("{}/d/999", gateway.url), REQUEST);
+    assert_eq!(
+        (unknown.status, unknown.json()["error"].clone()),
+        (404, json!("no_route"))
+    );
+
+    // Once the epoch is proven, a sample and the kept receipt's inclusion are challenged; the
+    // node answers both by itself.
+    setup.next_epoch(&serving);
+    setup.mined_proof(&serving, epoch);
+    let placement = setup.placement.to_string();
+    let sample = market.ok(
+        Some(&developer),
+        &["dispute", "sample", &placement, &epoch.to_string(), "0"],
+    );
+    let inclusion = market.ok(Some(&developer), &["dispute", "inclusion", &file]);
+    for opened in [sample, inclusion] {
+        let id = opened["dispute"].as_u64().unwrap().to_string();
+        wait_for_node(&serving, "the node to answer the dispute", || {
+            let status = market.ok(None, &["dispute", "status", &id]);
+            (status["status"] == "answered").then_some(())
+        });
+    }
+
+    // A wrong answer its worker signed convicts the provider in one transaction.
+    let forged = Bytes::from_static(b"Hi Eve!");
+    let mut wrong = saved.clone();
+    let mut receipt: cloudless_client::calls::ReceiptJson =
+        serde_json::from_value(saved["receipt"].clone()).unwrap();
+    receipt.response_hash = keccak256(&forged);
+    let worker: PrivateKeySigner = setup.key(2).parse().unwrap();
+    let signature = cloudless_client::receipts::sign(
+        &worker,
+        setup.node.chain_id,
+        market.market,
+        &Receipt::from(&receipt),
+    );
+    wrong["receipt"] = json!(receipt);
+    wrong["response"] = json!(forged);
+    wrong["signature"] = json!(signature);
+    let wrong_file = setup.dir.path().join("wrong.json");
+    std::fs::write(&wrong_file, wrong.to_string()).unwrap();
+    let convicted = market.ok(
+        Some(&developer),
+        &["dispute", "result", wrong_file.to_str().unwrap()],
+    );
+    let events = convicted["transactions"][0]["events"].as_array().unwrap();
+    assert!(
+        events.iter().any(|e| e["event"] == "FraudProven"),
+        "{convicted}"
+    );
+}
