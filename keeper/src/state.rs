@@ -533,6 +533,55 @@ mod tests {
     }
 
     #[test]
+    fn a_dispute_is_open_from_its_opening_until_its_answer_or_fraud() {
+        use cloudless_abi::court::ICourt;
+        let mut state = MarketState::new(Sources {
+            registry: REGISTRY,
+            market: MARKET,
+        });
+        let opened = |id, kind| ICourt::DisputeOpened {
+            disputeId: id,
+            placementId: 4,
+            kind,
+            epoch: 9,
+            index: 2,
+            challenger: Address::ZERO,
+            bond: U256::from(1),
+            deadline: 12,
+        };
+        let logs = [
+            market_log(1, &opened(1, DisputeKind::Sample)),
+            market_log(1, &opened(2, DisputeKind::Inclusion)),
+            market_log(1, &opened(3, DisputeKind::Sample)),
+        ];
+        assert!(state.apply_all(&logs).is_empty());
+        assert_eq!(state.disputes.keys().collect::<Vec<_>>(), [&1, &2, &3]);
+        assert_eq!(
+            (state.disputes[&2].kind, state.disputes[&2].index),
+            (DisputeKind::Inclusion, 2)
+        );
+        let answered = ICourt::DisputeAnswered {
+            disputeId: 1,
+            placementId: 4,
+            provider: Address::ZERO,
+            bond: U256::from(1),
+        };
+        let fraud = ICourt::FraudProven {
+            placementId: 4,
+            disputeId: 3,
+            kind: DisputeKind::Sample,
+            challenger: Address::ZERO,
+            slashed: U256::ZERO,
+            reward: U256::ZERO,
+            refunded: U256::ZERO,
+            balance: U256::ZERO,
+        };
+        let logs = [market_log(2, &answered), market_log(2, &fraud)];
+        assert!(state.apply_all(&logs).is_empty());
+        assert_eq!(state.disputes.keys().collect::<Vec<_>>(), [&2]);
+    }
+
+    #[test]
     fn a_contradicting_log_is_skipped_and_the_logs_after_it_still_apply() {
         let mut state = MarketState::new(Sources {
             registry: REGISTRY,

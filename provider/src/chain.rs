@@ -235,6 +235,8 @@ pub struct Follower {
     rpc_url: String,
     court: Option<CourtParams>,
     answer_attempts: HashMap<u64, u32>,
+    /// The head at which the last proof's simulation failed: not tried again before a new block.
+    proof_failed_at: Option<u64>,
     pruned_at: u64,
 }
 
@@ -272,6 +274,7 @@ impl Follower {
             rpc_url: config.rpc_url.clone(),
             court: None,
             answer_attempts: HashMap::new(),
+            proof_failed_at: None,
             pruned_at: 0,
         })
     }
@@ -416,7 +419,7 @@ impl Follower {
         let proof_window = self.state.params.as_ref().map_or(1, |p| p.proofWindow);
         let due = prove::due(&progress, epoch, proof_window);
         let mut calls: Vec<Planned> = Vec::new();
-        if !due.is_empty() {
+        if !due.is_empty() && self.proof_failed_at.is_none_or(|at| head > at) {
             self.shared.store.seal(epoch - 1).await?;
             let mut roots = Vec::with_capacity(due.len());
             for (placement, proven) in due {
@@ -500,11 +503,20 @@ impl Follower {
                     }
                     nonce += 1;
                 }
-                Simulated::Lost(reverted) => warn!(%key, error = %reverted, "not sent"),
-                Simulated::Failed(why) => warn!(%key, error = %why, "not sent"),
+                Simulated::Lost(reverted) => self.not_sent(&key, kind, head, &reverted),
+                Simulated::Failed(why) => self.not_sent(&key, kind, head, &why),
             }
         }
         Ok(())
+    }
+
+    /// A call whose simulation failed at `head`: a proof is tried again after the next block
+    /// (an answer's attempts are counted).
+    fn not_sent(&mut self, key: &str, kind: &str, head: u64, why: &dyn std::fmt::Display) {
+        warn!(key, error = %why, "not sent");
+        if kind == "proofs" {
+            self.proof_failed_at = Some(head);
+        }
     }
 
     /// Finds where mined proofs sit in their batch (after a restart too: the journal knows

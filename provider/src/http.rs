@@ -30,6 +30,8 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/v1/proofs/{placement}/{epoch}/{index}", get(leaf))
         .route("/healthz", get(health))
         .route("/metrics", get(metrics))
+        .fallback(unknown)
+        .method_not_allowed_fallback(wrong_method)
         .with_state(shared)
 }
 
@@ -164,6 +166,18 @@ async fn serve(s: &Arc<Shared>, id: &str, body: Body) -> Result<Response, ApiErr
     headers.insert("cloudless-placement", value(placement.to_string()));
     headers.insert("cloudless-epoch", value(epoch.to_string()));
     Ok((StatusCode::OK, headers, answer.response).into_response())
+}
+
+async fn unknown(uri: axum::http::Uri) -> ApiError {
+    not_found(format!("no route {uri}: see docs/provider.md"))
+}
+
+async fn wrong_method(method: axum::http::Method, uri: axum::http::Uri) -> ApiError {
+    error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        format!("{method} is not served at {uri}"),
+    )
 }
 
 fn not_found(what: String) -> ApiError {
@@ -493,6 +507,20 @@ mod tests {
             code(post(&behind, "/v1/deployments/3", b"x").await).await,
             (503, "not_synced".into())
         );
+        let lost = router(later.clone())
+            .oneshot(Request::get("/v2/nothing").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(code(lost).await, (404, "not_found".into()));
+        let wrong = router(later)
+            .oneshot(
+                Request::get("/v1/deployments/3")
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(code(wrong).await, (405, "method_not_allowed".into()));
         let health = router(behind)
             .oneshot(Request::get("/healthz").body(Body::empty()).unwrap())
             .await
