@@ -122,6 +122,10 @@ pub enum Target {
     },
 }
 
+/// Requests admitted per worker (running or waiting for it): enough to keep every worker busy
+/// under bursts, few enough that a waiting request is served in milliseconds.
+pub const WAITING_PER_WORKER: usize = 16;
+
 /// What the HTTP side and the follower share.
 pub struct Shared {
     view: RwLock<Arc<View>>,
@@ -131,8 +135,11 @@ pub struct Shared {
     pub metrics: Metrics,
     /// Per-request limits.
     pub limits: Limits,
-    /// Execution slots: a request that finds none is refused, never queued.
+    /// Execution slots: one per worker.
     pub pool: Arc<Semaphore>,
+    /// Admission: requests running or waiting for a worker, at most [`WAITING_PER_WORKER`] per
+    /// worker; a request that finds none left is refused with 429, so the queue stays bounded.
+    pub admitted: Arc<Semaphore>,
     /// Age after which the view no longer counts as synced.
     pub stale_after: Duration,
     /// Ink of the court's `refereeGas`: a run the court could not re-execute is refused
@@ -150,6 +157,7 @@ impl Shared {
             metrics: Metrics::default(),
             limits,
             pool: Arc::new(Semaphore::new(workers.max(1))),
+            admitted: Arc::new(Semaphore::new(workers.max(1) * WAITING_PER_WORKER)),
             stale_after,
             referee_ink: AtomicU64::new(u64::MAX),
         }

@@ -113,17 +113,18 @@ async fn serve(s: &Arc<Shared>, id: &str, body: Body) -> Result<Response, ApiErr
                 format!("requests are at most {} bytes", s.limits.max_request),
             )
         })?;
-    let permit = s.pool.clone().try_acquire_owned().map_err(|_| {
+    let admitted = s.admitted.clone().try_acquire_owned().map_err(|_| {
         error(
             StatusCode::TOO_MANY_REQUESTS,
             "overloaded",
-            "every worker is busy; retry later",
+            "every worker is busy and its queue full; retry later",
         )
     })?;
+    let permit = s.pool.clone().acquire_owned().await.map_err(internal)?;
     let max_ink = s.max_ink();
     let input = request.clone();
     let ran = tokio::task::spawn_blocking(move || {
-        let _permit = permit;
+        let _running = (admitted, permit);
         function.run(&input, max_ink)
     })
     .await
@@ -459,7 +460,12 @@ mod tests {
         shared
             .referee_ink
             .store(u64::MAX, std::sync::atomic::Ordering::Relaxed);
-        let busy = shared.pool.clone().try_acquire_owned().unwrap();
+        let full = shared.admitted.available_permits() as u32;
+        let busy = shared
+            .admitted
+            .clone()
+            .try_acquire_many_owned(full)
+            .unwrap();
         assert_eq!(
             code(post(&shared, "/v1/deployments/3", b"x").await).await,
             (429, "overloaded".into())

@@ -5,6 +5,7 @@ mod keeper;
 mod matcher;
 mod proofs;
 mod provider;
+mod serve;
 
 use std::time::Duration;
 
@@ -23,6 +24,9 @@ pub enum Command {
     /// Blocks and milliseconds from a deployment's creation to its match, and instances
     /// matched per block, for bursts of pending deployments (in-process node and keeper).
     Keeper(keeper::KeeperArgs),
+    /// Invocations per second and p50/p99 latency of a provider node over HTTP for each
+    /// example function, and where a request's time goes (in-process node and dev node).
+    Provider(serve::ProviderArgs),
 }
 
 /// Runs a `bench` subcommand.
@@ -31,6 +35,7 @@ pub fn run(command: Command) -> Result<()> {
         Command::Matcher(args) => matcher::run(&args),
         Command::Devnode(args) => devnode::run(&args),
         Command::Keeper(args) => keeper::run(&args),
+        Command::Provider(args) => serve::run(&args),
     }
 }
 
