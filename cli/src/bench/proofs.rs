@@ -2,13 +2,14 @@
 //! placements that every client proves its own placements, two epochs each.
 
 use alloy::{
-    primitives::{Address, B256, Bytes, U256},
+    primitives::{Address, Bytes, U256},
     providers::Provider,
     signers::local::PrivateKeySigner,
 };
 use alloy_sol_types::SolCall;
 use anyhow::{Context, Result};
 use cloudless_abi::market::{IMarket, IRegistry, MatchPair};
+use cloudless_client::receipts::Epoch;
 
 use super::{
     devnode::{Call, Throughput, measure, sign},
@@ -54,13 +55,20 @@ pub(super) async fn run(
             .get_transaction_count(workers[worker].address())
             .await?;
         for epoch in [placement.start, placement.start + 1] {
+            // A real epoch: one answer whose receipt the worker signs.
+            let mut served = Epoch::new(client.chain_id, market, placement.id, epoch);
+            served.record(
+                &workers[worker],
+                Bytes::from_static(b"request"),
+                Bytes::from_static(b"response"),
+            );
             let call = Call {
                 to: market,
                 data: IMarket::submitProofCall {
                     placementId: placement.id,
                     epoch,
-                    receiptsRoot: B256::repeat_byte(0x5a),
-                    count: 1,
+                    receiptsRoot: served.root(),
+                    count: served.count(),
                 }
                 .abi_encode()
                 .into(),
