@@ -11,7 +11,7 @@ use revm::{
         BlockEnv, CfgEnv, TxEnv,
         result::{ExecutionResult, HaltReason, Output},
     },
-    database::{CacheDB, EmptyDB},
+    database::CacheDB,
     primitives::{Log, TxKind, hardfork::SpecId},
     state::{AccountInfo, Bytecode},
 };
@@ -20,7 +20,7 @@ use super::{
     arbos::{ARB_WASM, ArbOs},
     arbwasm::IArbWasm,
     digest,
-    machine::{Ctx, Db, StylusEvm, TxError},
+    machine::{Ctx, Db, PreState, StylusEvm, TxError},
 };
 use crate::stylus::params::StylusParams;
 
@@ -221,11 +221,22 @@ impl Default for Chain {
 impl Chain {
     /// A chain at genesis: block 1, ArbWasm installed (code `0xFE` like Nitro's precompiles).
     pub fn new(config: ChainConfig) -> Self {
-        let mut db = CacheDB::<EmptyDB>::default();
+        let mut db = Db::default();
         db.insert_account_info(
             ARB_WASM,
             AccountInfo::default().with_code(Bytecode::new_raw(Bytes::from_static(&[0xfe]))),
         );
+        Self::over(db, config)
+    }
+
+    /// A chain forked from `pre_state`: every account, code, storage word and block hash it has
+    /// not written yet is read from there (ArbWasm too), then cached. Set the block with
+    /// [`Chain::evm_mut`] before each block's transactions.
+    pub fn forked(config: ChainConfig, pre_state: PreState) -> Self {
+        Self::over(CacheDB::new(pre_state), config)
+    }
+
+    fn over(db: Db, config: ChainConfig) -> Self {
         let mut cfg = CfgEnv::new_with_spec(config.spec);
         cfg.chain_id = config.chain_id;
         let block = BlockEnv {
@@ -242,7 +253,8 @@ impl Chain {
         }
     }
 
-    fn db(&self) -> &Db {
+    /// The state database: what was written or read so far, over the pre-state.
+    pub fn db(&self) -> &Db {
         &self.evm.ctx.journaled_state.database
     }
 
