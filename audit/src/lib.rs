@@ -44,7 +44,7 @@ pub enum AuditError {
         /// Transaction hash.
         tx: B256,
         /// What differs.
-        difference: Difference,
+        difference: Box<Difference>,
     },
     /// The node mined a transaction the replay rejects as invalid.
     #[error("block {block}, transaction {tx}: the replay rejects it: {reason}")]
@@ -64,7 +64,7 @@ pub enum AuditError {
         /// The account.
         address: Address,
         /// What differs.
-        difference: Difference,
+        difference: Box<Difference>,
     },
     /// The on-disk pre-state cache or an output file could not be read or written.
     #[error("{path}: {reason}")]

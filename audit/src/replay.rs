@@ -234,13 +234,13 @@ fn replay_block(
             return Err(AuditError::Receipt {
                 block: number,
                 tx: hash,
-                difference: Difference::NoReceipt,
+                difference: Box::new(Difference::NoReceipt),
             });
         };
         compare::receipts(&replayed, &node).map_err(|difference| AuditError::Receipt {
             block: number,
             tx: hash,
-            difference,
+            difference: Box::new(difference),
         })?;
         summary.transactions += 1;
         summary.gas += replayed.gas_used;
@@ -306,7 +306,7 @@ fn check_state(chain: &Chain, rpc: &Rpc, at: u64, summary: &mut Summary) -> Resu
         let state_error = |difference| AuditError::State {
             block: at,
             address,
-            difference,
+            difference: Box::new(difference),
         };
         let exists = !matches!(account.account_state, AccountState::NotExisting);
         let replayed = if exists {
