@@ -247,17 +247,24 @@ impl Ledger {
         csv
     }
 
-    /// Writes `ledger.json` and `ledger.csv` into `dir` (created if missing).
+    /// Writes `ledger.json`, `ledger.csv` and, when an epoch was proven, `ledger.svg` into
+    /// `dir` (created if missing).
     pub fn write(&self, dir: &Path) -> Result<(), AuditError> {
         let file_error = |path: &Path, e: std::io::Error| AuditError::File {
             path: path.display().to_string(),
             reason: e.to_string(),
         };
         std::fs::create_dir_all(dir).map_err(|e| file_error(dir, e))?;
-        for (name, text) in [
-            ("ledger.json", self.to_json()),
-            ("ledger.csv", self.to_csv()),
-        ] {
+        let svg = crate::plot::svg(self).map_err(|reason| AuditError::File {
+            path: dir.join("ledger.svg").display().to_string(),
+            reason,
+        })?;
+        let files = [
+            ("ledger.json", Some(self.to_json())),
+            ("ledger.csv", Some(self.to_csv())),
+            ("ledger.svg", svg),
+        ];
+        for (name, text) in files.into_iter().filter_map(|(n, t)| Some((n, t?))) {
             let path = dir.join(name);
             std::fs::write(&path, text).map_err(|e| file_error(&path, e))?;
         }
@@ -336,6 +343,17 @@ mod tests {
             (provider.earned.0, provider.claimed.0),
             (U256::from(18), U256::from(18))
         );
+    }
+
+    #[test]
+    fn the_plot_names_each_deployment_and_is_reproducible() {
+        let svg = crate::plot::svg(&ledger())
+            .unwrap()
+            .expect("an epoch was proven");
+        assert!(svg.starts_with("<svg"), "{svg}");
+        assert!(svg.contains("deployment 7 balance"), "{svg}");
+        assert_eq!(crate::plot::svg(&ledger()), Ok(Some(svg)));
+        assert_eq!(crate::plot::svg(&Ledger::default()), Ok(None));
     }
 
     #[test]

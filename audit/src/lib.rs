@@ -14,6 +14,7 @@
 
 pub mod compare;
 pub mod ledger;
+pub mod plot;
 pub mod replay;
 pub mod rpc;
 pub mod rpc_db;

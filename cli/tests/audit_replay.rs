@@ -1,7 +1,7 @@
 //! `cloudless audit replay` against a real dev node: a marketplace deployed, a provider
 //! registered and staked with an offer, a deployment matched and proven, then the whole chain
 //! replayed in the harness: every receipt and the final state equal the node's, and the ledger
-//! files are byte-identical across two runs (the second from the pre-state cache). Needs
+//! files (JSON, CSV, SVG) are byte-identical across two runs (the second from the pre-state cache). Needs
 //! `cloudless contracts build`.
 
 mod support;
@@ -92,10 +92,12 @@ fn a_replayed_market_equals_the_node_and_its_ledger_is_reproducible() {
 
     let json = std::fs::read(out.join("ledger.json")).unwrap();
     let csv = std::fs::read(out.join("ledger.csv")).unwrap();
+    let svg = std::fs::read(out.join("ledger.svg")).unwrap();
     let (second, _) = replay(&node, &market.manifest, &out);
     eprintln!("second replay: {second}");
     assert_eq!(second["prestate_fetched"], 0, "the cache answers: {second}");
     assert_eq!(second["transactions"], first["transactions"]);
     assert_eq!(std::fs::read(out.join("ledger.json")).unwrap(), json);
     assert_eq!(std::fs::read(out.join("ledger.csv")).unwrap(), csv);
+    assert_eq!(std::fs::read(out.join("ledger.svg")).unwrap(), svg);
 }
