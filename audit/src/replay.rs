@@ -15,7 +15,7 @@ use revm::{
     DatabaseCommit,
     context::{
         TxEnv,
-        result::{EVMError, ExecutionResult, Output},
+        result::{ExecutionResult, Output},
     },
     database::AccountState,
     primitives::KECCAK_EMPTY,
@@ -209,10 +209,7 @@ fn replay_block(
         let out = out.map_err(|e| AuditError::Rejected {
             block: number,
             tx: hash,
-            reason: match e {
-                EVMError::Transaction(e) => e.to_string(),
-                e => e.to_string(),
-            },
+            reason: e.to_string(),
         })?;
         chain
             .evm_mut()

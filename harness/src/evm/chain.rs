@@ -520,6 +520,27 @@ mod tests {
     }
 
     #[test]
+    fn a_forked_chain_reads_what_it_has_not_written_from_its_pre_state() {
+        let alice = Address::repeat_byte(0xa1);
+        let bob = Address::repeat_byte(0xb0);
+        let mut source = revm::database::InMemoryDB::default();
+        let info = AccountInfo::default().with_balance(U256::from(10u64.pow(18)));
+        source.insert_account_info(alice, info);
+        let pre_state = PreState::from_source(std::sync::Arc::new(source));
+        let mut chain = Chain::forked(ChainConfig::default(), pre_state);
+        assert!(
+            !chain.db().cache.accounts.contains_key(&alice),
+            "read lazily"
+        );
+        let receipt = chain
+            .send(TxRequest::call(alice, bob, Bytes::new()).value(U256::from(7)))
+            .unwrap();
+        assert!(receipt.is_success());
+        assert_eq!(chain.balance(bob), U256::from(7));
+        assert_eq!(chain.account(alice).nonce, 1);
+    }
+
+    #[test]
     fn snapshots_restore_state_and_block() {
         let mut chain = Chain::default();
         let alice = Address::repeat_byte(0xa1);

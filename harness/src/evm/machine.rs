@@ -91,6 +91,7 @@ impl DatabaseRef for PreState {
         }
     }
 }
+
 /// The revm context of the harness.
 pub type Ctx = Context<BlockEnv, TxEnv, CfgEnv, Db, Journal<Db>, ()>;
 type Instructions = EthInstructions<EthInterpreter, Ctx>;
