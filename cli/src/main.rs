@@ -1,6 +1,7 @@
 //! The `cloudless` command: one module per command group.
 
 mod alloc_meter;
+mod audit;
 mod bench;
 mod call;
 mod chain;
@@ -75,6 +76,9 @@ enum Group {
     /// The keeper daemon: matches deployments, evicts, closes and finalizes.
     #[command(subcommand)]
     Keeper(keeper::Command),
+    /// Audit a chain: replay it in the harness against any node and build the billing ledger.
+    #[command(subcommand)]
+    Audit(audit::Command),
 }
 
 fn main() -> ExitCode {
@@ -92,6 +96,7 @@ fn main() -> ExitCode {
         Group::Market(command) => market::run(command),
         Group::Token(command) => token::run(command),
         Group::Keeper(command) => keeper::run(command),
+        Group::Audit(command) => audit::run(command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -11,7 +11,7 @@ use revm::{
         BlockEnv, CfgEnv, TxEnv,
         result::{ExecutionResult, HaltReason, Output},
     },
-    database::{CacheDB, EmptyDB},
+    database::CacheDB,
     primitives::{Log, TxKind, hardfork::SpecId},
     state::{AccountInfo, Bytecode},
 };
@@ -20,7 +20,7 @@ use super::{
     arbos::{ARB_WASM, ArbOs},
     arbwasm::IArbWasm,
     digest,
-    machine::{Ctx, Db, StylusEvm, TxError},
+    machine::{Ctx, Db, PreState, StylusEvm, TxError},
 };
 use crate::stylus::params::StylusParams;
 
@@ -221,11 +221,22 @@ impl Default for Chain {
 impl Chain {
     /// A chain at genesis: block 1, ArbWasm installed (code `0xFE` like Nitro's precompiles).
     pub fn new(config: ChainConfig) -> Self {
-        let mut db = CacheDB::<EmptyDB>::default();
+        let mut db = Db::default();
         db.insert_account_info(
             ARB_WASM,
             AccountInfo::default().with_code(Bytecode::new_raw(Bytes::from_static(&[0xfe]))),
         );
+        Self::over(db, config)
+    }
+
+    /// A chain forked from `pre_state`: every account, code, storage word and block hash it has
+    /// not written yet is read from there (ArbWasm too), then cached. Set the block with
+    /// [`Chain::evm_mut`] before each block's transactions.
+    pub fn forked(config: ChainConfig, pre_state: PreState) -> Self {
+        Self::over(CacheDB::new(pre_state), config)
+    }
+
+    fn over(db: Db, config: ChainConfig) -> Self {
         let mut cfg = CfgEnv::new_with_spec(config.spec);
         cfg.chain_id = config.chain_id;
         let block = BlockEnv {
@@ -242,7 +253,8 @@ impl Chain {
         }
     }
 
-    fn db(&self) -> &Db {
+    /// The state database: what was written or read so far, over the pre-state.
+    pub fn db(&self) -> &Db {
         &self.evm.ctx.journaled_state.database
     }
 
@@ -505,6 +517,27 @@ mod tests {
         let address = chain.deploy(alice, deploy_code_init(&code)).unwrap();
         let slot = U256::from_be_bytes(DEPLOYER_SLOT.0);
         assert_eq!(B256::from(chain.storage(address, slot)), alice.into_word());
+    }
+
+    #[test]
+    fn a_forked_chain_reads_what_it_has_not_written_from_its_pre_state() {
+        let alice = Address::repeat_byte(0xa1);
+        let bob = Address::repeat_byte(0xb0);
+        let mut source = revm::database::InMemoryDB::default();
+        let info = AccountInfo::default().with_balance(U256::from(10u64.pow(18)));
+        source.insert_account_info(alice, info);
+        let pre_state = PreState::from_source(std::sync::Arc::new(source));
+        let mut chain = Chain::forked(ChainConfig::default(), pre_state);
+        assert!(
+            !chain.db().cache.accounts.contains_key(&alice),
+            "read lazily"
+        );
+        let receipt = chain
+            .send(TxRequest::call(alice, bob, Bytes::new()).value(U256::from(7)))
+            .unwrap();
+        assert!(receipt.is_success());
+        assert_eq!(chain.balance(bob), U256::from(7));
+        assert_eq!(chain.account(alice).nonce, 1);
     }
 
     #[test]

@@ -3,11 +3,11 @@
 //! `msg_reentrant`, and the memory model's page counters).
 #![allow(unsafe_code)]
 
-use std::{collections::HashMap, convert::Infallible};
+use std::{collections::HashMap, convert::Infallible, sync::Arc};
 
-use alloy_primitives::Address;
+use alloy_primitives::{Address, B256, U256};
 use revm::{
-    Journal,
+    DatabaseRef, Journal,
     context::{
         BlockEnv, CfgEnv, Context, ContextTr, FrameStack, JournalTr, TxEnv,
         result::{EVMError, ExecResultAndState, ExecutionResult, InvalidTransaction},
@@ -31,8 +31,67 @@ use super::{
 };
 use crate::stylus::memory::PageCounters;
 
-/// The in-memory state database.
-pub type Db = CacheDB<EmptyDB>;
+/// The in-memory state database, over the pre-state it falls back to on a cache miss.
+pub type Db = CacheDB<PreState>;
+
+/// A read-only source of state a chain starts from, e.g. a fork of another node. It cannot fail:
+/// a source that can (over a network) records its failures and reports them itself.
+pub type PreStateSource = dyn DatabaseRef<Error = Infallible> + Send + Sync;
+
+/// Where the state a [`Db`] has not cached comes from: nothing (a fresh chain, as revm's
+/// `EmptyDB`) or a [`PreStateSource`].
+#[derive(Clone, Default)]
+pub struct PreState(Option<Arc<PreStateSource>>);
+
+impl PreState {
+    /// State read from `source` on a cache miss.
+    pub fn from_source(source: Arc<PreStateSource>) -> Self {
+        Self(Some(source))
+    }
+}
+
+impl std::fmt::Debug for PreState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "PreState(source)"
+        } else {
+            "PreState(empty)"
+        })
+    }
+}
+
+impl DatabaseRef for PreState {
+    type Error = Infallible;
+
+    fn basic_ref(&self, address: Address) -> Result<Option<revm::state::AccountInfo>, Infallible> {
+        match &self.0 {
+            Some(source) => source.basic_ref(address),
+            None => EmptyDB::new().basic_ref(address),
+        }
+    }
+
+    fn code_by_hash_ref(&self, code_hash: B256) -> Result<revm::state::Bytecode, Infallible> {
+        match &self.0 {
+            Some(source) => source.code_by_hash_ref(code_hash),
+            None => EmptyDB::new().code_by_hash_ref(code_hash),
+        }
+    }
+
+    fn storage_ref(&self, address: Address, index: U256) -> Result<U256, Infallible> {
+        match &self.0 {
+            Some(source) => source.storage_ref(address, index),
+            None => EmptyDB::new().storage_ref(address, index),
+        }
+    }
+
+    fn block_hash_ref(&self, number: u64) -> Result<B256, Infallible> {
+        match &self.0 {
+            Some(source) => source.block_hash_ref(number),
+            None => EmptyDB::new().block_hash_ref(number),
+        }
+    }
+}
+
 /// The revm context of the harness.
 pub type Ctx = Context<BlockEnv, TxEnv, CfgEnv, Db, Journal<Db>, ()>;
 type Instructions = EthInstructions<EthInterpreter, Ctx>;

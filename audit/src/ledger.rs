@@ -1,0 +1,368 @@
+//! The billing ledger: the marketplace's logs folded, in chain order, into what each deployment
+//! was paid from per epoch and what each provider earned, claimed and lost. Every map is sorted
+//! and amounts are decimal strings, so the same chain gives byte-identical `ledger.json` and
+//! `ledger.csv`.
+
+use std::{collections::BTreeMap, fmt::Write as _, path::Path};
+
+use alloy_primitives::{Address, Log, U256};
+use alloy_sol_types::SolEventInterface;
+use cloudless_abi::market::{IMarket::IMarketEvents, IRegistry::IRegistryEvents};
+use serde::{Serialize, Serializer};
+
+use crate::AuditError;
+
+/// An amount of the payment token, written as a decimal string.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Amount(pub U256);
+
+impl Serialize for Amount {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0.to_string())
+    }
+}
+
+impl std::ops::AddAssign<U256> for Amount {
+    fn add_assign(&mut self, rhs: U256) {
+        self.0 = self.0.saturating_add(rhs);
+    }
+}
+
+impl std::fmt::Display for Amount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// One deployment in one epoch: the sums of its placements' `EpochProven` events.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct EpochRow {
+    /// Proofs (one per placement proven for the epoch).
+    pub proofs: u64,
+    /// Paid to providers.
+    pub paid: Amount,
+    /// Paid to the treasury.
+    pub fee: Amount,
+    /// Missed receipts the proofs reported.
+    pub misses: u64,
+    /// What the placements were still owed after the last proof (gross).
+    pub owed: Amount,
+    /// The deployment's balance after the last proof of the epoch.
+    pub balance: Amount,
+}
+
+/// A deployment's money over its life.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct DeploymentRow {
+    /// Its owner.
+    pub owner: Address,
+    /// The deposit it was created with.
+    pub deposit: Amount,
+    /// Added later (`DeploymentFunded`).
+    pub funded: Amount,
+    /// Taken back by the owner (`DeploymentWithdrawn`).
+    pub withdrawn: Amount,
+    /// Paid to keepers for matching it.
+    pub keeper_fees: Amount,
+    /// Paid to providers by proofs and settlements.
+    pub paid: Amount,
+    /// Paid to the treasury by proofs and settlements.
+    pub fee: Amount,
+    /// Moved from providers' stakes into it when placements ended.
+    pub slash_received: Amount,
+    /// Its balance after the last event that reported it.
+    pub balance: Amount,
+    /// The epoch it was cancelled to end after, if it was.
+    pub cancelled: Option<u64>,
+    /// The epoch it was closed to end after, if it was.
+    pub closed: Option<u64>,
+    /// Per epoch, what its proofs moved.
+    pub epochs: BTreeMap<u64, EpochRow>,
+}
+
+/// A provider's earnings.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ProviderRow {
+    /// Placements it got.
+    pub placements: u64,
+    /// Paid to it by proofs and settlements (claimable after the dispute window).
+    pub earned: Amount,
+    /// Claimed (`Claimed` with its address).
+    pub claimed: Amount,
+    /// Taken from its stake (`Slashed`).
+    pub slashed: Amount,
+    /// Staked in total (`Staked`).
+    pub staked: Amount,
+}
+
+/// The whole ledger.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Ledger {
+    /// By deployment id.
+    pub deployments: BTreeMap<u64, DeploymentRow>,
+    /// By provider address.
+    pub providers: BTreeMap<Address, ProviderRow>,
+    /// Every `Claimed`, by account (providers and keepers).
+    pub claimed: BTreeMap<Address, Amount>,
+    /// Fees the owner moved out of the treasury.
+    pub treasury_withdrawn: Amount,
+    /// Placement id to (deployment id, provider), from `PlacementCreated`.
+    #[serde(skip)]
+    placements: BTreeMap<u64, (u64, Address)>,
+}
+
+/// A replayed log with where it was emitted.
+#[derive(Clone, Debug)]
+pub struct LedgerLog {
+    /// Block number.
+    pub block: u64,
+    /// Block timestamp.
+    pub timestamp: u64,
+    /// The log.
+    pub log: Log,
+}
+
+impl Ledger {
+    /// Folds one log in; logs that are not the marketplace's events are ignored.
+    pub fn apply(&mut self, log: &LedgerLog) {
+        if let Ok(event) = IMarketEvents::decode_log(&log.log) {
+            self.market_event(event.data);
+        } else if let Ok(event) = IRegistryEvents::decode_log(&log.log) {
+            self.registry_event(event.data);
+        }
+    }
+
+    fn market_event(&mut self, event: IMarketEvents) {
+        use IMarketEvents as E;
+        match event {
+            E::DeploymentCreated(e) => {
+                let d = self.deployments.entry(e.deploymentId).or_default();
+                d.owner = e.owner;
+                d.deposit += e.balance;
+                d.balance = Amount(e.balance);
+            }
+            E::DeploymentFunded(e) => {
+                let d = self.deployments.entry(e.deploymentId).or_default();
+                d.funded += e.amount;
+                d.balance = Amount(e.balance);
+            }
+            E::DeploymentWithdrawn(e) => {
+                let d = self.deployments.entry(e.deploymentId).or_default();
+                d.withdrawn += e.amount;
+                d.balance = Amount(e.balance);
+            }
+            E::DeploymentMatched(e) => {
+                let d = self.deployments.entry(e.deploymentId).or_default();
+                d.keeper_fees += e.keeperFee;
+                d.balance = Amount(e.balance);
+            }
+            E::DeploymentCancelled(e) => {
+                self.deployments
+                    .entry(e.deploymentId)
+                    .or_default()
+                    .cancelled = Some(e.endEpoch);
+            }
+            E::DeploymentClosed(e) => {
+                self.deployments.entry(e.deploymentId).or_default().closed = Some(e.endEpoch);
+            }
+            E::PlacementCreated(e) => {
+                self.placements
+                    .insert(e.placementId, (e.deploymentId, e.provider));
+                self.providers.entry(e.provider).or_default().placements += 1;
+            }
+            E::EpochProven(e) => {
+                let Some(&(deployment, provider)) = self.placements.get(&e.placementId) else {
+                    return;
+                };
+                self.providers.entry(provider).or_default().earned += e.paid;
+                let d = self.deployments.entry(deployment).or_default();
+                d.paid += e.paid;
+                d.fee += e.fee;
+                d.balance = Amount(e.balance);
+                let row = d.epochs.entry(e.epoch).or_default();
+                row.proofs += 1;
+                row.paid += e.paid;
+                row.fee += e.fee;
+                row.misses += e.misses;
+                row.owed = Amount(e.owed);
+                row.balance = Amount(e.balance);
+            }
+            E::OwedSettled(e) => {
+                if let Some(&(_, provider)) = self.placements.get(&e.placementId) {
+                    self.providers.entry(provider).or_default().earned += e.paid;
+                }
+                let d = self.deployments.entry(e.deploymentId).or_default();
+                d.paid += e.paid;
+                d.fee += e.fee;
+                d.balance = Amount(e.balance);
+            }
+            E::PlacementEnded(e) => {
+                let Some(&(deployment, _)) = self.placements.get(&e.placementId) else {
+                    return;
+                };
+                let d = self.deployments.entry(deployment).or_default();
+                d.slash_received += e.slashed;
+                d.balance = Amount(e.balance);
+            }
+            E::Claimed(e) => {
+                *self.claimed.entry(e.account).or_default() += e.amount;
+                if let Some(p) = self.providers.get_mut(&e.account) {
+                    p.claimed += e.amount;
+                }
+            }
+            E::TreasuryWithdrawn(e) => self.treasury_withdrawn += e.amount,
+            _ => {}
+        }
+    }
+
+    fn registry_event(&mut self, event: IRegistryEvents) {
+        use IRegistryEvents as E;
+        match event {
+            E::Slashed(e) => self.providers.entry(e.provider).or_default().slashed += e.amount,
+            E::Staked(e) => self.providers.entry(e.provider).or_default().staked += e.amount,
+            _ => {}
+        }
+    }
+
+    /// The ledger as pretty JSON, ending in a newline.
+    pub fn to_json(&self) -> String {
+        let mut json = serde_json::to_string_pretty(self).expect("the ledger serializes");
+        json.push('\n');
+        json
+    }
+
+    /// One CSV row per deployment and proven epoch, in id and epoch order.
+    pub fn to_csv(&self) -> String {
+        let mut csv = String::from("deployment,epoch,owner,proofs,paid,fee,misses,owed,balance\n");
+        for (id, d) in &self.deployments {
+            for (epoch, row) in &d.epochs {
+                writeln!(
+                    csv,
+                    "{id},{epoch},{},{},{},{},{},{},{}",
+                    d.owner, row.proofs, row.paid, row.fee, row.misses, row.owed, row.balance
+                )
+                .expect("writing to a string");
+            }
+        }
+        csv
+    }
+
+    /// Writes `ledger.json`, `ledger.csv` and, when an epoch was proven, `ledger.svg` into
+    /// `dir` (created if missing).
+    pub fn write(&self, dir: &Path) -> Result<(), AuditError> {
+        let file_error = |path: &Path, e: std::io::Error| AuditError::File {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        };
+        std::fs::create_dir_all(dir).map_err(|e| file_error(dir, e))?;
+        let svg = crate::plot::svg(self).map_err(|reason| AuditError::File {
+            path: dir.join("ledger.svg").display().to_string(),
+            reason,
+        })?;
+        let files = [
+            ("ledger.json", Some(self.to_json())),
+            ("ledger.csv", Some(self.to_csv())),
+            ("ledger.svg", svg),
+        ];
+        for (name, text) in files.into_iter().filter_map(|(n, t)| Some((n, t?))) {
+            let path = dir.join(name);
+            std::fs::write(&path, text).map_err(|e| file_error(&path, e))?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloy_primitives::B256;
+    use alloy_sol_types::SolEvent;
+    use cloudless_abi::market::IMarket;
+
+    fn log(event: impl SolEvent) -> LedgerLog {
+        LedgerLog {
+            block: 1,
+            timestamp: 0,
+            log: Log {
+                address: Address::repeat_byte(0x11),
+                data: event.encode_log_data(),
+            },
+        }
+    }
+
+    fn proven(placement: u64, epoch: u64, paid: u64, fee: u64, balance: u64) -> LedgerLog {
+        log(IMarket::EpochProven {
+            placementId: placement,
+            epoch,
+            receiptsRoot: B256::ZERO,
+            count: 1,
+            paid: U256::from(paid),
+            fee: U256::from(fee),
+            misses: 0,
+            balance: U256::from(balance),
+            owed: U256::ZERO,
+            batch: 1,
+            position: 0,
+        })
+    }
+
+    fn ledger() -> Ledger {
+        let provider = Address::repeat_byte(0xb0);
+        let mut ledger = Ledger::default();
+        for placement in [1, 2] {
+            ledger.apply(&log(IMarket::PlacementCreated {
+                placementId: placement,
+                deploymentId: 7,
+                offerId: 1,
+                provider,
+                instances: 1,
+                price: 10,
+                startEpoch: 3,
+            }));
+        }
+        ledger.apply(&proven(2, 4, 9, 1, 80));
+        ledger.apply(&proven(1, 4, 9, 1, 90));
+        ledger.apply(&log(IMarket::Claimed {
+            account: provider,
+            amount: U256::from(18),
+        }));
+        ledger
+    }
+
+    #[test]
+    fn proofs_of_one_epoch_sum_per_deployment_and_keep_the_last_balance() {
+        let ledger = ledger();
+        let row = &ledger.deployments[&7].epochs[&4];
+        assert_eq!(
+            (row.proofs, row.paid.0, row.fee.0),
+            (2, U256::from(18), U256::from(2))
+        );
+        assert_eq!(row.balance.0, U256::from(90));
+        let provider = &ledger.providers[&Address::repeat_byte(0xb0)];
+        assert_eq!(
+            (provider.earned.0, provider.claimed.0),
+            (U256::from(18), U256::from(18))
+        );
+    }
+
+    #[test]
+    fn the_plot_names_each_deployment_and_is_reproducible() {
+        let svg = crate::plot::svg(&ledger())
+            .unwrap()
+            .expect("an epoch was proven");
+        assert!(svg.starts_with("<svg"), "{svg}");
+        assert!(svg.contains("deployment 7 balance"), "{svg}");
+        assert_eq!(crate::plot::svg(&ledger()), Ok(Some(svg)));
+        assert_eq!(crate::plot::svg(&Ledger::default()), Ok(None));
+    }
+
+    #[test]
+    fn the_same_logs_give_the_same_bytes() {
+        assert_eq!(ledger().to_json(), ledger().to_json());
+        assert_eq!(
+            ledger().to_csv(),
+            "deployment,epoch,owner,proofs,paid,fee,misses,owed,balance\n\
+             7,4,0x0000000000000000000000000000000000000000,2,18,2,0,0,90\n"
+        );
+    }
+}

@@ -1,0 +1,84 @@
+//! `ledger.svg`: each deployment's balance after its proofs and the pay of each epoch, over
+//! epochs. Drawn from the ledger's sorted maps with the SVG backend only, so the same ledger
+//! gives the same bytes.
+
+use alloy_primitives::U256;
+use plotters::prelude::*;
+
+use crate::ledger::Ledger;
+
+/// Token base units as a float for plotting (amounts past `u128` are drawn at `u128::MAX`).
+fn units(amount: U256) -> f64 {
+    u128::try_from(amount).unwrap_or(u128::MAX) as f64
+}
+
+const COLORS: [RGBColor; 6] = [BLUE, RED, GREEN, MAGENTA, CYAN, BLACK];
+
+/// The plot as an SVG document; `None` when no epoch was proven.
+pub fn svg(ledger: &Ledger) -> Result<Option<String>, String> {
+    let epochs = ledger
+        .deployments
+        .values()
+        .flat_map(|d| d.epochs.keys().copied());
+    let range = epochs.fold(None, |range: Option<(u64, u64)>, e| {
+        Some(range.map_or((e, e), |(a, b)| (a.min(e), b.max(e))))
+    });
+    let Some((first, last)) = range else {
+        return Ok(None);
+    };
+    let top = ledger
+        .deployments
+        .values()
+        .flat_map(|d| d.epochs.values().flat_map(|r| [r.balance.0, r.paid.0]))
+        .map(units)
+        .fold(1.0, f64::max);
+    let mut out = String::new();
+    {
+        let root = SVGBackend::with_string(&mut out, (900, 500)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption("Deployments: balance and pay per epoch", ("sans-serif", 20))
+            .margin(10)
+            .x_label_area_size(35)
+            .y_label_area_size(90)
+            .build_cartesian_2d(first as f64..(last as f64 + 1.0), 0.0..top * 1.05)
+            .map_err(|e| e.to_string())?;
+        chart
+            .configure_mesh()
+            .x_desc("epoch")
+            .y_desc("token base units")
+            .draw()
+            .map_err(|e| e.to_string())?;
+        for (i, (id, d)) in ledger.deployments.iter().enumerate() {
+            let color = COLORS[i % COLORS.len()];
+            let balance: Vec<(f64, f64)> = d
+                .epochs
+                .iter()
+                .map(|(e, r)| (*e as f64, units(r.balance.0)))
+                .collect();
+            let paid: Vec<(f64, f64)> = d
+                .epochs
+                .iter()
+                .map(|(e, r)| (*e as f64, units(r.paid.0)))
+                .collect();
+            chart
+                .draw_series(LineSeries::new(balance, color.stroke_width(2)))
+                .map_err(|e| e.to_string())?
+                .label(format!("deployment {id} balance"))
+                .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], color));
+            chart
+                .draw_series(LineSeries::new(paid, color.mix(0.5)))
+                .map_err(|e| e.to_string())?
+                .label(format!("deployment {id} paid"))
+                .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], color.mix(0.5)));
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .draw()
+            .map_err(|e| e.to_string())?;
+        root.present().map_err(|e| e.to_string())?;
+    }
+    Ok(Some(out))
+}

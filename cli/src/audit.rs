@@ -1,0 +1,117 @@
+//! `cloudless audit`: replay a chain from any node in the harness and compare it with the node
+//! (the `cloudless-audit` library behind flags).
+
+use std::path::{Path, PathBuf};
+
+use clap::Subcommand;
+use cloudless_audit::{
+    replay::{ReplayConfig, replay},
+    rpc::Rpc,
+};
+use serde_json::json;
+
+use crate::chain::{client::DEFAULT_RPC_URL, manifest::Manifest, output};
+
+/// `cloudless audit` subcommands.
+#[derive(Subcommand)]
+pub enum Command {
+    /// Re-execute every block since the marketplace's deploy block in the harness, over the
+    /// node's state before it; compare each receipt and the final state of every touched
+    /// account with the node, and write the billing ledger. Exits 1 at the first difference.
+    Replay(ReplayArgs),
+}
+
+/// Flags of `audit replay`.
+#[derive(clap::Args, Debug)]
+pub struct ReplayArgs {
+    /// JSON-RPC endpoint of the chain (http or https).
+    #[arg(long, env = "ETH_RPC_URL", default_value = DEFAULT_RPC_URL)]
+    rpc_url: String,
+    /// Deployment manifest whose `deploy_block` is the first block replayed [default:
+    /// deployments/<chain>.json; without one, block 1].
+    #[arg(long, value_name = "FILE", env = "CLOUDLESS_MANIFEST")]
+    manifest: Option<PathBuf>,
+    /// Last block to replay [default: the head].
+    #[arg(long, value_name = "N")]
+    to_block: Option<u64>,
+    /// Directory of `ledger.json`, `ledger.csv` and the pre-state cache (`cache/`).
+    #[arg(long, value_name = "DIR", default_value = "audit")]
+    out: PathBuf,
+    /// Print the summary as one JSON document.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Runs an `audit` subcommand.
+pub fn run(command: Command) -> anyhow::Result<()> {
+    let Command::Replay(args) = command;
+    let result = replay_command(&args);
+    if let (true, Err(error)) = (args.json, &result) {
+        println!("{}", output::error_json(error));
+    }
+    result
+}
+
+fn replay_command(args: &ReplayArgs) -> anyhow::Result<()> {
+    let from_block = first_block(args)?;
+    let config = ReplayConfig {
+        to_block: args.to_block,
+        ..ReplayConfig::new(&args.rpc_url, from_block, args.out.clone())
+    };
+    let outcome = replay(&config, &mut |p| {
+        if p.block == p.last || p.block % 100 == 0 {
+            eprintln!(
+                "replayed block {}/{} ({} transactions)",
+                p.block, p.last, p.transactions
+            );
+        }
+    })?;
+    outcome.ledger.write(&args.out)?;
+    let s = &outcome.summary;
+    let seconds = s.replay_seconds.max(1e-9);
+    if args.json {
+        let mut summary = serde_json::to_value(s)?;
+        summary["receipts_equal"] = json!(true);
+        summary["state_equal"] = json!(true);
+        summary["blocks_per_second"] = json!(s.blocks as f64 / seconds);
+        summary["ledger"] = json!({
+            "json": args.out.join("ledger.json"),
+            "csv": args.out.join("ledger.csv"),
+            "deployments": outcome.ledger.deployments.len(),
+            "providers": outcome.ledger.providers.len(),
+        });
+        println!("{summary}");
+    } else {
+        println!(
+            "blocks {}..={}: {} transactions replayed, every receipt equals the node's",
+            s.from_block, s.to_block, s.transactions
+        );
+        println!(
+            "state after block {}: {} accounts and {} storage words equal the node's",
+            s.to_block, s.accounts_checked, s.slots_checked
+        );
+        println!(
+            "{:.1} blocks/s; ledger in {}",
+            s.blocks as f64 / seconds,
+            args.out.display()
+        );
+    }
+    Ok(())
+}
+
+/// The manifest's deploy block: from `--manifest`, else the chain's default manifest if there
+/// is one, else 1.
+fn first_block(args: &ReplayArgs) -> anyhow::Result<u64> {
+    let path = match &args.manifest {
+        Some(path) => path.clone(),
+        None => {
+            let chain_id = Rpc::connect(&args.rpc_url)?.chain_id()?;
+            Manifest::path_in(Path::new(crate::chain::manifest::DEFAULT_DIR), chain_id)
+        }
+    };
+    let manifest = Manifest::load(&path)?;
+    if manifest.is_none() && args.manifest.is_some() {
+        anyhow::bail!("no deployment manifest at {}", path.display());
+    }
+    Ok(manifest.and_then(|m| m.deploy_block).unwrap_or(1).max(1))
+}
