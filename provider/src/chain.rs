@@ -538,7 +538,7 @@ impl Follower {
                 let Ok(call) = IMarket::submitProofsCall::abi_decode(&calldata) else {
                     continue;
                 };
-                if let Some(refs) = prove::refs(&receipt, &call.proofs) {
+                if let Some(refs) = prove::refs(&receipt, self.market, &call.proofs) {
                     self.shared.store.set_refs(&refs, hash)?;
                     self.shared.metrics.proofs.inc_by(refs.len() as u64);
                     info!(%job, %hash, proofs = refs.len(), "proofs committed");

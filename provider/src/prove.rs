@@ -2,13 +2,9 @@
 //! committed batch once `submitProofs` is mined (docs/proofs.md).
 
 use alloy::rpc::types::TransactionReceipt;
-use alloy_primitives::B256;
-use alloy_sol_types::SolEvent;
-use cloudless_abi::{
-    court::ProofRef,
-    market::{EpochProof, IMarket},
-    merkle,
-};
+use alloy_primitives::Address;
+use cloudless_abi::{court::ProofRef, market::EpochProof};
+use cloudless_client::proofs::proof_refs;
 
 /// Most proofs in one `submitProofs` transaction.
 pub const MAX_PROOFS: usize = 64;
@@ -49,45 +45,22 @@ pub fn due(placements: &[Progress], current: u64, proof_window: u64) -> Vec<(u64
     due
 }
 
-/// The references of `proofs`, sent in the transaction of `receipt` in calldata order: the
-/// batch from its `ProofsCommitted`, each position from its `EpochProven`, each path from the
-/// batch tree. `None` when the receipt has no `ProofsCommitted`.
-pub fn refs(receipt: &TransactionReceipt, proofs: &[EpochProof]) -> Option<Vec<ProofRef>> {
-    let logs = receipt.inner.logs();
-    let committed = logs
-        .iter()
-        .find_map(|log| IMarket::ProofsCommitted::decode_log_data(log.data()).ok())?;
-    let positions: Vec<(u64, u64, u32)> = logs
-        .iter()
-        .filter_map(|log| IMarket::EpochProven::decode_log_data(log.data()).ok())
-        .map(|e| (e.placementId, e.epoch, e.position))
-        .collect();
-    let leaves: Vec<B256> = proofs
-        .iter()
-        .map(|p| merkle::proof_leaf(p.placementId, p.epoch, p.receiptsRoot, p.count))
-        .collect();
-    if merkle::root(&leaves) != committed.root {
-        return None;
-    }
-    proofs
-        .iter()
-        .map(|p| {
-            let &(_, _, position) = positions
-                .iter()
-                .find(|(id, epoch, _)| (*id, *epoch) == (p.placementId, p.epoch))?;
-            Some(ProofRef {
-                placementId: p.placementId,
-                epoch: p.epoch,
-                receiptsRoot: p.receiptsRoot,
-                count: p.count,
-                batch: committed.batch,
-                provenAt: committed.provenAt,
-                size: committed.size,
-                position,
-                path: merkle::path(&leaves, position as usize)?,
-            })
-        })
-        .collect()
+/// The references of `proofs`, sent to `market` in the transaction of `receipt`, rebuilt from
+/// its logs as any client does (`cloudless_client::proofs`). `None` unless they name exactly
+/// `proofs`, in order.
+pub fn refs(
+    receipt: &TransactionReceipt,
+    market: Address,
+    proofs: &[EpochProof],
+) -> Option<Vec<ProofRef>> {
+    let logs = receipt.inner.logs().iter().map(|log| &log.inner);
+    let refs = proof_refs(market, logs).ok()?;
+    let named = refs.len() == proofs.len()
+        && refs.iter().zip(proofs).all(|(r, p)| {
+            (r.placementId, r.epoch, r.receiptsRoot, r.count)
+                == (p.placementId, p.epoch, p.receiptsRoot, p.count)
+        });
+    named.then_some(refs)
 }
 
 #[cfg(test)]
