@@ -7,6 +7,7 @@ use std::{
     time::Duration,
 };
 
+use alloy::providers::DynProvider;
 use alloy_primitives::Bytes;
 use anyhow::{Context, bail};
 use cloudless_client::calls::{Answer, Attempt, Caller};
@@ -43,13 +44,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 async fn call(args: Args) -> anyhow::Result<()> {
     let request = request(&args)?;
     let session = Session::open(&args.chain, &WalletArgs::default()).await?;
-    let caller = Caller::new(
-        session.client.provider.clone(),
-        session.client.chain_id,
-        (session.market(), session.registry()),
-        session.manifest.deploy_block.unwrap_or_default(),
-        Duration::from_secs(args.timeout),
-    )?;
+    let caller = caller(&session, args.timeout)?;
     let epoch = caller.current_epoch().await?;
     let routes = caller.routes(args.deployment, epoch).await?;
     if routes.is_empty() {
@@ -62,7 +57,7 @@ async fn call(args: Args) -> anyhow::Result<()> {
         );
     }
     let (answer, failed) = caller
-        .call(args.deployment, &routes, request)
+        .call(args.deployment, epoch, &routes, request)
         .await
         .map_err(|failed| anyhow::anyhow!("every node failed:\n{}", attempts(&failed)))?;
     let dir = args.receipts.clone().unwrap_or_else(default_receipts_dir);
@@ -96,6 +91,17 @@ async fn call(args: Args) -> anyhow::Result<()> {
         stdout.flush()?;
     }
     Ok(())
+}
+
+/// A caller of the session's marketplace whose requests time out after `timeout` seconds.
+pub fn caller(session: &Session, timeout: u64) -> anyhow::Result<Caller<DynProvider>> {
+    Caller::new(
+        session.client.provider.clone(),
+        session.client.chain_id,
+        (session.market(), session.registry()),
+        session.manifest.deploy_block.unwrap_or_default(),
+        Duration::from_secs(timeout),
+    )
 }
 
 /// The request from `--data`, `--file` or standard input (`--file -`).

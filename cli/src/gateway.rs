@@ -3,7 +3,7 @@
 //! `cloudless call`, and comes back with the response and its verified receipt; CORS lets
 //! browser apps call it.
 
-use std::{collections::BTreeMap, net::SocketAddr, sync::Arc, time::Duration};
+use std::{collections::BTreeMap, net::SocketAddr, sync::Arc};
 
 use alloy::providers::DynProvider;
 use alloy_primitives::{Bytes, hex};
@@ -66,13 +66,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 
 async fn serve(args: Args) -> anyhow::Result<()> {
     let session = Session::open(&args.chain, &WalletArgs::default()).await?;
-    let caller = Caller::new(
-        session.client.provider.clone(),
-        session.client.chain_id,
-        (session.market(), session.registry()),
-        session.manifest.deploy_block.unwrap_or_default(),
-        Duration::from_secs(args.timeout),
-    )?;
+    let caller = crate::call::caller(&session, args.timeout)?;
     let gateway = Arc::new(Gateway {
         caller,
         routes: Mutex::new(BTreeMap::new()),
@@ -158,7 +152,7 @@ async fn answer(gateway: &Gateway, deployment: u64, request: Bytes) -> Result<Re
     }
     let (answer, _) = gateway
         .caller
-        .call(deployment, &routes, request)
+        .call(deployment, epoch, &routes, request)
         .await
         .map_err(|failed| {
             let attempts: Vec<String> = failed

@@ -250,12 +250,14 @@ impl<P: Provider> Caller<P> {
         Ok(routes)
     }
 
-    /// Sends `request` to `deployment_id` over `routes`, starting at the one the request's hash
-    /// picks (so calls spread over the nodes) and failing over to the next until one answer
-    /// verifies. Returns it with the attempts that failed before it, or every failed attempt.
+    /// Sends `request` to `deployment_id` over `routes` (found for `epoch`), starting at the one
+    /// the request's hash picks (so calls spread over the nodes) and failing over to the next
+    /// until one answer verifies; a receipt must be for `epoch` or the next (a call across the
+    /// boundary). Returns it with the attempts that failed before it, or every failed attempt.
     pub async fn call(
         &self,
         deployment_id: u64,
+        epoch: u64,
         routes: &[Route],
         request: Bytes,
     ) -> Result<(Answer, Vec<Attempt>), Vec<Attempt>> {
@@ -265,7 +267,7 @@ impl<P: Provider> Caller<P> {
             n => usize::from(keccak256(&request)[31]) % n,
         };
         for route in routes.iter().cycle().skip(start).take(routes.len()) {
-            match self.attempt(deployment_id, route, &request).await {
+            match self.attempt(deployment_id, epoch, route, &request).await {
                 Ok(answer) => return Ok((answer, failed)),
                 Err(rejected) => failed.push(Attempt {
                     route: route.clone(),
@@ -279,10 +281,10 @@ impl<P: Provider> Caller<P> {
     async fn attempt(
         &self,
         deployment_id: u64,
+        epoch: u64,
         route: &Route,
         request: &Bytes,
     ) -> Result<Answer, Rejected> {
-        let before = self.current_epoch().await.map_err(unreachable)?;
         let url = format!("{}/v1/deployments/{deployment_id}", route.url);
         let reply = self
             .http
@@ -324,10 +326,10 @@ impl<P: Provider> Caller<P> {
         if receipt.responseHash != keccak256(&response) {
             return Err(Rejected::Mismatch("another response's hash".into()));
         }
-        if receipt.epoch != before && receipt.epoch != before + 1 {
+        if receipt.epoch != epoch && receipt.epoch != epoch + 1 {
             return Err(Rejected::Epoch {
                 got: receipt.epoch,
-                current: before,
+                current: epoch,
             });
         }
         let signer = receipts::recover(self.chain_id, self.market, &receipt, &signature)
