@@ -145,6 +145,8 @@ pub struct Shared {
     /// Ink of the court's `refereeGas`: a run the court could not re-execute is refused
     /// (the provider could not defend it in a dispute).
     pub referee_ink: AtomicU64,
+    /// Fault injection ([`crate::Config::tamper`]).
+    pub tamper: Option<crate::Tamper>,
 }
 
 impl Shared {
@@ -160,6 +162,7 @@ impl Shared {
             admitted: Arc::new(Semaphore::new(workers.max(1) * WAITING_PER_WORKER)),
             stale_after,
             referee_ink: AtomicU64::new(u64::MAX),
+            tamper: None,
         }
     }
 
@@ -215,6 +218,25 @@ impl Shared {
             },
         }
     }
+}
+
+/// A transaction of the node's that was mined.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mined {
+    /// `proofs` or `answer`.
+    pub kind: String,
+    /// Its journal key: `proofs@<head>` or `answer:<dispute id>`.
+    pub key: String,
+    /// The transaction.
+    pub hash: B256,
+}
+
+/// What one poll did.
+pub struct Cycle {
+    /// Transactions are pending, or were sent in this poll.
+    pub busy: bool,
+    /// Transactions seen mined in this poll.
+    pub mined: Vec<Mined>,
 }
 
 /// A transaction the follower is about to send.
@@ -292,6 +314,11 @@ impl Follower {
         self.provider
     }
 
+    /// The pause between polls.
+    pub fn poll_interval(&self) -> Duration {
+        self.poll
+    }
+
     /// Polls until `stop` is set.
     pub async fn run(mut self, mut stop: watch::Receiver<bool>) {
         let mut reconnect = false;
@@ -306,7 +333,7 @@ impl Follower {
                     Err(e) => warn!(%e, "reconnecting"),
                 }
             }
-            if let Err(error) = self.cycle().await {
+            if let Err(error) = self.cycle().await.map(drop) {
                 warn!(%error, "poll failed; retrying");
                 let mut view = (*self.shared.view()).clone();
                 view.synced = false;
@@ -322,7 +349,9 @@ impl Follower {
         info!("provider node stopped following the chain");
     }
 
-    async fn cycle(&mut self) -> Result<(), Error> {
+    /// One poll: ingests up to the head, publishes the view, settles the node's transactions
+    /// and, with none in flight, sends the proofs and answers due.
+    pub async fn cycle(&mut self) -> Result<Cycle, Error> {
         let rpc = self.outbox.sender.provider.clone();
         let head = rpc
             .get_block_by_number(BlockNumberOrTag::Latest)
@@ -342,9 +371,20 @@ impl Follower {
             .store(referee_ink, Ordering::Relaxed);
         self.refresh(head, epoch).await?;
         let (settled, pending) = self.outbox.settle(head).await?;
+        let mut mined = Vec::new();
         for done in settled {
-            if done.outcome == Outcome::Mined && done.job.kind == "answer" {
+            if done.outcome != Outcome::Mined {
+                continue;
+            }
+            if done.job.kind == "answer" {
                 self.shared.metrics.disputes_answered.inc();
+            }
+            if let Some(hash) = done.hash {
+                mined.push(Mined {
+                    kind: done.job.kind,
+                    key: done.job.key,
+                    hash,
+                });
             }
         }
         self.resolve_refs().await?;
@@ -353,11 +393,16 @@ impl Follower {
             .journal
             .settled_after(self.cursor.block())?
             .is_empty();
-        if pending == 0 && !unsettled {
-            self.act(head, epoch).await?;
-        }
+        let sent = if pending == 0 && !unsettled {
+            self.act(head, epoch).await?
+        } else {
+            0
+        };
         self.prune(epoch).await?;
-        Ok(())
+        Ok(Cycle {
+            busy: pending > 0 || unsettled || sent > 0,
+            mined,
+        })
     }
 
     /// Publishes the provider's placements at `head`, loading functions not seen before.
@@ -407,8 +452,9 @@ impl Follower {
         Ok(())
     }
 
-    /// Plans and sends the epoch's proofs and the dispute answers due.
-    async fn act(&mut self, head: u64, epoch: u64) -> Result<(), Error> {
+    /// Plans and sends the epoch's proofs and the dispute answers due; returns how many were
+    /// sent.
+    async fn act(&mut self, head: u64, epoch: u64) -> Result<usize, Error> {
         let progress: Vec<Progress> = self
             .state
             .placements
@@ -474,12 +520,13 @@ impl Follower {
             }
         }
         if calls.is_empty() {
-            return Ok(());
+            return Ok(0);
         }
         let Some(fees) = self.outbox.sender.fees().await? else {
             warn!("the base fee is above the fee cap; sending nothing");
-            return Ok(());
+            return Ok(0);
         };
+        let mut sent = 0;
         let mut nonce = self.outbox.next_nonce().await?;
         for Planned {
             key,
@@ -506,6 +553,7 @@ impl Follower {
                         .submit(&key, kind, self.market, &calldata, gas, nonce, fees, head)
                         .await?;
                     info!(%key, %hash, proofs = roots.len(), "sent");
+                    sent += 1;
                     if !taken {
                         break;
                     }
@@ -515,7 +563,7 @@ impl Follower {
                 Simulated::Failed(why) => self.not_sent(&key, kind, head, &why),
             }
         }
-        Ok(())
+        Ok(sent)
     }
 
     /// A call whose simulation failed at `head`: a proof is tried again after the next block

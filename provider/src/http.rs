@@ -137,7 +137,11 @@ async fn serve(s: &Arc<Shared>, id: &str, body: Body) -> Result<Response, ApiErr
         )
     })?;
     s.metrics.ink.inc_by(answer.ink);
-    let response_hash = keccak256(&answer.response);
+    let response = match &s.tamper {
+        Some(tamper) => (tamper.0)(&request, answer.response),
+        None => answer.response,
+    };
+    let response_hash = keccak256(&response);
     let signed = s
         .store
         .record(placement, epoch, Bytes::from(request), response_hash)
@@ -166,7 +170,7 @@ async fn serve(s: &Arc<Shared>, id: &str, body: Body) -> Result<Response, ApiErr
     headers.insert("cloudless-signature", value(h(&signed.signature)));
     headers.insert("cloudless-placement", value(placement.to_string()));
     headers.insert("cloudless-epoch", value(epoch.to_string()));
-    Ok((StatusCode::OK, headers, answer.response).into_response())
+    Ok((StatusCode::OK, headers, response).into_response())
 }
 
 async fn unknown(uri: axum::http::Uri) -> ApiError {

@@ -34,12 +34,19 @@ use alloy::signers::local::PrivateKeySigner;
 use alloy_primitives::Address;
 use cloudless_client::manifest::Manifest;
 use cloudless_keeper::GasPolicy;
-use tokio::{sync::watch, task::JoinHandle};
+use tokio::{
+    sync::{Mutex, watch},
+    task::JoinHandle,
+};
 
+pub use crate::chain::Mined;
 use crate::{
     chain::{Follower, Limits, Shared},
     store::{Store, StoreError},
 };
+
+/// Polls one [`NodeHandle::step`] makes at most while its transactions are pending.
+const STEP_CYCLES: usize = 100;
 
 /// The default `--listen` address.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8560";
@@ -67,6 +74,27 @@ pub struct Config {
     pub poll_interval: Duration,
     /// Fees and replacements of the node's transactions.
     pub gas: GasPolicy,
+    /// Driven: the node follows the chain, proves and answers only when its handle's
+    /// [`NodeHandle::step`] is called, and its view never goes stale between steps. For
+    /// tests and the demo, which move the chain themselves and want every run identical.
+    pub driven: bool,
+    /// Fault injection: rewrites responses before they are receipted. `None` in production.
+    pub tamper: Option<Tamper>,
+}
+
+/// Rewrites a response (given the request) before it is receipted and signed, as a broken or
+/// dishonest node would: fault injection for dispute drills, such as the demo's cheating
+/// provider. A real node never sets it.
+#[derive(Clone)]
+pub struct Tamper(pub Arc<Rewrite>);
+
+/// `(request, response) → the response sent instead`.
+pub type Rewrite = dyn Fn(&[u8], Vec<u8>) -> Vec<u8> + Send + Sync;
+
+impl std::fmt::Debug for Tamper {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Tamper(..)")
+    }
 }
 
 impl Config {
@@ -89,6 +117,8 @@ impl Config {
             workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
             poll_interval: Duration::from_millis(500),
             gas: GasPolicy::default(),
+            driven: false,
+            tamper: None,
         }
     }
 }
@@ -133,8 +163,13 @@ impl Node {
             max_request: config.max_request,
             max_ink: config.max_ink,
         };
-        let stale_after = (config.poll_interval * 20).max(Duration::from_secs(10));
-        let shared = Arc::new(Shared::new(store, limits, config.workers, stale_after));
+        let stale_after = match config.driven {
+            true => Duration::MAX,
+            false => (config.poll_interval * 20).max(Duration::from_secs(10)),
+        };
+        let mut shared = Shared::new(store, limits, config.workers, stale_after);
+        shared.tamper = config.tamper.clone();
+        let shared = Arc::new(shared);
         let follower = Follower::connect(&config, shared.clone()).await?;
         let provider = follower.provider();
         let listener = tokio::net::TcpListener::bind(config.listen)
@@ -144,7 +179,13 @@ impl Node {
             .local_addr()
             .map_err(|e| Error::Config(e.to_string()))?;
         let (stop, stopped) = watch::channel(false);
-        let follow = tokio::spawn(follower.run(stopped.clone()));
+        let mut tasks = Vec::new();
+        let driven = if config.driven {
+            Some(Mutex::new(follower))
+        } else {
+            tasks.push(tokio::spawn(follower.run(stopped.clone())));
+            None
+        };
         let mut until = stopped;
         let app = http::router(shared);
         let serve = tokio::spawn(async move {
@@ -158,12 +199,14 @@ impl Node {
                 tracing::error!(%error, "the API server failed");
             }
         });
+        tasks.push(serve);
         tracing::info!(%addr, %provider, "provider node serving");
         Ok(NodeHandle {
             addr,
             provider,
             stop,
-            tasks: vec![follow, serve],
+            tasks,
+            driven,
         })
     }
 }
@@ -174,6 +217,8 @@ pub struct NodeHandle {
     provider: Address,
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
+    /// The follower of a driven node.
+    driven: Option<Mutex<Follower>>,
 }
 
 impl NodeHandle {
@@ -185,6 +230,28 @@ impl NodeHandle {
     /// The provider whose placements the node serves.
     pub fn provider(&self) -> Address {
         self.provider
+    }
+
+    /// Drives a [`Config::driven`] node: catches up with the head, sends the proofs and
+    /// dispute answers due, and follows until each is mined, failed or given up. Returns the
+    /// transactions mined, in order. Errors for a node that follows the chain by itself.
+    pub async fn step(&self) -> Result<Vec<Mined>, Error> {
+        let follower = self.driven.as_ref().ok_or_else(|| {
+            Error::Config("only a driven node (`Config::driven`) is stepped".into())
+        })?;
+        let mut follower = follower.lock().await;
+        let mut mined = Vec::new();
+        for _ in 0..STEP_CYCLES {
+            let cycle = follower.cycle().await?;
+            mined.extend(cycle.mined);
+            if !cycle.busy {
+                return Ok(mined);
+            }
+            tokio::time::sleep(follower.poll_interval()).await;
+        }
+        Err(Error::Rpc(format!(
+            "transactions still pending after {STEP_CYCLES} polls: does the chain mine?"
+        )))
     }
 
     /// Stops serving (requests in flight finish) and following the chain.
