@@ -3,6 +3,7 @@
 
 use std::{
     io::{Read, Write},
+    net::SocketAddr,
     path::{Path, PathBuf},
     time::Duration,
 };
@@ -29,11 +30,33 @@ pub struct Args {
     /// Where answers are kept for disputes [default: the user's data dir, `cloudless/receipts`].
     #[arg(long, value_name = "DIR", env = "CLOUDLESS_RECEIPTS")]
     receipts: Option<PathBuf>,
+    #[command(flatten)]
+    nodes: NodeArgs,
+    #[command(flatten)]
+    chain: ChainArgs,
+}
+
+/// How provider nodes are reached (`cloudless call` and `cloudless gateway`).
+#[derive(clap::Args)]
+pub struct NodeArgs {
     /// Seconds to wait for one node before failing over to the next.
     #[arg(long, default_value_t = 10)]
     timeout: u64,
-    #[command(flatten)]
-    chain: ChainArgs,
+    /// Reach HOST at ADDR instead of resolving it, as curl's `--resolve` (a node under its
+    /// registered URL before its DNS exists); repeatable.
+    #[arg(long, value_name = "HOST=ADDR", value_parser = parse_resolve)]
+    resolve: Vec<(String, SocketAddr)>,
+}
+
+/// `HOST=IP:PORT`.
+fn parse_resolve(text: &str) -> Result<(String, SocketAddr), String> {
+    let (host, addr) = text
+        .split_once('=')
+        .ok_or_else(|| format!("`{text}` is not HOST=IP:PORT"))?;
+    let addr = addr
+        .parse()
+        .map_err(|e| format!("`{addr}` is not IP:PORT: {e}"))?;
+    Ok((host.to_owned(), addr))
 }
 
 /// Runs `cloudless call`.
@@ -44,7 +67,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 async fn call(args: Args) -> anyhow::Result<()> {
     let request = request(&args)?;
     let session = Session::open(&args.chain, &WalletArgs::default()).await?;
-    let caller = caller(&session, args.timeout)?;
+    let caller = caller(&session, &args.nodes)?;
     let epoch = caller.current_epoch().await?;
     let routes = caller.routes(args.deployment, epoch).await?;
     if routes.is_empty() {
@@ -93,15 +116,16 @@ async fn call(args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A caller of the session's marketplace whose requests time out after `timeout` seconds.
-pub fn caller(session: &Session, timeout: u64) -> anyhow::Result<Caller<DynProvider>> {
+/// A caller of the session's marketplace reaching nodes as `nodes` says.
+pub fn caller(session: &Session, nodes: &NodeArgs) -> anyhow::Result<Caller<DynProvider>> {
     Caller::new(
         session.client.provider.clone(),
         session.client.chain_id,
         (session.market(), session.registry()),
         session.manifest.deploy_block.unwrap_or_default(),
-        Duration::from_secs(timeout),
-    )
+        Duration::from_secs(nodes.timeout),
+    )?
+    .resolving(&nodes.resolve)
 }
 
 /// The request from `--data`, `--file` or standard input (`--file -`).
@@ -170,4 +194,16 @@ pub fn load(path: &Path) -> anyhow::Result<Answer> {
             path.display()
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn resolve_takes_a_host_and_a_socket_address() {
+        let (host, addr) = super::parse_resolve("alpha.provider.test=127.0.0.1:8560").unwrap();
+        assert_eq!(host, "alpha.provider.test");
+        assert_eq!(addr, "127.0.0.1:8560".parse().unwrap());
+        assert!(super::parse_resolve("alpha.provider.test").is_err());
+        assert!(super::parse_resolve("alpha=localhost").is_err(), "an IP, not a name");
+    }
 }

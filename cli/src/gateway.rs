@@ -30,9 +30,8 @@ pub struct Args {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8570")]
     listen: SocketAddr,
-    /// Seconds to wait for one provider node before failing over to the next.
-    #[arg(long, default_value_t = 10)]
-    timeout: u64,
+    #[command(flatten)]
+    nodes: crate::call::NodeArgs,
     /// Largest request body accepted, bytes.
     #[arg(long, default_value_t = 1 << 20)]
     max_request: usize,
@@ -66,21 +65,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 
 async fn serve(args: Args) -> anyhow::Result<()> {
     let session = Session::open(&args.chain, &WalletArgs::default()).await?;
-    let caller = crate::call::caller(&session, args.timeout)?;
-    let gateway = Arc::new(Gateway {
-        caller,
-        routes: Mutex::new(BTreeMap::new()),
-    });
-    let cors = CorsLayer::new()
-        .allow_origin(Any)
-        .allow_methods(Any)
-        .allow_headers(Any)
-        .expose_headers(ANSWER_HEADERS.map(header_name));
-    let app = Router::new()
-        .route("/d/{deployment}", post(call))
-        .layer(DefaultBodyLimit::max(args.max_request))
-        .layer(cors)
-        .with_state(gateway);
+    let caller = crate::call::caller(&session, &args.nodes)?;
+    let app = router(caller, args.max_request);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("listening on {}", args.listen))?;
@@ -96,6 +82,24 @@ async fn serve(args: Args) -> anyhow::Result<()> {
         })
         .await
         .context("serving the gateway")
+}
+
+/// The gateway's API over `caller`, refusing bodies over `max_request` bytes.
+pub fn router(caller: Caller<DynProvider>, max_request: usize) -> Router {
+    let gateway = Arc::new(Gateway {
+        caller,
+        routes: Mutex::new(BTreeMap::new()),
+    });
+    let cors = CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods(Any)
+        .allow_headers(Any)
+        .expose_headers(ANSWER_HEADERS.map(header_name));
+    Router::new()
+        .route("/d/{deployment}", post(call))
+        .layer(DefaultBodyLimit::max(max_request))
+        .layer(cors)
+        .with_state(gateway)
 }
 
 /// `POST /d/{deployment}`.

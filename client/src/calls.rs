@@ -4,7 +4,7 @@
 //! a worker of that placement's provider, for this request and exactly this response, in the
 //! current epoch.
 
-use std::time::Duration;
+use std::{net::SocketAddr, time::Duration};
 
 use alloy::{
     providers::Provider,
@@ -163,6 +163,7 @@ pub struct Caller<P> {
     market: Address,
     registry: Address,
     from_block: u64,
+    timeout: Duration,
     http: reqwest::Client,
 }
 
@@ -176,18 +177,23 @@ impl<P: Provider> Caller<P> {
         from_block: u64,
         timeout: Duration,
     ) -> anyhow::Result<Self> {
-        let http = reqwest::Client::builder()
-            .timeout(timeout)
-            .build()
-            .context("building the HTTP client")?;
         Ok(Self {
             provider,
             chain_id,
             market,
             registry,
             from_block,
-            http,
+            timeout,
+            http: http_client(timeout, &[])?,
         })
+    }
+
+    /// Sends requests for each `(host, addr)` to `addr` instead of resolving `host` (curl's
+    /// `--resolve`): reach nodes under their registered URLs before their DNS exists, or on
+    /// local ports. A port in the URL wins over the address's.
+    pub fn resolving(mut self, overrides: &[(String, SocketAddr)]) -> anyhow::Result<Self> {
+        self.http = http_client(self.timeout, overrides)?;
+        Ok(self)
     }
 
     async fn view<C: SolCall>(&self, to: Address, call: C) -> anyhow::Result<C::Return> {
@@ -359,6 +365,21 @@ impl<P: Provider> Caller<P> {
             response,
         })
     }
+}
+
+/// An HTTP client timing out after `timeout`, with DNS `overrides`.
+fn http_client(
+    timeout: Duration,
+    overrides: &[(String, SocketAddr)],
+) -> anyhow::Result<reqwest::Client> {
+    overrides
+        .iter()
+        .fold(
+            reqwest::Client::builder().timeout(timeout),
+            |b, (host, addr)| b.resolve(host, *addr),
+        )
+        .build()
+        .context("building the HTTP client")
 }
 
 fn unreachable(error: impl std::fmt::Display) -> Rejected {
