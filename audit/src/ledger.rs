@@ -295,7 +295,7 @@ mod tests {
             placementId: placement,
             epoch,
             receiptsRoot: B256::ZERO,
-            count: 1,
+            count: 0,
             paid: U256::from(paid),
             fee: U256::from(fee),
             misses: 0,

@@ -1,10 +1,10 @@
 //! The worked billing example of `docs/marketplace.md`, step by step, with the numbers the
 //! document states (computed by hand from protocol v1 and the default parameters).
 
-use alloy_primitives::{B256, U256};
+use alloy_primitives::U256;
 use cloudless_abi::market::{DeploymentStatus, IMarket};
 
-use super::fixture::{DEV, Fixture, KEEPER, OfferArgs, P1, event};
+use super::fixture::{DEV, Fixture, KEEPER, OfferArgs, P1, event, served};
 
 /// Cents of a 6-decimal token.
 fn cents(n: u64) -> U256 {
@@ -36,11 +36,12 @@ fn the_documented_billing_example_holds() {
     assert_eq!(balance(&mut f), (cents(598), DeploymentStatus::Active));
     let p = placement.placementId;
     let prove = |f: &mut Fixture, epoch: u64| {
+        let (root, count) = served(f, p, epoch, 1);
         let call = IMarket::submitProofCall {
             placementId: p,
             epoch,
-            receiptsRoot: B256::repeat_byte(epoch as u8),
-            count: 1,
+            receiptsRoot: root,
+            count,
         };
         event::<IMarket::EpochProven>(&f.send(P1, market, call))
     };

@@ -417,3 +417,19 @@ pub fn proof_refs(receipt: &Receipt, proofs: &[EpochProof]) -> Vec<ProofRef> {
     assert_eq!(named, submitted, "the batch holds the proofs submitted");
     refs
 }
+
+/// The root and count of `n` requests to the `notify` function answered for `placement` in
+/// `epoch`, each receipt signed with a fixed worker key: a real epoch for tests that only
+/// prove it (the court's tests sign with a registered worker).
+pub fn served(f: &Fixture, placement: u64, epoch: u64, n: u64) -> (alloy_primitives::B256, u32) {
+    let key = alloy::signers::local::PrivateKeySigner::from_bytes(&[0x5e; 32].into())
+        .expect("a valid key");
+    let mut served =
+        cloudless_client::receipts::Epoch::new(f.chain.chain_id(), f.m.market, placement, epoch);
+    for i in 0..n {
+        let request = format!("name=user {i}\n---\nHello {{{{name}}}}.").into_bytes();
+        let response = notify::handle(&request).expect("the request renders");
+        served.record(&key, request.into(), response.into());
+    }
+    (served.root(), served.count())
+}

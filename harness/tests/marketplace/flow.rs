@@ -1,9 +1,9 @@
 //! A whole round through both contracts, with the events each step emits.
 
-use alloy_primitives::{B256, U256};
+use alloy_primitives::U256;
 use cloudless_abi::market::{DeploymentStatus, IMarket, IRegistry};
 
-use super::fixture::{DEV, Fixture, OfferArgs, P1, UNIT, WORKER, event, tokens};
+use super::fixture::{DEV, Fixture, OfferArgs, P1, UNIT, WORKER, event, served, tokens};
 
 #[test]
 fn a_deployment_is_matched_proven_paid_and_withdrawn() {
@@ -32,14 +32,15 @@ fn a_deployment_is_matched_proven_paid_and_withdrawn() {
 
     let start = placed.startEpoch;
     f.goto_epoch(start + 1);
+    let (root, count) = served(&f, placed.placementId, start, 7);
     let receipt = f.send(
         WORKER,
         market,
         IMarket::submitProofCall {
             placementId: placed.placementId,
             epoch: start,
-            receiptsRoot: B256::repeat_byte(1),
-            count: 7,
+            receiptsRoot: root,
+            count,
         },
     );
     let proven = event::<IMarket::EpochProven>(&receipt);

@@ -194,7 +194,7 @@ fn tokens_returning_no_bool_work_end_to_end() {
             placementId: placement,
             epoch: 1,
             receiptsRoot: B256::ZERO,
-            count: 1,
+            count: 0,
         },
     );
     f.mature();
