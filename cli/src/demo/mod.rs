@@ -6,10 +6,12 @@
 //! read back from the chain, with a conservation check.
 
 mod actors;
+mod fleet;
 mod progress;
 mod script;
 mod stage;
 mod statement;
+mod users;
 
 use std::path::Path;
 
@@ -73,9 +75,9 @@ async fn play() -> Result<statement::Statement> {
         let deployed = deploy_marketplace(&node, folder.path()).await?;
         let cast = actors::Cast::connect(&node, &deployed.manifest).await?;
         let stage = stage::Stage::open(&node, &deployed, &cast, folder.path()).await?;
-        script::play(&stage, &cast).await?;
+        let held = script::play(&stage, &cast, &node.rpc_url(), folder.path()).await?;
         let keeper = stage.close().await?;
-        statement::Statement::read(&cast, &deployed.manifest, keeper).await
+        statement::Statement::read(&cast, &deployed.manifest, keeper, &held).await
     }
     .await;
     node.stop().await?;

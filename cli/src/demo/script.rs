@@ -1,27 +1,39 @@
-//! The scenario: four providers with different regions, prices and capacities; three
-//! developers, each running one of the example functions (a deployment spread across
-//! providers, an underfunded one, a cancelled one); one provider that stops proving. Every
-//! proven placement-epoch is real work: the provider's worker serves the function's requests
-//! (an `eth_call` to the function's program, the executor a provider node runs), signs a
-//! receipt for each and proves their Merkle root and count. Time moves one epoch at a time; the
-//! keeper does the matching, evicting, closing and finalizing.
+//! The scenario: four providers with different regions, prices and capacities, each running a
+//! provider node; three developers, each running one of the example functions (a deployment
+//! spread across providers, an underfunded one, a cancelled one). Every epoch the developers'
+//! users call the functions through the gateway; the nodes answer with signed receipts,
+//! persist them and prove each epoch's root and count. One provider's node goes down and is
+//! evicted; one starts overcharging and is convicted on a user's receipt (`disputeResult`);
+//! an honest node answers a sample challenge. Time moves one epoch at a time; the keeper does
+//! the matching, evicting, closing and finalizing.
 
-use std::collections::BTreeMap;
+use std::{
+    collections::BTreeMap,
+    path::Path,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+};
 
-use alloy::{network::TransactionBuilder, providers::Provider, rpc::types::TransactionRequest};
+use alloy::providers::Provider;
 use alloy_primitives::{Address, Bytes, U256};
+use alloy_sol_types::SolEvent;
 use anyhow::{Context, Result};
 use cloudless_abi::{
+    court::ICourt,
     erc20::IStylusToken,
-    market::{DeploymentSpec, EpochProof, IMarket, IRegistry, Placement},
+    market::{DeploymentSpec, IMarket, IRegistry},
 };
-use cloudless_client::receipts;
+use cloudless_client::proofs::find_proof_ref;
 
 use super::{
     actors::{Actor, Cast},
+    fleet::{self, Fleet},
     progress::line,
     stage::Stage,
     usdc,
+    users::{self, Held, Users},
 };
 use crate::developer::region_mask;
 
@@ -36,8 +48,8 @@ struct Offer {
     region: u8,
     price: u128,
     capacity: u32,
-    /// The last epoch it proves (its workers go down after it); `None`: proves to the end.
-    proves_until: Option<u64>,
+    /// The epoch its node goes down in, once it proved the one before; `None`: up to the end.
+    down_in: Option<u64>,
 }
 
 const OFFERS: [Offer; 4] = [
@@ -45,25 +57,25 @@ const OFFERS: [Offer; 4] = [
         region: 0,
         price: 80 * UNIT / 100,
         capacity: 4,
-        proves_until: None,
+        down_in: None,
     },
     Offer {
         region: 1,
         price: 90 * UNIT / 100,
         capacity: 2,
-        proves_until: Some(1),
+        down_in: Some(2),
     },
     Offer {
         region: 0,
         price: UNIT,
         capacity: 4,
-        proves_until: None,
+        down_in: None,
     },
     Offer {
         region: 1,
         price: 105 * UNIT / 100,
         capacity: 4,
-        proves_until: None,
+        down_in: None,
     },
 ];
 
@@ -72,7 +84,8 @@ struct Request {
     what: &'static str,
     /// The example function it runs (`functions/`).
     function: &'static str,
-    /// What its users send it every epoch, in order: each is served and receipted.
+    /// What its users send it every epoch, in order (`{epoch}` is the epoch's number): each
+    /// is served and receipted.
     calls: &'static [&'static str],
     instances: u32,
     regions: &'static [u8],
@@ -87,9 +100,10 @@ const REQUESTS: [Request; 3] = [
         what: "an API spread over providers",
         function: "quote-api",
         calls: &[
-            r#"{"sku": "gpu", "qty": 12, "region": "eu"}"#,
-            r#"{"sku": "cpu-small", "qty": 3, "region": "us"}"#,
-            r#"{"sku": "cpu-large", "qty": 150, "region": "ap"}"#,
+            r#"{"sku": "gpu", "qty": {epoch}, "region": "eu"}"#,
+            r#"{"sku": "cpu-small", "qty": 3{epoch}, "region": "us"}"#,
+            r#"{"sku": "cpu-large", "qty": 15{epoch}, "region": "ap"}"#,
+            r#"{"sku": "gpu", "qty": 2{epoch}, "region": "us"}"#,
         ],
         instances: 6,
         regions: &[0, 1],
@@ -130,21 +144,26 @@ pub fn functions() -> impl Iterator<Item = &'static str> {
     REQUESTS.iter().map(|request| request.function)
 }
 
-/// A function program on chain and the requests its users send every epoch.
-struct Function {
-    program: Address,
-    calls: &'static [&'static str],
-}
-
 /// The epoch in which carol cancels her deployment.
 const CANCEL_EPOCH: u64 = 3;
+/// The epoch from which charlie's node overcharges (until it is convicted).
+const CHEAT_EPOCH: u64 = 2;
+/// The epoch in which alice samples a leaf proven by alpha.
+const SAMPLE_EPOCH: u64 = 4;
+/// The providers whose nodes misbehave, by index: bravo's goes down, charlie's cheats.
+const CHEATER: usize = 2;
 /// Tokens minted to each developer.
 const DEVELOPER_FUNDS: u128 = 100 * UNIT;
 
-/// Plays the round, from minting to the last withdrawal.
-pub async fn play(stage: &Stage<'_>, cast: &Cast) -> Result<()> {
+/// Plays the round, from minting to the last withdrawal; returns every answer the users hold.
+pub async fn play(
+    stage: &Stage<'_>,
+    cast: &Cast,
+    rpc_url: &str,
+    folder: &Path,
+) -> Result<Vec<Held>> {
     let s = &cast.owner.session;
-    let (token, registry, market) = (s.token(), s.registry(), s.market());
+    let (token, registry) = (s.token(), s.registry());
     let min_stake = U256::from(s.manifest.registry_params.min_stake);
     let mint = |to: &Actor, amount: U256| IStylusToken::mintCall {
         to: to.address(),
@@ -169,8 +188,10 @@ pub async fn play(stage: &Stage<'_>, cast: &Cast) -> Result<()> {
     );
 
     for ((provider, worker), offer) in cast.providers.iter().zip(&cast.workers).zip(&OFFERS) {
-        let uri = format!("https://{}.example/cloudless.json", provider.name);
-        let register = IRegistry::registerProviderCall { metadataURI: uri };
+        let url = fleet::node_url(&provider.name);
+        let register = IRegistry::registerProviderCall {
+            metadataURI: url.clone(),
+        };
         stage.send(provider, registry, register).await?;
         let stake = IRegistry::stakeCall { amount: min_stake };
         stage
@@ -196,7 +217,7 @@ pub async fn play(stage: &Stage<'_>, cast: &Cast) -> Result<()> {
         line(
             0,
             &format!(
-                "{} registered, staked {}, added a worker key and offers {} instances in {} at {} (offer {id})",
+                "{} registered its node at {url}, staked {}, added a worker key and offers {} instances in {} at {} (offer {id})",
                 provider.name,
                 usdc(min_stake),
                 offer.capacity,
@@ -205,9 +226,32 @@ pub async fn play(stage: &Stage<'_>, cast: &Cast) -> Result<()> {
             ),
         );
     }
+    let cheating = Arc::new(AtomicBool::new(false));
+    let cheat = (CHEATER, fleet::overcharging(cheating.clone()));
+    let mut fleet = Fleet::start(rpc_url, &s.manifest, cast, folder, cheat).await?;
+    line(
+        0,
+        &format!(
+            "{} provider nodes serve (in-process, SQLite receipts); the gateway listens for the users",
+            cast.providers.len()
+        ),
+    );
+    let outcome = play_market(stage, cast, &mut fleet, &cheating).await;
+    fleet.stop().await?;
+    outcome
+}
 
+/// From the developers' deployments to the last withdrawal, with the nodes running.
+async fn play_market(
+    stage: &Stage<'_>,
+    cast: &Cast,
+    fleet: &mut Fleet,
+    cheating: &AtomicBool,
+) -> Result<Vec<Held>> {
+    let s = &cast.owner.session;
+    let (token, market) = (s.token(), s.market());
     let mut deployments = Vec::new();
-    let mut functions = BTreeMap::new();
+    let mut functions = Vec::new();
     for (developer, request) in cast.developers.iter().zip(&REQUESTS) {
         let function = stage.deploy_function(developer, request.function).await?;
         line(
@@ -264,18 +308,52 @@ pub async fn play(stage: &Stage<'_>, cast: &Cast) -> Result<()> {
             .transpose()?
             .unwrap_or_default();
         deployments.push(id);
-        let function = Function {
+        functions.push(Function {
+            deployment: id,
             program: function.address,
             calls: request.calls,
-        };
-        functions.insert(id, function);
+        });
     }
 
+    let users = Users::new(fleet.gateway());
+    let mut held = Vec::new();
     // Past the spread deployment's end and proof window: anything left unproven is finalizable.
     let last_epoch = REQUESTS[0].duration + s.manifest.market_params.proof_window + 2;
     for epoch in 1..=last_epoch {
         stage.advance_to(epoch).await?;
-        prove(stage, cast, &functions, epoch).await?;
+        fleet.step(cast, epoch).await?;
+        stage.settle().await?;
+        for (i, (provider, offer)) in cast.providers.iter().zip(&OFFERS).enumerate() {
+            if offer.down_in == Some(epoch) {
+                fleet.take_down(i).await?;
+                line(
+                    epoch,
+                    &format!(
+                        "{}'s node goes down: its placements are no longer served or proven",
+                        provider.name
+                    ),
+                );
+            }
+        }
+        if epoch == CHEAT_EPOCH {
+            cheating.store(true, Ordering::Relaxed);
+            line(
+                epoch,
+                &format!(
+                    "{}'s node starts overcharging: the quotes it signs double the total",
+                    cast.providers[CHEATER].name
+                ),
+            );
+        }
+        // The nodes see what the keeper did before the users call.
+        fleet.step(cast, epoch).await?;
+        let answers = call(stage, cast, &users, &functions, epoch).await?;
+        held.extend(answers);
+        if epoch == SAMPLE_EPOCH {
+            sample(stage, cast, &held, deployments[0], epoch).await?;
+            fleet.step(cast, epoch).await?;
+            stage.settle().await?;
+        }
         if epoch == CANCEL_EPOCH {
             let carol = &cast.developers[2];
             let cancel = IMarket::cancelCall {
@@ -296,129 +374,171 @@ pub async fn play(stage: &Stage<'_>, cast: &Cast) -> Result<()> {
         }
     }
 
-    settle_up(stage, cast, &deployments, last_epoch).await
+    settle_up(stage, cast, &deployments, last_epoch).await?;
+    Ok(held)
 }
 
-/// Each provider's worker proves every epoch it can, in one `submitProofs`: for each
-/// placement-epoch it serves the function's requests, signs their receipts and proves their
-/// root and count. A provider past its `proves_until` stays silent.
-async fn prove(
+/// A function program on chain and the requests its users send every epoch.
+struct Function {
+    deployment: u64,
+    program: Address,
+    calls: &'static [&'static str],
+}
+
+/// Every developer's users call its deployment through the gateway; each answer is checked by
+/// running the function, and the first wrong answer of each placement is disputed by the
+/// developer. Returns the answers, wrong ones included.
+async fn call(
     stage: &Stage<'_>,
     cast: &Cast,
-    functions: &BTreeMap<u64, Function>,
+    users: &Users,
+    functions: &[Function],
     epoch: u64,
-) -> Result<()> {
-    let s = &cast.owner.session;
-    let market = s.market();
-    let window = s.manifest.market_params.proof_window;
-    let count = s
-        .client
-        .view(market, IMarket::placementCountCall {})
-        .await?;
-    let mut live: BTreeMap<_, Vec<(u64, Placement, u64)>> = BTreeMap::new();
-    for id in 1..=count {
-        let p = s
-            .client
-            .view(market, IMarket::placementCall { placementId: id })
-            .await?;
-        if p.live {
-            let deployment = IMarket::deploymentStateCall {
-                deploymentId: p.deploymentId,
+) -> Result<Vec<Held>> {
+    let mut answers = Vec::new();
+    for (developer, function) in cast.developers.iter().zip(functions) {
+        let mut by_provider: BTreeMap<String, u32> = BTreeMap::new();
+        let (mut refused, mut wrong) = (BTreeMap::new(), Vec::new());
+        for template in function.calls {
+            let request = template.replace("{epoch}", &epoch.to_string());
+            let answer = users
+                .call(function.deployment, Bytes::from(request.into_bytes()))
+                .await?;
+            let mut held = match answer {
+                Ok(held) => held,
+                Err(code) => {
+                    *refused.entry(code).or_insert(0) += 1;
+                    continue;
+                }
             };
-            let end = s
-                .client
-                .view(market, deployment)
-                .await?
-                .endEpoch
-                .min(p.endEpoch);
-            live.entry(p.provider).or_default().push((id, p, end));
-        }
-    }
-    for ((provider, worker), offer) in cast.providers.iter().zip(&cast.workers).zip(&OFFERS) {
-        let Some(placements) = live.get(&provider.address()) else {
-            continue;
-        };
-        let last = offer.proves_until.unwrap_or(u64::MAX);
-        let mut proofs = Vec::new();
-        for (id, p, end) in placements {
-            let function = functions
-                .get(&p.deploymentId)
-                .with_context(|| format!("deployment {} runs no known function", p.deploymentId))?;
-            let from = (p.lastProven + 1).max(epoch.saturating_sub(window));
-            let to = (*end).min(epoch - 1).min(last);
-            for e in from..=to {
-                let served = serve(worker, *id, e, function).await?;
-                proofs.push(EpochProof {
-                    placementId: *id,
-                    epoch: e,
-                    receiptsRoot: served.root(),
-                    count: served.count(),
-                });
+            *by_provider.entry(cast.name_of(held.provider)).or_default() += 1;
+            let correct = users::checks_out(developer, function.program, &held).await?;
+            held.correct = Some(correct);
+            if !correct {
+                wrong.push(held.clone());
             }
+            answers.push(held);
         }
-        if proofs.is_empty() {
-            if offer.proves_until.is_some_and(|until| epoch > until + 1) {
-                line(
-                    epoch,
-                    &format!("{} sends no proof: its workers are down", provider.name),
-                );
-            }
+        // A deployment that ended has no route: nothing to report.
+        if by_provider.is_empty() && refused.keys().all(|code: &String| code == "no_route") {
             continue;
         }
-        let n = proofs.len();
-        let receipts: u32 = proofs.iter().map(|proof| proof.count).sum();
-        let sent = stage
-            .send(worker, market, IMarket::submitProofsCall { proofs })
-            .await?;
-        let sum = |field: &str| -> U256 {
-            sent.events
-                .iter()
-                .filter_map(|e| e.fields.get(field)?.as_str()?.parse::<U256>().ok())
-                .sum()
-        };
+        let served: Vec<String> = by_provider
+            .iter()
+            .map(|(name, n)| format!("{name} {n}"))
+            .collect();
+        let refused: Vec<String> = refused
+            .iter()
+            .map(|(code, n)| format!(", {n} refused ({code})"))
+            .collect();
         line(
             epoch,
             &format!(
-                "{} served {receipts} requests with signed receipts and proved {n} placement-epoch(s) by their roots: {} held for {}, {} fees",
-                worker.name,
-                usdc(sum("paid")),
-                provider.name,
-                usdc(sum("fee"))
+                "{}'s users called deployment {} through the gateway: {} answered with verified receipts ({}){}; {} checked by re-running the function",
+                developer.name,
+                function.deployment,
+                by_provider.values().sum::<u32>(),
+                served.join(", "),
+                refused.concat(),
+                developer.name,
             ),
         );
+        let mut disputed = BTreeMap::new();
+        for held in &wrong {
+            let n = disputed.entry(held.receipt.placementId).or_insert(0);
+            *n += 1;
+            if *n == 1 {
+                dispute(stage, cast, developer, held, epoch).await?;
+            }
+        }
     }
+    Ok(answers)
+}
+
+/// `developer` disputes `held`, a wrong answer: the court re-runs the function and convicts.
+async fn dispute(
+    stage: &Stage<'_>,
+    cast: &Cast,
+    developer: &Actor,
+    held: &Held,
+    epoch: u64,
+) -> Result<()> {
+    let market = developer.session.market();
+    let sent = stage.send(developer, market, held.dispute()).await?;
+    let receipt = developer
+        .session
+        .client
+        .provider
+        .get_transaction_receipt(sent.tx_hash)
+        .await?
+        .context("no receipt for the dispute")?;
+    let fraud = receipt
+        .logs()
+        .iter()
+        .find_map(|log| ICourt::FraudProven::decode_log(&log.inner).ok())
+        .context("disputeResult convicted no one")?;
+    line(
+        epoch,
+        &format!(
+            "{} got a wrong answer from {} (placement {}, receipt {}): disputeResult re-ran the function and convicted {}: {} slashed, {} of it to {}, placement ended",
+            developer.name,
+            cast.name_of(held.provider),
+            held.receipt.placementId,
+            held.receipt.seq,
+            cast.name_of(held.provider),
+            usdc(fraud.slashed),
+            usdc(fraud.reward),
+            developer.name,
+        ),
+    );
     Ok(())
 }
 
-/// What `worker` serves for placement `placement` in `epoch`: every request of `function`
-/// answered by its program (`eth_call`: the same executor a provider node runs), each with a
-/// signed receipt, in order.
-async fn serve(
-    worker: &Actor,
-    placement: u64,
+/// Alice samples the last leaf of alpha's latest proven epoch that answered her
+/// (`challengeSample`, bonded); alpha's node must answer it.
+async fn sample(
+    stage: &Stage<'_>,
+    cast: &Cast,
+    held: &[Held],
+    deployment: u64,
     epoch: u64,
-    function: &Function,
-) -> Result<receipts::Epoch> {
-    let client = &worker.session.client;
-    let market = worker.session.market();
-    let mut served = receipts::Epoch::new(client.chain_id, market, placement, epoch);
-    for call in function.calls {
-        let request = Bytes::from_static(call.as_bytes());
-        let tx = TransactionRequest::default()
-            .with_to(function.program)
-            .with_input(request.clone());
-        let response = client
-            .provider
-            .call(tx)
-            .await
-            .with_context(|| format!("serving {call:?} on {}", function.program))?;
-        served.record(&worker.signer, request, response);
-    }
-    Ok(served)
+) -> Result<()> {
+    let (alice, alpha) = (&cast.developers[0], cast.providers[0].address());
+    let s = &alice.session;
+    let market = s.market();
+    let Some((placement, proven)) = held
+        .iter()
+        .filter(|h| h.deployment == deployment && h.provider == alpha && h.receipt.epoch < epoch)
+        .map(|h| (h.receipt.placementId, h.receipt.epoch))
+        .next_back()
+    else {
+        line(epoch, "alpha never answered alice: nothing to sample");
+        return Ok(());
+    };
+    let from = s.manifest.deploy_block.unwrap_or_default();
+    let proof = find_proof_ref(&s.client.provider, market, from, placement, proven).await?;
+    let index = u64::from(proof.count.saturating_sub(1));
+    let bond = s
+        .client
+        .view(market, ICourt::courtParamsCall {})
+        .await?
+        .bond;
+    let challenge = ICourt::challengeSampleCall { proof, index };
+    stage
+        .send_paying(alice, market, U256::from(bond), market, challenge)
+        .await?;
+    line(
+        epoch,
+        &format!(
+            "alice challenged leaf {index} of alpha's proof of placement {placement} epoch {proven}, bonding {}",
+            usdc(bond)
+        ),
+    );
+    Ok(())
 }
 
 /// Developers withdraw what their deployments hold; once the held pay has matured (its
-/// dispute windows closed), providers and the keeper claim.
+/// dispute windows closed), providers, the keeper and the challengers claim.
 async fn settle_up(stage: &Stage<'_>, cast: &Cast, deployments: &[u64], epoch: u64) -> Result<()> {
     let market = cast.owner.session.market();
     for (developer, &id) in cast.developers.iter().zip(deployments) {
@@ -455,7 +575,12 @@ async fn settle_up(stage: &Stage<'_>, cast: &Cast, deployments: &[u64], epoch: u
         matured,
         "the dispute windows of every proof have closed: held pay is claimable",
     );
-    for actor in cast.providers.iter().chain([&cast.keeper]) {
+    for actor in cast
+        .providers
+        .iter()
+        .chain([&cast.keeper])
+        .chain(&cast.developers)
+    {
         let claimable = IMarket::claimableCall {
             account: actor.address(),
         };

@@ -129,7 +129,7 @@ impl<'a> Stage<'a> {
 
     /// Waits until the keeper has handled the head and has nothing in flight, then reports
     /// what it did.
-    async fn settle(&self) -> Result<()> {
+    pub async fn settle(&self) -> Result<()> {
         self.keeper
             .wait_idle(KEEPER_TIMEOUT)
             .await

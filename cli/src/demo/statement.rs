@@ -2,6 +2,7 @@
 //! each developer paid and got back, the keeper's and the protocol's fees, and the
 //! conservation check, all read back from the chain (logs and views), not from the script.
 
+mod court;
 mod ledger;
 mod print;
 
@@ -19,8 +20,10 @@ use serde::Serialize;
 use super::{
     actors::{Cast, Role},
     stage::Closed,
+    users::Held,
 };
 use crate::chain::manifest::Manifest;
+use court::{Dispute, Invocations};
 use ledger::{Amount, Deployment, Events, Offer, Placement, sum};
 
 /// One account of the cast.
@@ -47,6 +50,10 @@ pub struct ProviderAccount {
     /// Earnings still held until their dispute windows close.
     pending: Amount,
     slashed: Amount,
+    /// Held pay taken back into deployments when a fraud was proven.
+    refunded: Amount,
+    /// Bonds of disputes it answered.
+    bonds_won: Amount,
     stake: Amount,
     unbonding: Amount,
 }
@@ -65,8 +72,7 @@ pub struct KeeperAccount {
     claimable: Amount,
 }
 
-/// Every token minted is somewhere: in a wallet, staked in the registry, or held by the market
-/// (the demo opens no dispute, so no bond is held).
+/// Every token minted is somewhere: in a wallet, staked in the registry, or held by the market.
 #[derive(Debug, Serialize)]
 pub struct Conservation {
     /// The token's `totalSupply()`.
@@ -79,13 +85,15 @@ pub struct Conservation {
     /// Earnings held for disputes (`pending`).
     pending: Amount,
     treasury: Amount,
+    /// Bonds of disputes still open.
+    bonds: Amount,
     /// `minted = wallets + stake + unbonding + deployment_balances + claimables + pending +
-    /// treasury`.
+    /// treasury + bonds`.
     holds: bool,
     /// The registry's token balance equals stake plus unbonding.
     registry_holds: bool,
-    /// The market's token balance equals deployment balances, claimables, pending pay and
-    /// treasury.
+    /// The market's token balance equals deployment balances, claimables, pending pay,
+    /// treasury and bonds.
     market_holds: bool,
 }
 
@@ -98,7 +106,7 @@ impl Conservation {
     /// `minted X = wallets … + treasury …`.
     fn equation(&self) -> String {
         format!(
-            "minted {} = wallets {} + stake {} + unbonding {} + deployment balances {} + claimables {} + pending {} + treasury {}",
+            "minted {} = wallets {} + stake {} + unbonding {} + deployment balances {} + claimables {} + pending {} + treasury {} + bonds {}",
             self.minted,
             self.wallets,
             self.stake,
@@ -106,7 +114,8 @@ impl Conservation {
             self.deployment_balances,
             self.claimables,
             self.pending,
-            self.treasury
+            self.treasury,
+            self.bonds
         )
     }
 }
@@ -133,6 +142,8 @@ pub struct Statement {
     placements: Vec<Placement>,
     providers: Vec<ProviderAccount>,
     deployments: Vec<Deployment>,
+    invocations: Invocations,
+    disputes: Vec<Dispute>,
     keeper: KeeperAccount,
     /// The protocol fee on each paid epoch, basis points.
     fee_bps: u16,
@@ -144,7 +155,12 @@ pub struct Statement {
 }
 impl Statement {
     /// Reads the statement from the chain at its head.
-    pub async fn read(cast: &Cast, manifest: &Manifest, closed: Closed) -> Result<Self> {
+    pub async fn read(
+        cast: &Cast,
+        manifest: &Manifest,
+        closed: Closed,
+        held: &[Held],
+    ) -> Result<Self> {
         let s = &cast.owner.session;
         let client = &s.client;
         let (token, registry, market) = (s.token(), s.registry(), s.market());
@@ -200,6 +216,9 @@ impl Statement {
             deployment.status = format!("{:?}", state.status).to_lowercase();
         }
 
+        let disputes = court::disputes(&client.provider, cast, &events, &placements).await?;
+        let invocations = court::invocations(&events, &placements, &disputes, held);
+
         let mut providers = Vec::new();
         for actor in &cast.providers {
             let address = actor.address();
@@ -219,6 +238,14 @@ impl Statement {
                 claimable: claimables[&address],
                 pending: pendings[&address],
                 slashed: Amount(slashed.sum()),
+                refunded: sum(disputes
+                    .iter()
+                    .filter(|d| d.provider == actor.name)
+                    .map(|d| &d.refunded)),
+                bonds_won: sum(disputes
+                    .iter()
+                    .filter(|d| d.bond_to == Some(address))
+                    .map(|d| &d.bond)),
                 stake: Amount(info.stake),
                 unbonding: Amount(info.unbonding),
             });
@@ -267,13 +294,15 @@ impl Statement {
             claimables: sum(claimables.values()),
             pending: sum(pendings.values()),
             treasury,
+            bonds: Amount(court::open_bonds(&disputes)),
             holds: false,
             registry_holds: false,
             market_holds: false,
         };
         let c = &conservation;
         let staked = c.stake.0 + c.unbonding.0;
-        let in_market = c.deployment_balances.0 + c.claimables.0 + c.pending.0 + c.treasury.0;
+        let in_market =
+            c.deployment_balances.0 + c.claimables.0 + c.pending.0 + c.treasury.0 + c.bonds.0;
         conservation.holds = c.minted.0 == c.wallets.0 + staked + in_market;
         conservation.registry_holds = registry_balance == staked;
         conservation.market_holds = market_balance == in_market;
@@ -290,6 +319,8 @@ impl Statement {
             placements,
             providers,
             deployments,
+            invocations,
+            disputes,
             keeper: keeper_account,
             fee_bps,
             treasury,
@@ -326,16 +357,38 @@ impl Statement {
             }
         }
         for p in &self.providers {
-            if p.earned.0 != p.claimed.0 + p.claimable.0 + p.pending.0 {
+            if p.earned.0 + p.bonds_won.0
+                != p.claimed.0 + p.claimable.0 + p.pending.0 + p.refunded.0
+            {
                 bail!(
-                    "{} earned {} but claimed {}, can claim {} and has {} held",
+                    "{} earned {} and won {} in bonds but claimed {}, can claim {}, has {} held and gave back {}",
                     p.name,
                     p.earned,
+                    p.bonds_won,
                     p.claimed,
                     p.claimable,
-                    p.pending
+                    p.pending,
+                    p.refunded
                 );
             }
+        }
+        let i = &self.invocations;
+        if i.answered == 0 {
+            bail!("the users got no answer through the gateway");
+        }
+        if i.answered != i.answered_proven + i.answered_convicted {
+            bail!(
+                "of {} answers the users hold, {} are under a proven root and {} came from convicted placements: some acknowledged receipts were never proven",
+                i.answered,
+                i.answered_proven,
+                i.answered_convicted
+            );
+        }
+        if i.wrong > 0 && !self.disputes.iter().any(|d| d.kind == "result") {
+            bail!("{} wrong answers but no result dispute", i.wrong);
+        }
+        if let Some(open) = self.disputes.iter().find(|d| d.outcome == "open") {
+            bail!("dispute {} is still open at the end", open.id);
         }
         Ok(())
     }

@@ -6,7 +6,10 @@ use std::collections::BTreeMap;
 use alloy::rpc::types::Log;
 use alloy_primitives::{Address, B256, U256};
 use alloy_sol_types::SolEventInterface;
-use cloudless_abi::market::{IMarket::IMarketEvents, IRegistry::IRegistryEvents};
+use cloudless_abi::{
+    court::ICourt::ICourtEvents,
+    market::{IMarket::IMarketEvents, IRegistry::IRegistryEvents},
+};
 use serde::{Serialize, Serializer};
 
 use crate::demo::{actors::Cast, script::REGIONS};
@@ -108,6 +111,8 @@ pub struct Deployment {
 pub struct Events {
     pub market: Vec<IMarketEvents>,
     pub registry: Vec<IRegistryEvents>,
+    /// The court's, with the transaction that logged each.
+    pub court: Vec<(ICourtEvents, B256)>,
 }
 
 impl Events {
@@ -116,6 +121,9 @@ impl Events {
         for log in logs {
             if let Ok(event) = IMarketEvents::decode_log(&log.inner) {
                 events.market.push(event.data);
+            } else if let Ok(event) = ICourtEvents::decode_log(&log.inner) {
+                let tx = log.transaction_hash.unwrap_or_default();
+                events.court.push((event.data, tx));
             } else if let Ok(event) = IRegistryEvents::decode_log(&log.inner) {
                 events.registry.push(event.data);
             }

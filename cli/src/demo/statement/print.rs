@@ -62,7 +62,9 @@ impl Statement {
                     p.fees.to_string(),
                     p.claimed.to_string(),
                     p.pending.to_string(),
+                    p.bonds_won.to_string(),
                     p.slashed.to_string(),
+                    p.refunded.to_string(),
                     p.stake.to_string(),
                 ]
             })
@@ -74,7 +76,9 @@ impl Statement {
             "fees",
             "claimed",
             "held",
+            "bonds won",
             "slashed",
+            "pay returned",
             "stake left",
         ];
         table(&headers, &rows);
@@ -114,6 +118,55 @@ impl Statement {
             "slash received",
             "got back",
             "left",
+        ];
+        table(&headers, &rows);
+
+        let i = &self.invocations;
+        let per: Vec<String> = i
+            .per_provider
+            .iter()
+            .map(|(name, n)| format!("{name} {n}"))
+            .collect();
+        println!(
+            "\nInvocations proven: {} ({}); the users got {} answers with verified receipts: {} under a proven root, {} from a convicted placement, {} wrong",
+            i.total,
+            per.join(", "),
+            i.answered,
+            i.answered_proven,
+            i.answered_convicted,
+            i.wrong
+        );
+
+        println!("\nDisputes");
+        let rows: Vec<Vec<String>> = self
+            .disputes
+            .iter()
+            .map(|d| {
+                vec![
+                    d.id.to_string(),
+                    d.kind.clone(),
+                    format!("{} ({})", d.placement, d.provider),
+                    d.epoch.to_string(),
+                    d.challenger.clone(),
+                    d.outcome.clone(),
+                    d.bond.to_string(),
+                    d.slashed.to_string(),
+                    d.reward.to_string(),
+                    d.refunded.to_string(),
+                ]
+            })
+            .collect();
+        let headers = [
+            "id",
+            "kind",
+            "placement",
+            "epoch",
+            "challenger",
+            "outcome",
+            "bond",
+            "slashed",
+            "reward",
+            "pay returned",
         ];
         table(&headers, &rows);
 
