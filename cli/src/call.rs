@@ -204,6 +204,9 @@ mod tests {
         assert_eq!(host, "alpha.provider.test");
         assert_eq!(addr, "127.0.0.1:8560".parse().unwrap());
         assert!(super::parse_resolve("alpha.provider.test").is_err());
-        assert!(super::parse_resolve("alpha=localhost").is_err(), "an IP, not a name");
+        assert!(
+            super::parse_resolve("alpha=localhost").is_err(),
+            "an IP, not a name"
+        );
     }
 }

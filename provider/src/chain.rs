@@ -31,7 +31,6 @@ use cloudless_keeper::{
     sender::{Sender, Simulated, connect},
     state::MarketState,
 };
-use harness::stylus::params::StylusParams;
 use tokio::sync::{Semaphore, watch};
 use tracing::{info, warn};
 
@@ -142,9 +141,9 @@ pub struct Shared {
     pub admitted: Arc<Semaphore>,
     /// Age after which the view no longer counts as synced.
     pub stale_after: Duration,
-    /// Ink of the court's `refereeGas`: a run the court could not re-execute is refused
-    /// (the provider could not defend it in a dispute).
-    pub referee_ink: AtomicU64,
+    /// The court's `refereeGas`: a run the court could not re-execute is refused (the
+    /// provider could not defend it in a dispute).
+    pub referee_gas: AtomicU64,
     /// Fault injection ([`crate::Config::tamper`]).
     pub tamper: Option<crate::Tamper>,
 }
@@ -161,7 +160,7 @@ impl Shared {
             pool: Arc::new(Semaphore::new(workers.max(1))),
             admitted: Arc::new(Semaphore::new(workers.max(1) * WAITING_PER_WORKER)),
             stale_after,
-            referee_ink: AtomicU64::new(u64::MAX),
+            referee_gas: AtomicU64::new(u64::MAX),
             tamper: None,
         }
     }
@@ -177,11 +176,11 @@ impl Shared {
         *self.view.write().expect("view lock") = Arc::new(view);
     }
 
-    /// The ink one invocation may use now: the node's cap, at most the court's referee gas.
-    pub fn max_ink(&self) -> u64 {
-        self.limits
-            .max_ink
-            .min(self.referee_ink.load(Ordering::Relaxed))
+    /// The ink one invocation of `function` may use now: the node's cap, at most what the
+    /// court's referee gas leaves after the call's entry (start-up and memory footprint).
+    pub fn max_ink(&self, function: &Function) -> u64 {
+        let referee = self.referee_gas.load(Ordering::Relaxed);
+        self.limits.max_ink.min(function.ink_within(referee))
     }
 
     /// Where a request for `deployment` goes now.
@@ -365,10 +364,9 @@ impl Follower {
         let m = &self.manifest;
         let epoch = epoch_at(timestamp, m.genesis_time, m.epoch_length);
         let referee_gas = self.court_params().await?.refereeGas;
-        let referee_ink = StylusParams::default().gas_to_ink(referee_gas);
         self.shared
-            .referee_ink
-            .store(referee_ink, Ordering::Relaxed);
+            .referee_gas
+            .store(referee_gas, Ordering::Relaxed);
         self.refresh(head, epoch).await?;
         let (settled, pending) = self.outbox.settle(head).await?;
         let mut mined = Vec::new();

@@ -119,10 +119,26 @@ impl Function {
         Ok(Self { program, params })
     }
 
-    /// Runs the function on `request` with at most `ink`.
+    /// Gas a call pays before the function's first instruction, as the court's re-execution
+    /// pays it out of `refereeGas`: the program's start-up (not cached) and its memory
+    /// footprint.
+    pub fn entry_gas(&self) -> u64 {
+        let memory = MemoryModel::from(&self.params);
+        let footprint = PageCounters::default().add_pages(&memory, self.program.footprint);
+        self.program.init_gas(&self.params, false) + footprint
+    }
+
+    /// The ink a run may use when a call has `gas` in all: what is left after the entry.
+    pub fn ink_within(&self, gas: u64) -> u64 {
+        self.params.gas_to_ink(gas.saturating_sub(self.entry_gas()))
+    }
+
+    /// Runs the function on `request` with at most `ink`. Memory grows past the footprint at
+    /// the chain's prices.
     pub fn run(&self, request: &[u8], ink: u64) -> Result<Answer, Trap> {
         let memory = MemoryModel::from(&self.params);
         let mut pages = PageCounters::default();
+        pages.add_pages(&memory, self.program.footprint);
         let (mut invocation, mut step) = Invocation::start(
             &self.program,
             EvmData::default(),
@@ -238,6 +254,23 @@ mod tests {
         let code = looping();
         let f = Function::load(&code, keccak256(&code)).unwrap();
         assert_eq!(f.run(b"", 1_000_000), Err(Trap::OutOfInk(1_000_000)));
+    }
+
+    #[test]
+    fn the_ink_cap_leaves_room_for_the_calls_entry() {
+        let code = echo();
+        let f = Function::load(&code, keccak256(&code)).unwrap();
+        let params = StylusParams::default();
+        // Nitro's uncached start-up alone is at least `min_init_gas` × 128 gas.
+        let floor = u64::from(params.min_init_gas) * 128;
+        assert!(f.entry_gas() >= floor, "{}", f.entry_gas());
+        let referee = 1_000_000;
+        assert!(f.ink_within(referee) <= params.gas_to_ink(referee - floor));
+        assert_eq!(
+            f.ink_within(floor / 2),
+            0,
+            "a budget below the entry leaves no ink"
+        );
     }
 
     #[test]

@@ -121,7 +121,7 @@ async fn serve(s: &Arc<Shared>, id: &str, body: Body) -> Result<Response, ApiErr
         )
     })?;
     let permit = s.pool.clone().acquire_owned().await.map_err(internal)?;
-    let max_ink = s.max_ink();
+    let max_ink = s.max_ink(&function);
     let input = request.clone();
     let ran = tokio::task::spawn_blocking(move || {
         let _running = (admitted, permit);
@@ -453,7 +453,7 @@ mod tests {
             (422, "trapped".into())
         );
         shared
-            .referee_ink
+            .referee_gas
             .store(100, std::sync::atomic::Ordering::Relaxed);
         let (status, error) = code(post(&shared, "/v1/deployments/3", b"x").await).await;
         assert_eq!(
@@ -462,7 +462,7 @@ mod tests {
             "a run the court could not referee is refused"
         );
         shared
-            .referee_ink
+            .referee_gas
             .store(u64::MAX, std::sync::atomic::Ordering::Relaxed);
         let full = shared.admitted.available_permits() as u32;
         let busy = shared
