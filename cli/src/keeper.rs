@@ -6,7 +6,7 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 use alloy::providers::{Provider, ProviderBuilder};
 use anyhow::{Context, bail};
 use clap::Subcommand;
-use cloudless_keeper::{Config, GasPolicy, Keeper, RetryPolicy};
+use cloudless_keeper::{Config, GasPolicy, Keeper, RetryPolicy, verify::Verify};
 use serde_json::json;
 use tracing::info;
 
@@ -65,6 +65,14 @@ pub struct RunArgs {
     /// Warn below this wallet balance, wei.
     #[arg(long, default_value_t = 10_000_000_000_000_000)]
     low_balance: u128,
+    /// Share of every proof's leaves fetched from the provider's node and checked (0 turns
+    /// verification off); at least one leaf of a non-empty proof.
+    #[arg(long, value_name = "RATE", default_value_t = Verify::default().sample_rate, value_parser = parse_rate)]
+    sample_rate: f64,
+    /// Token base units the keeper may lock in `challengeSample` bonds per epoch (the keeper
+    /// must hold them and have approved the market); 0: only `disputeResult`, which needs none.
+    #[arg(long, value_name = "AMOUNT", default_value_t = 0)]
+    bond_budget: u128,
     /// Logs as JSON lines (filter with RUST_LOG, default `info`).
     #[arg(long)]
     log_json: bool,
@@ -125,6 +133,11 @@ async fn run_keeper(args: RunArgs) -> anyhow::Result<()> {
         park_lost_after_blocks: args.park_lost_after_blocks.max(1),
     };
     config.low_balance = args.low_balance;
+    config.verify = (args.sample_rate > 0.0).then(|| Verify {
+        sample_rate: args.sample_rate,
+        bond_budget: args.bond_budget,
+        ..Verify::default()
+    });
     let keeper_address = config.signer.address();
     let keeper = Keeper::start(config).await?;
     let status = keeper.status();
@@ -187,4 +200,12 @@ pub(crate) async fn load_manifest(
         );
     }
     Ok(manifest)
+}
+
+/// A sample rate: a number in 0..=1.
+fn parse_rate(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(rate) if (0.0..=1.0).contains(&rate) => Ok(rate),
+        _ => Err(format!("`{text}` is not a rate between 0 and 1")),
+    }
 }

@@ -256,6 +256,14 @@ fn the_demo_plays_a_market_round_and_accounts_for_every_token() {
             .map(|n| n.as_u64().unwrap())
             .sum::<u64>()
     );
+    // The keeper verified every proof, fetching and re-running every leaf (sample rate 1).
+    let keeper = &statement["keeper"];
+    let proofs: u64 = placements
+        .iter()
+        .map(|p| p["epochs_proven"].as_u64().unwrap())
+        .sum();
+    assert_eq!(keeper["proofs_verified"].as_u64(), Some(proofs));
+    assert_eq!(keeper["leaves_sampled"].as_u64(), Some(count("total")));
     // Held pay matured before the claims: nothing is left pending.
     for provider in providers {
         assert_eq!(amount(&provider["pending"]), 0, "{provider}");

@@ -34,7 +34,7 @@ use cloudless_client::receipts::recover;
 use serde_json::{Value, json};
 use support::{
     NodeProcess, call, capture_stderr, kill,
-    market::{Market, cloudless},
+    market::{KeeperProcess, Market, cloudless, wait_for},
 };
 
 const TIMEOUT: Duration = Duration::from_secs(30);
@@ -825,4 +825,151 @@ fn calls_and_disputes_from_the_cli_and_the_gateway() {
         events.iter().any(|e| e["event"] == "FraudProven"),
         "{convicted}"
     );
+}
+
+/// A dishonest node as the test plays it: serves the leaves of the epochs it "proved" on
+/// `port` (the provider's registered URL), as `GET /v1/proofs/{placement}/{epoch}/{index}`
+/// does, for as long as the returned runtime lives.
+fn serve_leaves(
+    port: u16,
+    epochs: Vec<cloudless_client::receipts::Epoch>,
+) -> tokio::runtime::Runtime {
+    {
+        use axum::{Json, extract::Path as UrlPath, routing::get};
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let epochs = Arc::new(epochs);
+        let app = axum::Router::new().route(
+            "/v1/proofs/{placement}/{epoch}/{index}",
+            get(move |UrlPath((p, e, i)): UrlPath<(u64, u64, u64)>| {
+                let epochs = epochs.clone();
+                async move {
+                    let served = epochs
+                        .iter()
+                        .find(|s| {
+                            s.served()
+                                .first()
+                                .is_some_and(|l| (l.receipt.placementId, l.receipt.epoch) == (p, e))
+                        })
+                        .expect("a served epoch");
+                    let leaf = &served.served()[i as usize];
+                    let r = &leaf.receipt;
+                    Json(json!({
+                        "receipt": {
+                            "placementId": r.placementId,
+                            "epoch": r.epoch,
+                            "seq": r.seq,
+                            "requestHash": r.requestHash,
+                            "responseHash": r.responseHash,
+                        },
+                        "signature": leaf.signature,
+                        "request": leaf.request,
+                        "path": served.path(i).unwrap(),
+                    }))
+                }
+            }),
+        );
+        let listener = runtime
+            .block_on(tokio::net::TcpListener::bind(("127.0.0.1", port)))
+            .unwrap();
+        runtime.spawn(async move { axum::serve(listener, app).await.unwrap() });
+        runtime
+    }
+}
+
+/// The keeper verifies proofs: it samples every leaf (`--sample-rate 1`), fetches each from the
+/// provider's registered node URL, checks path, signature and request and re-runs the
+/// function. An honest epoch passes; in the next one a receipt signed by the provider's
+/// worker carries a wrong response, and the keeper convicts the provider with
+/// `disputeResult` by itself. A restart on the same journal verifies nothing again.
+#[test]
+fn the_keeper_verifies_proofs_and_disputes_a_wrong_leaf() {
+    use cloudless_client::receipts::Epoch;
+    let setup = Setup::new();
+    let market = &setup.market;
+    let worker: PrivateKeySigner = setup.key(2).parse().unwrap();
+    let chain_id = setup.node.chain_id;
+    let placement = setup.placement;
+    let requests = ["name=Ada\n---\nHi {{name}}!", "name=Bo\n---\nBye {{name}}."];
+
+    // Two epochs served and proven by the worker: the first honest, the second with one wrong
+    // response (the last leaf).
+    let mut epochs = Vec::new();
+    for lie in [false, true] {
+        market.advance(1);
+        let epoch = market.ok(None, &["market", "params"])["current_epoch"]
+            .as_u64()
+            .unwrap();
+        let mut served = Epoch::new(chain_id, market.market, placement, epoch);
+        for (i, request) in requests.iter().enumerate() {
+            let mut response = notify::handle(request.as_bytes()).unwrap();
+            if lie && i == requests.len() - 1 {
+                response = b"a different answer".to_vec();
+            }
+            served.record(&worker, request.as_bytes().to_vec().into(), response.into());
+        }
+        market.advance(1);
+        market.ok(
+            Some(&setup.key(2)),
+            &[
+                "provider",
+                "prove",
+                &placement.to_string(),
+                &epoch.to_string(),
+                "--root",
+                &served.root().to_string(),
+                "--count",
+                &served.count().to_string(),
+            ],
+        );
+        epochs.push(served);
+    }
+    let _leaves = serve_leaves(setup.port, epochs);
+
+    let journal = setup.dir.path().join("keeper.sqlite");
+    let keeper_key = setup.key(4);
+    let mut keeper = KeeperProcess::start(market, &keeper_key, &journal, &["--sample-rate", "1"]);
+    let fraud = "keeper_disputes_total{kind=\"result\",outcome=\"fraud\"}";
+    wait_for(TIMEOUT, "the keeper's dispute to be mined", || {
+        let (_, body) = keeper.get("/metrics");
+        body.contains(&format!("{fraud} 1")).then_some(())
+    });
+    assert_eq!(keeper.metric("keeper_proofs_verified_total"), 2.0);
+    assert_eq!(
+        keeper.metric("keeper_leaves_sampled_total"),
+        4.0,
+        "every leaf of both epochs"
+    );
+    let placed = market.view(IMarket::placementCall {
+        placementId: placement,
+    });
+    assert!(!placed.live, "the placement ended with the conviction");
+    let convicted = call(
+        &market.rpc_url,
+        "eth_getLogs",
+        json!([{
+            "address": market.market.to_string(),
+            "fromBlock": "0x0",
+            "toBlock": "latest",
+            "topics": [ICourt::FraudProven::SIGNATURE_HASH],
+        }]),
+    );
+    let log = &convicted.as_array().unwrap()[0];
+    let topics: Vec<B256> = serde_json::from_value(log["topics"].clone()).unwrap();
+    let data: Bytes = log["data"].as_str().unwrap().parse().unwrap();
+    let fraud_event = ICourt::FraudProven::decode_raw_log(topics, &data).unwrap();
+    let keeper_address = keeper_key.parse::<PrivateKeySigner>().unwrap().address();
+    assert_eq!(fraud_event.challenger, keeper_address);
+    assert_eq!(fraud_event.placementId, placement);
+    keeper.stop();
+
+    // Restarted on its journal, the keeper rebuilds its state and verifies nothing twice.
+    let mut keeper = KeeperProcess::start(market, &keeper_key, &journal, &["--sample-rate", "1"]);
+    let start = keeper.metric("keeper_polls_total");
+    wait_for(TIMEOUT, "the restarted keeper idle", || {
+        (keeper.metric("keeper_polls_total") >= start + 2.0 && keeper.metric("keeper_idle") == 1.0)
+            .then_some(())
+    });
+    assert_eq!(keeper.metric("keeper_proofs_verified_total"), 0.0);
+    assert_eq!(keeper.metric("keeper_leaves_sampled_total"), 0.0);
+    keeper.stop();
 }

@@ -367,8 +367,9 @@ impl<P: Provider> Caller<P> {
     }
 }
 
-/// An HTTP client timing out after `timeout`, with DNS `overrides`.
-fn http_client(
+/// An HTTP client timing out after `timeout` that reaches each `(host, addr)` of `overrides`
+/// at `addr` instead of resolving it.
+pub fn http_client(
     timeout: Duration,
     overrides: &[(String, SocketAddr)],
 ) -> anyhow::Result<reqwest::Client> {

@@ -20,6 +20,10 @@ pub enum Kind {
     Close,
     /// `finalize`.
     Finalize,
+    /// `disputeResult` of a sampled leaf whose response is wrong.
+    Dispute,
+    /// `challengeSample` of a leaf the provider's node did not show.
+    Sample,
 }
 
 impl Kind {
@@ -30,6 +34,8 @@ impl Kind {
             Kind::Evict => "evict",
             Kind::Close => "close",
             Kind::Finalize => "finalize",
+            Kind::Dispute => "dispute",
+            Kind::Sample => "sample",
         }
     }
 }

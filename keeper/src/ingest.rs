@@ -105,7 +105,7 @@ pub async fn ingest(
 }
 
 fn reset(cursor: &mut Cursor, state: &mut MarketState) {
-    *state = MarketState::new(state.sources());
+    state.reset();
     cursor.processed = None;
 }
 

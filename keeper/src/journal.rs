@@ -19,6 +19,9 @@
 //! - `failures(key, calldata_hash, count, retry_at, parked, last_error)` (`retry_at` in ms since
 //!   the Unix epoch): failures of a job
 //!   that are not lost races, for bounded retries with backoff and parking.
+//! - `verified(placement, epoch, outcome, bond, at_epoch)`: every proof the keeper verified
+//!   and what came of it (`correct`, `disputed`, `challenged`, …), with the bond it locked in
+//!   `at_epoch`: a restart verifies nothing twice and keeps to the epoch's bond budget.
 
 use std::path::Path;
 
@@ -128,7 +131,11 @@ impl Journal {
              CREATE TABLE IF NOT EXISTS failures (
                  key TEXT NOT NULL, calldata_hash BLOB NOT NULL, count INTEGER NOT NULL,
                  retry_at INTEGER NOT NULL, parked INTEGER NOT NULL, last_error TEXT,
-                 PRIMARY KEY (key, calldata_hash));",
+                 PRIMARY KEY (key, calldata_hash));
+             CREATE TABLE IF NOT EXISTS verified (
+                 placement INTEGER NOT NULL, epoch INTEGER NOT NULL, outcome TEXT NOT NULL,
+                 bond TEXT NOT NULL, at_epoch INTEGER NOT NULL,
+                 PRIMARY KEY (placement, epoch));",
         )?;
         let journal = Self { db };
         journal.check_meta("chain_id", &chain_id.to_string())?;
@@ -152,6 +159,55 @@ impl Journal {
                 Ok(())
             }
         }
+    }
+
+    /// Whether the proof of `placement` in `epoch` was verified.
+    pub fn verified(&self, placement: u64, epoch: u64) -> Result<bool, Error> {
+        let found: Option<i64> = self
+            .db
+            .query_row(
+                "SELECT 1 FROM verified WHERE placement = ?1 AND epoch = ?2",
+                params![placement as i64, epoch as i64],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(found.is_some())
+    }
+
+    /// Records the verification of `placement`'s proof of `epoch`: its `outcome` and the
+    /// `bond` it locked in epoch `at_epoch`.
+    pub fn record_verified(
+        &self,
+        placement: u64,
+        epoch: u64,
+        outcome: &str,
+        bond: u128,
+        at_epoch: u64,
+    ) -> Result<(), Error> {
+        self.db.execute(
+            "INSERT OR REPLACE INTO verified VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                placement as i64,
+                epoch as i64,
+                outcome,
+                bond.to_string(),
+                at_epoch as i64
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Bonds locked by verifications in epoch `at_epoch`.
+    pub fn bonds_in(&self, at_epoch: u64) -> Result<u128, Error> {
+        let mut query = self
+            .db
+            .prepare("SELECT bond FROM verified WHERE at_epoch = ?1")?;
+        let bonds = query.query_map([at_epoch as i64], |r| r.get::<_, String>(0))?;
+        let mut total = 0u128;
+        for bond in bonds {
+            total += bond?.parse::<u128>().unwrap_or(0);
+        }
+        Ok(total)
     }
 
     /// Records a new job and its first signed attempt in one transaction (before broadcast).

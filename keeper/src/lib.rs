@@ -23,6 +23,7 @@ mod parking;
 mod run;
 pub mod sender;
 pub mod state;
+pub mod verify;
 
 use std::{
     net::SocketAddr,
@@ -130,6 +131,8 @@ pub struct Config {
     pub low_balance: u128,
     /// Blocks per `eth_getLogs` call.
     pub log_chunk: u64,
+    /// Verifying proofs (sampling leaves from the providers' nodes); `None`: no verification.
+    pub verify: Option<verify::Verify>,
 }
 
 impl Config {
@@ -152,6 +155,7 @@ impl Config {
             retry: RetryPolicy::default(),
             low_balance: 10_000_000_000_000_000,
             log_chunk: 2_000,
+            verify: None,
         }
     }
 }
@@ -237,6 +241,14 @@ pub struct Status {
     pub last_error: Option<String>,
     /// Where `/metrics` is served.
     pub metrics_addr: Option<SocketAddr>,
+    /// Proofs verified (their sampled leaves fetched and checked).
+    pub proofs_verified: u64,
+    /// Leaves fetched and checked.
+    pub leaves_sampled: u64,
+    /// Disputes by `(kind, outcome)`: `result`/`fraud` when a `disputeResult` was mined,
+    /// `sample`/`opened` when a `challengeSample` was, `sample`/`unfunded` for a leaf that
+    /// could not be challenged within the bond budget or the keeper's funds.
+    pub disputes: std::collections::BTreeMap<(String, String), u64>,
 }
 
 /// Starts keepers.

@@ -88,7 +88,7 @@ fn respond(path: &str, status: &Status, healthy_within: Duration) -> (&'static s
 
 /// The status as Prometheus text.
 pub fn render(s: &Status) -> String {
-    let metrics: [(&str, &str, &str, f64); 20] = [
+    let metrics: [(&str, &str, &str, f64); 22] = [
         (
             "keeper_head_block",
             "gauge",
@@ -209,11 +209,31 @@ pub fn render(s: &Status) -> String {
             "Logs that contradicted the keeper's state and were skipped",
             s.contradictions as f64,
         ),
+        (
+            "keeper_proofs_verified_total",
+            "counter",
+            "Proofs whose sampled leaves were fetched and checked",
+            s.proofs_verified as f64,
+        ),
+        (
+            "keeper_leaves_sampled_total",
+            "counter",
+            "Leaves fetched from providers' nodes and checked",
+            s.leaves_sampled as f64,
+        ),
     ];
     let mut out = String::new();
     for (name, kind, help, value) in metrics {
         out.push_str(&format!(
             "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}\n"
+        ));
+    }
+    out.push_str(
+        "# HELP keeper_disputes_total Disputes the keeper opened, by kind and outcome\n# TYPE keeper_disputes_total counter\n",
+    );
+    for ((kind, outcome), n) in &s.disputes {
+        out.push_str(&format!(
+            "keeper_disputes_total{{kind=\"{kind}\",outcome=\"{outcome}\"}} {n}\n"
         ));
     }
     out

@@ -10,10 +10,20 @@ use std::{
     time::{SystemTime, UNIX_EPOCH},
 };
 
-use alloy::{eips::BlockNumberOrTag, providers::Provider};
-use alloy_primitives::Bytes;
+use alloy::{
+    eips::BlockNumberOrTag,
+    providers::{DynProvider, Provider},
+    rpc::types::TransactionRequest,
+};
+use alloy_primitives::{Address, Bytes, U256};
 use alloy_sol_types::SolCall;
-use cloudless_abi::{clock::epoch_at, market::IMarket};
+use cloudless_abi::{
+    clock::epoch_at,
+    court::ICourt,
+    erc20::IStylusToken,
+    market::{IMarket, IRegistry},
+};
+use cloudless_client::{calls::http_client, proofs::find_proof_ref};
 use matcher::Budget;
 use tokio::sync::{Notify, watch};
 use tracing::{debug, error, info, warn};
@@ -26,7 +36,8 @@ use crate::{
     outbox::Outbox,
     parking::Parking,
     sender::{Sender, Simulated, connect},
-    state::MarketState,
+    state::{MarketState, ProvenEpoch},
+    verify::{self, Verdict},
 };
 
 /// The running keeper's state.
@@ -45,6 +56,10 @@ pub struct Daemon {
     /// Work whose simulation keeps losing the same way with unchanged inputs.
     parking: Parking,
     reconnect: bool,
+    /// Disputes the verifier found, sent with the next round.
+    challenges: Vec<Work>,
+    /// Fetches leaves from providers' nodes.
+    http: reqwest::Client,
 }
 
 fn now_ms() -> u64 {
@@ -81,7 +96,10 @@ impl Daemon {
                 processed: None,
                 chunk: config.log_chunk.max(1),
             },
-            state: MarketState::new(sources),
+            state: match config.verify {
+                Some(_) => MarketState::new(sources).track_proofs(),
+                None => MarketState::new(sources),
+            },
             outbox,
             reverted: 0,
             status: Status::default(),
@@ -90,6 +108,8 @@ impl Daemon {
             lost: HashMap::new(),
             parking: Parking::new(config.retry.park_lost_after_blocks),
             reconnect: false,
+            challenges: Vec::new(),
+            http: leaf_client(&config.verify.clone().unwrap_or_default())?,
             config,
         })
     }
@@ -172,12 +192,16 @@ impl Daemon {
         self.status.pending_jobs = pending;
         self.check_balance().await?;
         let unsettled = !self.outbox.journal.settled_after(processed)?.is_empty();
-        let mut sent = 0;
+        let (mut sent, mut unverified) = (0, 0);
         if pending == 0 && !unsettled {
-            sent = self.round(head, timestamp, processed).await?;
+            let manifest = &self.config.manifest;
+            // The epoch of the next block, where the round's transactions land.
+            let epoch = epoch_at(timestamp + 1, manifest.genesis_time, manifest.epoch_length);
+            unverified = self.verify(epoch).await?;
+            sent = self.round(head, epoch, processed).await?;
         }
         self.status.parked_jobs = self.outbox.journal.parked()? + self.parking.count();
-        Ok(pending == 0 && sent == 0 && !unsettled && processed == target)
+        Ok(pending == 0 && sent == 0 && unverified == 0 && !unsettled && processed == target)
     }
 
     fn track_lag(&mut self) {
@@ -246,21 +270,30 @@ impl Daemon {
             }
             "evict" => s.evictions += 1,
             "close" => s.closes += 1,
+            "dispute" => {
+                *s.disputes
+                    .entry(("result".into(), "fraud".into()))
+                    .or_default() += 1
+            }
+            "sample" => {
+                *s.disputes
+                    .entry(("sample".into(), "opened".into()))
+                    .or_default() += 1
+            }
             _ => s.finalizes += 1,
         }
     }
 
-    /// Plans and sends one round; returns the transactions broadcast.
-    async fn round(&mut self, head: u64, timestamp: u64, processed: u64) -> Result<u64, Error> {
-        let manifest = &self.config.manifest;
-        // The epoch of the next block, where the round's transactions land.
-        let epoch = epoch_at(timestamp + 1, manifest.genesis_time, manifest.epoch_length);
+    /// Plans and sends one round in `epoch` (the verifier's disputes first); returns the
+    /// transactions broadcast.
+    async fn round(&mut self, head: u64, epoch: u64, processed: u64) -> Result<u64, Error> {
         let budget = Budget {
             round_gas: self.config.gas.round_gas,
             ..Budget::default()
         };
         self.lost.retain(|_, &mut at| at >= processed);
-        let work = duties::due(&mut self.state, epoch, &budget);
+        let mut work = std::mem::take(&mut self.challenges);
+        work.extend(duties::due(&mut self.state, epoch, &budget));
         let keys: HashSet<&str> = work.iter().map(|w| w.key.as_str()).collect();
         self.parking.retain(|key| keys.contains(key));
         if work.is_empty() {
@@ -359,6 +392,127 @@ impl Daemon {
         Ok(taken)
     }
 
+    /// Verifies up to `per_poll` proofs not verified before (docs/keeper.md): samples their
+    /// leaves, fetches and checks each, and queues `disputeResult` for a wrong response or
+    /// `challengeSample` (within the epoch's bond budget) for a leaf the node did not show.
+    /// Journals every proof's outcome. Returns the proofs left for later polls.
+    async fn verify(&mut self, epoch: u64) -> Result<usize, Error> {
+        let (Some(v), Some(queue)) = (&self.config.verify, self.state.proven.as_mut()) else {
+            return Ok(0);
+        };
+        let batch: Vec<ProvenEpoch> = queue.drain(..queue.len().min(v.per_poll)).collect();
+        let remaining = queue.len();
+        let (Some(params), Some(court)) = (&self.state.params, &self.state.court_params) else {
+            return Ok(remaining);
+        };
+        let last_chance = params.proofWindow + court.disputeWindow;
+        let bond = court.bond;
+        let sources = self.state.sources();
+        let cx = verify::Context {
+            rpc: &self.outbox.sender.provider,
+            chain_id: self.config.manifest.chain_id,
+            market: sources.market,
+            registry: sources.registry,
+            http: &self.http,
+        };
+        let keeper = self.outbox.sender.address();
+        for proof in batch {
+            let (placement, proven) = (proof.placement, proof.epoch);
+            if self.outbox.journal.verified(placement, proven)? {
+                continue;
+            }
+            let mut outcome = "correct";
+            let mut locked = 0;
+            if epoch > proven + last_chance {
+                outcome = "expired";
+            }
+            let url = node_url(&cx, proof.provider).await?;
+            let leaves = verify::sample(&proof, keeper, v.sample_rate);
+            for index in &leaves {
+                if outcome != "correct" {
+                    break;
+                }
+                self.status.leaves_sampled += 1;
+                let verdict = match &url {
+                    Some(url) => verify::check_leaf(&cx, &proof, url, *index).await,
+                    None => Verdict::Unshown("the provider registered no node URL".into()),
+                };
+                match verdict {
+                    Verdict::Correct => {}
+                    Verdict::Unrefereeable(why) => {
+                        warn!(placement, epoch = proven, index, %why, "a sampled leaf cannot be refereed");
+                    }
+                    Verdict::Wrong {
+                        receipt,
+                        signature,
+                        request,
+                    } => {
+                        warn!(placement, epoch = proven, index, provider = %proof.provider, "a sampled leaf's response is wrong: disputing it");
+                        let call = ICourt::disputeResultCall {
+                            receipt,
+                            signature,
+                            request,
+                        };
+                        self.challenges.push(challenge(
+                            format!("dispute:{placement}:{proven}:{index}"),
+                            Kind::Dispute,
+                            sources.market,
+                            call.abi_encode(),
+                        ));
+                        outcome = "disputed";
+                    }
+                    Verdict::Unshown(why) => {
+                        warn!(placement, epoch = proven, index, %why, "a sampled leaf was not shown");
+                        let spent = self.outbox.journal.bonds_in(epoch)?;
+                        let funded = spent + bond <= v.bond_budget
+                            && bond_funded(&cx, self.config.manifest.token, keeper, bond).await?;
+                        if !funded {
+                            warn!(
+                                placement,
+                                epoch = proven,
+                                "no bond left to challenge it (raise --bond-budget, fund and approve the keeper)"
+                            );
+                            *self
+                                .status
+                                .disputes
+                                .entry(("sample".into(), "unfunded".into()))
+                                .or_default() += 1;
+                            outcome = "unfunded";
+                            continue;
+                        }
+                        let proof_ref =
+                            find_proof_ref(cx.rpc, cx.market, proof.block, placement, proven)
+                                .await
+                                .map_err(|e| Error::Rpc(format!("{e:#}")))?;
+                        let call = ICourt::challengeSampleCall {
+                            proof: proof_ref,
+                            index: *index,
+                        };
+                        self.challenges.push(challenge(
+                            format!("sample:{placement}:{proven}:{index}"),
+                            Kind::Sample,
+                            sources.market,
+                            call.abi_encode(),
+                        ));
+                        (outcome, locked) = ("challenged", bond);
+                    }
+                }
+            }
+            self.status.proofs_verified += 1;
+            self.outbox
+                .journal
+                .record_verified(placement, proven, outcome, locked, epoch)?;
+            info!(
+                placement,
+                epoch = proven,
+                leaves = leaves.len(),
+                outcome,
+                "proof verified"
+            );
+        }
+        Ok(remaining)
+    }
+
     /// Counts a failure of `key` with `calldata` that is not a lost race: backs off
     /// exponentially, and parks the job once the retries are spent.
     fn fail(&mut self, key: &str, calldata: &Bytes, why: &str) -> Result<(), Error> {
@@ -382,4 +536,56 @@ impl Daemon {
             .journal
             .set_failure(key, calldata, &failure, why)
     }
+}
+
+/// A dispute the verifier queues for the next round.
+fn challenge(key: String, kind: Kind, market: Address, calldata: Vec<u8>) -> Work {
+    Work {
+        key,
+        kind,
+        target: market,
+        calldata: calldata.into(),
+        instances: 0,
+        deployment: 0,
+    }
+}
+
+/// The node URL `provider` registered (`providerMetadata`), if it is one.
+async fn node_url(cx: &verify::Context<'_>, provider: Address) -> Result<Option<String>, Error> {
+    let call = IRegistry::providerMetadataCall { provider };
+    let url = view(cx.rpc, cx.registry, call).await?;
+    Ok((url.starts_with("http://") || url.starts_with("https://")).then_some(url))
+}
+
+/// Calls the view `call` on `to`.
+async fn view<C: SolCall>(rpc: &DynProvider, to: Address, call: C) -> Result<C::Return, Error> {
+    let tx = TransactionRequest::default()
+        .to(to)
+        .input(Bytes::from(call.abi_encode()).into());
+    let out = rpc.call(tx).await?;
+    C::abi_decode_returns(&out).map_err(|e| Error::Rpc(format!("{}: {e}", C::SIGNATURE)))
+}
+
+/// Whether `keeper` holds `bond` of `token` and allowed the market to take them.
+async fn bond_funded(
+    cx: &verify::Context<'_>,
+    token: Option<Address>,
+    keeper: Address,
+    bond: u128,
+) -> Result<bool, Error> {
+    let Some(token) = token else {
+        return Ok(false);
+    };
+    let balance = view(cx.rpc, token, IStylusToken::balanceOfCall { owner: keeper }).await?;
+    let allowance = IStylusToken::allowanceCall {
+        owner: keeper,
+        spender: cx.market,
+    };
+    let allowed = view(cx.rpc, token, allowance).await?;
+    Ok(balance.min(allowed) >= U256::from(bond))
+}
+
+/// The HTTP client that fetches leaves: `v`'s timeout and host overrides.
+fn leaf_client(v: &verify::Verify) -> Result<reqwest::Client, Error> {
+    http_client(v.timeout, &v.resolve).map_err(|e| Error::Config(format!("{e:#}")))
 }

@@ -63,6 +63,27 @@ pub struct OpenDispute {
     pub deadline: u64,
 }
 
+/// A proven epoch waiting to be verified ([`MarketState::track_proofs`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProvenEpoch {
+    /// The placement.
+    pub placement: u64,
+    /// The epoch.
+    pub epoch: u64,
+    /// Its receipts root.
+    pub root: B256,
+    /// Receipts under it.
+    pub count: u32,
+    /// The placement's provider.
+    pub provider: Address,
+    /// The deployment's function program.
+    pub program: Address,
+    /// The block that proved it, and its hash (the sample's seed).
+    pub block: u64,
+    /// The hash of that block.
+    pub block_hash: B256,
+}
+
 /// The market as the events describe it.
 pub struct MarketState {
     /// The order book the matcher plans from.
@@ -77,6 +98,8 @@ pub struct MarketState {
     pub court_params: Option<CourtParams>,
     /// Disputes waiting for an answer, by id.
     pub disputes: BTreeMap<u64, OpenDispute>,
+    /// Proven epochs not yet taken for verification; `None` unless tracked.
+    pub proven: Option<Vec<ProvenEpoch>>,
     /// Highest deployment id created (pruned ones included).
     last_deployment: u64,
     sources: Sources,
@@ -102,8 +125,25 @@ impl MarketState {
             params: None,
             court_params: None,
             disputes: BTreeMap::new(),
+            proven: None,
             last_deployment: 0,
             sources,
+        }
+    }
+
+    /// Collects every `EpochProven` from now on into [`MarketState::proven`] (a verifying
+    /// keeper takes them from there).
+    pub fn track_proofs(mut self) -> Self {
+        self.proven = Some(Vec::new());
+        self
+    }
+
+    /// The state before any log, for the same contracts and tracking.
+    pub fn reset(&mut self) {
+        let tracking = self.proven.is_some();
+        *self = Self::new(self.sources);
+        if tracking {
+            self.proven = Some(Vec::new());
         }
     }
 
@@ -212,6 +252,19 @@ impl MarketState {
             E::EpochProven(e) => {
                 if let Some(p) = self.placements.get_mut(&e.placementId) {
                     p.last_proven = e.epoch;
+                    let program = self.deployments.get(&p.deployment).map(|d| d.program);
+                    if let (Some(proven), Some(program)) = (&mut self.proven, program) {
+                        proven.push(ProvenEpoch {
+                            placement: e.placementId,
+                            epoch: e.epoch,
+                            root: e.receiptsRoot,
+                            count: e.count,
+                            provider: p.provider,
+                            program,
+                            block: log.block_number.unwrap_or_default(),
+                            block_hash: log.block_hash.unwrap_or_default(),
+                        });
+                    }
                 }
             }
             E::PlacementExiting(e) => {

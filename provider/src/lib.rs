@@ -144,9 +144,22 @@ pub enum Error {
 pub struct Node;
 
 impl Node {
-    /// Opens the data directory, connects, binds the API and starts following the chain. The
-    /// API answers 503 `not_synced` until the node has caught up with the head.
+    /// Opens the data directory, connects, binds the API on `config.listen` and starts
+    /// following the chain. The API answers 503 `not_synced` until the node has caught up with
+    /// the head.
     pub async fn start(config: Config) -> Result<NodeHandle, Error> {
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .map_err(|e| Error::Config(format!("binding {}: {e}", config.listen)))?;
+        Self::start_on(config, listener).await
+    }
+
+    /// [`Node::start`] serving the API on `listener`, bound beforehand (its address can be
+    /// handed out before the node starts).
+    pub async fn start_on(
+        config: Config,
+        listener: tokio::net::TcpListener,
+    ) -> Result<NodeHandle, Error> {
         std::fs::create_dir_all(&config.data)
             .map_err(|e| Error::Config(format!("creating {}: {e}", config.data.display())))?;
         let market = config
@@ -172,9 +185,6 @@ impl Node {
         let shared = Arc::new(shared);
         let follower = Follower::connect(&config, shared.clone()).await?;
         let provider = follower.provider();
-        let listener = tokio::net::TcpListener::bind(config.listen)
-            .await
-            .map_err(|e| Error::Config(format!("binding {}: {e}", config.listen)))?;
         let addr = listener
             .local_addr()
             .map_err(|e| Error::Config(e.to_string()))?;

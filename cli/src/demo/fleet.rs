@@ -35,6 +35,30 @@ fn host(provider: &str) -> String {
     format!("{provider}.provider.test")
 }
 
+/// Loopback listeners for the nodes, bound before anything starts, so the keeper and the
+/// gateway know from the start where each node's URL resolves.
+pub struct Ports {
+    listeners: Vec<TcpListener>,
+    /// `(host, address)` of every provider's node.
+    pub overrides: Vec<(String, SocketAddr)>,
+}
+
+impl Ports {
+    /// Binds one listener per provider name.
+    pub async fn bind(providers: &[&str]) -> Result<Self> {
+        let (mut listeners, mut overrides) = (Vec::new(), Vec::new());
+        for name in providers {
+            let listener = TcpListener::bind("127.0.0.1:0").await?;
+            overrides.push((host(name), listener.local_addr()?));
+            listeners.push(listener);
+        }
+        Ok(Self {
+            listeners,
+            overrides,
+        })
+    }
+}
+
 /// Seconds the gateway waits for one node.
 const NODE_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -49,35 +73,38 @@ pub struct Fleet {
 }
 
 impl Fleet {
-    /// Starts a driven node for every provider (data under `folder`), `tamper` set on the node
-    /// of provider `cheat.0` while `cheat.1` is on, and the gateway.
+    /// Starts a driven node for every provider on its port (data under `folder`), with
+    /// `cheat.1` tampering on the node of provider `cheat.0`, and the gateway.
     pub async fn start(
         rpc_url: &str,
         manifest: &Manifest,
         cast: &Cast,
         folder: &Path,
+        ports: Ports,
         cheat: (usize, Tamper),
     ) -> Result<Self> {
         let mut nodes = Vec::new();
-        let mut overrides = Vec::new();
-        for (i, (provider, worker)) in cast.providers.iter().zip(&cast.workers).enumerate() {
+        let nodes_on = cast
+            .providers
+            .iter()
+            .zip(&cast.workers)
+            .zip(ports.listeners);
+        for (i, ((provider, worker), listener)) in nodes_on.enumerate() {
             let mut config = Config::new(
                 rpc_url.to_owned(),
                 manifest.clone(),
                 worker.signer.clone(),
                 folder.join(&provider.name),
             );
-            config.listen = "127.0.0.1:0".parse()?;
             config.driven = true;
             config.workers = 1;
             config.poll_interval = Duration::from_millis(10);
             if i == cheat.0 {
                 config.tamper = Some(cheat.1.clone());
             }
-            let node = Node::start(config)
+            let node = Node::start_on(config, listener)
                 .await
                 .with_context(|| format!("starting {}'s node", provider.name))?;
-            overrides.push((host(&provider.name), node.addr()));
             nodes.push(Some(node));
         }
         let s = &cast.owner.session;
@@ -88,7 +115,7 @@ impl Fleet {
             manifest.deploy_block.unwrap_or_default(),
             NODE_TIMEOUT,
         )?
-        .resolving(&overrides)?;
+        .resolving(&ports.overrides)?;
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let gateway = listener.local_addr()?;
         let app = crate::gateway::router(caller, 1 << 20);

@@ -20,6 +20,8 @@ use anyhow::{Context, Result};
 use clap::Parser;
 use harness::artifact;
 
+use cloudless_keeper::verify::Verify;
+
 use crate::contracts::deploy;
 
 /// Flags of `cloudless demo`.
@@ -74,8 +76,14 @@ async fn play() -> Result<statement::Statement> {
     let outcome = async {
         let deployed = deploy_marketplace(&node, folder.path()).await?;
         let cast = actors::Cast::connect(&node, &deployed.manifest).await?;
-        let stage = stage::Stage::open(&node, &deployed, &cast, folder.path()).await?;
-        let held = script::play(&stage, &cast, &node.rpc_url(), folder.path()).await?;
+        let ports = fleet::Ports::bind(&actors::PROVIDERS).await?;
+        let verify = Verify {
+            sample_rate: 1.0,
+            resolve: ports.overrides.clone(),
+            ..Verify::default()
+        };
+        let stage = stage::Stage::open(&node, &deployed, &cast, folder.path(), verify).await?;
+        let held = script::play(&stage, &cast, &node.rpc_url(), folder.path(), ports).await?;
         let keeper = stage.close().await?;
         statement::Statement::read(&cast, &deployed.manifest, keeper, &held).await
     }

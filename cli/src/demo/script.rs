@@ -29,7 +29,7 @@ use cloudless_client::proofs::find_proof_ref;
 
 use super::{
     actors::{Actor, Cast},
-    fleet::{self, Fleet},
+    fleet::{self, Fleet, Ports},
     progress::line,
     stage::Stage,
     usdc,
@@ -161,6 +161,7 @@ pub async fn play(
     cast: &Cast,
     rpc_url: &str,
     folder: &Path,
+    ports: Ports,
 ) -> Result<Vec<Held>> {
     let s = &cast.owner.session;
     let (token, registry) = (s.token(), s.registry());
@@ -228,7 +229,7 @@ pub async fn play(
     }
     let cheating = Arc::new(AtomicBool::new(false));
     let cheat = (CHEATER, fleet::overcharging(cheating.clone()));
-    let mut fleet = Fleet::start(rpc_url, &s.manifest, cast, folder, cheat).await?;
+    let mut fleet = Fleet::start(rpc_url, &s.manifest, cast, folder, ports, cheat).await?;
     line(
         0,
         &format!(

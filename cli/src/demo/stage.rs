@@ -8,7 +8,7 @@ use alloy_primitives::{Address, U256};
 use alloy_sol_types::SolCall;
 use anyhow::{Context, Result};
 use cloudless_abi::{clock::epoch_start, market::IMarket};
-use cloudless_keeper::{Config, Keeper, KeeperHandle, Status};
+use cloudless_keeper::{Config, Keeper, KeeperHandle, Status, verify::Verify};
 use tokio::sync::Mutex;
 
 use super::{
@@ -45,12 +45,14 @@ pub struct Closed {
 }
 
 impl<'a> Stage<'a> {
-    /// Starts the keeper (journal in `folder`) on the deployed marketplace.
+    /// Starts the keeper (journal in `folder`, verifying proofs as `verify` says) on the
+    /// deployed marketplace.
     pub async fn open(
         node: &devnode::DevNode,
         deployed: &Deployed,
         cast: &'a Cast,
         folder: &Path,
+        verify: Verify,
     ) -> Result<Self> {
         let mut config = Config::new(
             node.rpc_url(),
@@ -59,6 +61,7 @@ impl<'a> Stage<'a> {
             folder.join("keeper.sqlite"),
         );
         config.poll_interval = Duration::from_millis(50);
+        config.verify = Some(verify);
         let keeper = Keeper::start(config).await.context("starting the keeper")?;
         let stage = Self {
             cast,

@@ -67,6 +67,9 @@ pub struct KeeperAccount {
     finalizes: u64,
     txs_sent: u64,
     txs_failed: u64,
+    /// Proofs whose every leaf the keeper fetched from the provider's node and re-ran.
+    proofs_verified: u64,
+    leaves_sampled: u64,
     fees_earned: Amount,
     claimed: Amount,
     claimable: Amount,
@@ -269,6 +272,8 @@ impl Statement {
             finalizes: status.finalizes,
             txs_sent: status.txs_sent,
             txs_failed: status.txs_failed,
+            proofs_verified: status.proofs_verified,
+            leaves_sampled: status.leaves_sampled,
             fees_earned,
             claimed: claimed.get(&keeper_address).copied().unwrap_or_default(),
             claimable: claimables[&keeper_address],

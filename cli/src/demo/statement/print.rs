@@ -172,7 +172,7 @@ impl Statement {
 
         let k = &self.keeper;
         println!(
-            "\nKeeper: matches {} ({} instances), evictions {}, closes {}, finalizations {}; transactions sent {}, failed {}; earned {} in fees, claimed {}",
+            "\nKeeper: matches {} ({} instances), evictions {}, closes {}, finalizations {}; transactions sent {}, failed {}; proofs verified {} ({} leaves fetched and re-run); earned {} in fees, claimed {}",
             k.matches,
             k.instances_matched,
             k.evictions,
@@ -180,6 +180,8 @@ impl Statement {
             k.finalizes,
             k.txs_sent,
             k.txs_failed,
+            k.proofs_verified,
+            k.leaves_sampled,
             k.fees_earned,
             k.claimed
         );

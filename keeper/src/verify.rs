@@ -1,0 +1,279 @@
+//! Verifying proofs. For each `EpochProven` the keeper samples leaves — the same ones on every
+//! run, different ones for another keeper ([`sample`]) — fetches each from the provider's node
+//! (`GET {url}/v1/proofs/{placement}/{epoch}/{index}`, docs/provider.md) and checks it
+//! ([`check_leaf`]): the receipt is that leaf, its path leads to the proven root, a worker of
+//! the provider signed it, the request is the one it names, and the function, run on the chain
+//! as the court runs it (an `eth_call` of its program), gives the signed response. A wrong
+//! response is settled at once with `disputeResult`; a leaf the node cannot show is a
+//! `challengeSample` it must answer on-chain.
+
+use std::{collections::BTreeSet, time::Duration};
+
+use alloy::{
+    providers::{DynProvider, Provider},
+    rpc::types::TransactionRequest,
+};
+use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
+use alloy_sol_types::SolCall;
+use cloudless_abi::{court::Receipt, market::IRegistry, merkle, receipt};
+use cloudless_client::receipts;
+use serde_json::Value;
+
+use crate::state::ProvenEpoch;
+
+/// How a keeper verifies proofs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Verify {
+    /// Share of each proof's leaves checked (0..=1); at least one leaf of a non-empty proof.
+    pub sample_rate: f64,
+    /// Bonds the keeper may lock in `challengeSample`s opened in one epoch, token base units.
+    pub bond_budget: u128,
+    /// How long a provider's node may take to show a leaf.
+    pub timeout: Duration,
+    /// Proofs verified per poll at most (the rest wait for the next poll).
+    pub per_poll: usize,
+    /// Hosts reached at another address than DNS says, as curl's `--resolve` (nodes on local
+    /// ports under their registered URLs).
+    pub resolve: Vec<(String, std::net::SocketAddr)>,
+}
+
+impl Default for Verify {
+    /// 5 % of the leaves, no bonds (only `disputeResult`, which needs none), 10 s, 32 proofs a
+    /// poll.
+    fn default() -> Self {
+        Self {
+            sample_rate: 0.05,
+            bond_budget: 0,
+            timeout: Duration::from_secs(10),
+            per_poll: 32,
+            resolve: Vec::new(),
+        }
+    }
+}
+
+/// The leaves `keeper` samples from a proof of `count` receipts at `rate`: ⌈count × rate⌉
+/// distinct indices (one at least, all at most), drawn from `keccak256(block_hash ‖ placement ‖
+/// epoch ‖ keeper ‖ draw)`, in increasing order. Reproducible, and different per keeper.
+pub fn sample(proof: &ProvenEpoch, keeper: Address, rate: f64) -> Vec<u64> {
+    let count = u64::from(proof.count);
+    if count == 0 || rate <= 0.0 {
+        return Vec::new();
+    }
+    let wanted = ((count as f64 * rate).ceil() as u64).clamp(1, count);
+    let draw = |i: u64| {
+        let mut seed = Vec::with_capacity(32 + 8 + 8 + 20 + 8);
+        seed.extend_from_slice(proof.block_hash.as_slice());
+        seed.extend_from_slice(&proof.placement.to_be_bytes());
+        seed.extend_from_slice(&proof.epoch.to_be_bytes());
+        seed.extend_from_slice(keeper.as_slice());
+        seed.extend_from_slice(&i.to_be_bytes());
+        U256::from_be_bytes(keccak256(&seed).0)
+    };
+    if wanted * 2 > count {
+        // Most leaves: order all of them by their draw and keep the first.
+        let mut all: Vec<(U256, u64)> = (0..count).map(|i| (draw(i), i)).collect();
+        all.sort_unstable();
+        let mut chosen: Vec<u64> = all
+            .into_iter()
+            .take(wanted as usize)
+            .map(|(_, i)| i)
+            .collect();
+        chosen.sort_unstable();
+        return chosen;
+    }
+    let mut chosen = BTreeSet::new();
+    let mut i = 0;
+    while (chosen.len() as u64) < wanted {
+        chosen.insert((draw(i) % U256::from(count)).to::<u64>());
+        i += 1;
+    }
+    chosen.into_iter().collect()
+}
+
+/// What one sampled leaf showed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// The leaf is in the root, signed by the provider's worker, and its response is the
+    /// function's.
+    Correct,
+    /// The function answers the request differently than the signed response: fraud, for
+    /// `disputeResult`.
+    Wrong {
+        /// The signed receipt.
+        receipt: Receipt,
+        /// Its signature.
+        signature: Bytes,
+        /// The request.
+        request: Bytes,
+    },
+    /// The node did not show the leaf, or what it showed does not hold: for `challengeSample`.
+    Unshown(String),
+    /// The function fails on the request on-chain: the court could not referee it either.
+    Unrefereeable(String),
+}
+
+/// Where things are, for [`check_leaf`].
+pub struct Context<'a> {
+    /// The chain.
+    pub rpc: &'a DynProvider,
+    /// Its id.
+    pub chain_id: u64,
+    /// The market (receipts are signed for it).
+    pub market: Address,
+    /// The registry (`workerOf`).
+    pub registry: Address,
+    /// Fetches leaves.
+    pub http: &'a reqwest::Client,
+}
+
+/// Fetches leaf `index` of `proof` from the node at `url` and checks it.
+pub async fn check_leaf(cx: &Context<'_>, proof: &ProvenEpoch, url: &str, index: u64) -> Verdict {
+    let (placement, epoch) = (proof.placement, proof.epoch);
+    let leaf_url = format!(
+        "{}/v1/proofs/{placement}/{epoch}/{index}",
+        url.trim_end_matches('/')
+    );
+    let shown = match fetch(cx.http, &leaf_url).await {
+        Ok(shown) => shown,
+        Err(why) => return Verdict::Unshown(why),
+    };
+    let Some((receipt, signature, request, path)) = parse(&shown) else {
+        return Verdict::Unshown(format!("{leaf_url} answered something that is not a leaf"));
+    };
+    if (receipt.placementId, receipt.epoch, receipt.seq) != (placement, epoch, index) {
+        return Verdict::Unshown(format!(
+            "{leaf_url} showed receipt {} of placement {} epoch {}",
+            receipt.seq, receipt.placementId, receipt.epoch
+        ));
+    }
+    let leaf = receipt::digest(receipt::domain_separator(cx.chain_id, cx.market), &receipt);
+    let root = merkle::root_from_path(leaf, index, u64::from(proof.count), &path);
+    if root != Some(proof.root) {
+        return Verdict::Unshown("the leaf's path does not lead to the proven root".into());
+    }
+    if keccak256(&request) != receipt.requestHash {
+        return Verdict::Unshown("the request is not the one the receipt names".into());
+    }
+    match signer_serves(cx, &receipt, &signature, proof.provider).await {
+        Ok(true) => {}
+        Ok(false) => return Verdict::Unshown("not signed by a worker of the provider".into()),
+        Err(why) => return Verdict::Unrefereeable(why),
+    }
+    let run = TransactionRequest::default()
+        .to(proof.program)
+        .input(request.clone().into());
+    match cx.rpc.call(run).await {
+        Ok(response) if keccak256(&response) == receipt.responseHash => Verdict::Correct,
+        Ok(_) => Verdict::Wrong {
+            receipt,
+            signature,
+            request,
+        },
+        Err(e) => Verdict::Unrefereeable(format!("the function fails on the request: {e}")),
+    }
+}
+
+async fn fetch(http: &reqwest::Client, url: &str) -> Result<Value, String> {
+    let reply = http
+        .get(url)
+        .send()
+        .await
+        .map_err(|e| format!("{url}: {e}"))?;
+    let status = reply.status();
+    if !status.is_success() {
+        return Err(format!("{url} answered {status}"));
+    }
+    reply.json().await.map_err(|e| format!("{url}: {e}"))
+}
+
+/// A leaf as the node shows it: receipt, signature, request and path.
+fn parse(shown: &Value) -> Option<(Receipt, Bytes, Bytes, Vec<B256>)> {
+    let r = &shown["receipt"];
+    let hash = |v: &Value| v.as_str()?.parse::<B256>().ok();
+    let receipt = Receipt {
+        placementId: r["placementId"].as_u64()?,
+        epoch: r["epoch"].as_u64()?,
+        seq: r["seq"].as_u64()?,
+        requestHash: hash(&r["requestHash"])?,
+        responseHash: hash(&r["responseHash"])?,
+    };
+    let bytes = |v: &Value| v.as_str()?.parse::<Bytes>().ok();
+    let path = shown["path"]
+        .as_array()?
+        .iter()
+        .map(hash)
+        .collect::<Option<Vec<_>>>()?;
+    Some((
+        receipt,
+        bytes(&shown["signature"])?,
+        bytes(&shown["request"])?,
+        path,
+    ))
+}
+
+/// Whether `signature` over `receipt` is by `provider` or a worker bound to it.
+async fn signer_serves(
+    cx: &Context<'_>,
+    receipt: &Receipt,
+    signature: &Bytes,
+    provider: Address,
+) -> Result<bool, String> {
+    let Ok(signer) = receipts::recover(cx.chain_id, cx.market, receipt, signature) else {
+        return Ok(false);
+    };
+    if signer == provider {
+        return Ok(true);
+    }
+    let call = IRegistry::workerOfCall { worker: signer };
+    let tx = TransactionRequest::default()
+        .to(cx.registry)
+        .input(Bytes::from(call.abi_encode()).into());
+    let out = cx.rpc.call(tx).await.map_err(|e| e.to_string())?;
+    let bound = IRegistry::workerOfCall::abi_decode_returns(&out).map_err(|e| e.to_string())?;
+    Ok(bound.provider == provider)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn proof(count: u32) -> ProvenEpoch {
+        ProvenEpoch {
+            placement: 7,
+            epoch: 3,
+            root: B256::ZERO,
+            count,
+            provider: Address::repeat_byte(1),
+            program: Address::repeat_byte(2),
+            block: 10,
+            block_hash: B256::repeat_byte(9),
+        }
+    }
+
+    #[test]
+    fn a_sample_is_reproducible_distinct_and_in_range() {
+        let keeper = Address::repeat_byte(4);
+        let chosen = sample(&proof(1_000), keeper, 0.01);
+        assert_eq!(chosen.len(), 10);
+        assert!(chosen.windows(2).all(|w| w[0] < w[1]), "{chosen:?}");
+        assert!(chosen.iter().all(|&i| i < 1_000));
+        assert_eq!(sample(&proof(1_000), keeper, 0.01), chosen);
+    }
+
+    #[test]
+    fn two_keepers_sample_differently() {
+        let a = sample(&proof(1_000), Address::repeat_byte(4), 0.01);
+        let b = sample(&proof(1_000), Address::repeat_byte(5), 0.01);
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn a_small_proof_gets_one_leaf_a_full_rate_all_of_them() {
+        let keeper = Address::repeat_byte(4);
+        assert_eq!(sample(&proof(3), keeper, 0.01).len(), 1);
+        assert_eq!(sample(&proof(5), keeper, 1.0), [0, 1, 2, 3, 4]);
+        assert_eq!(sample(&proof(8), keeper, 0.75).len(), 6);
+        assert!(sample(&proof(0), keeper, 1.0).is_empty());
+        assert!(sample(&proof(9), keeper, 0.0).is_empty());
+    }
+}
