@@ -7,7 +7,10 @@ use std::{collections::BTreeMap, fmt::Write as _, path::Path};
 
 use alloy_primitives::{Address, Log, U256};
 use alloy_sol_types::SolEventInterface;
-use cloudless_abi::market::{IMarket::IMarketEvents, IRegistry::IRegistryEvents};
+use cloudless_abi::{
+    court::ICourt::ICourtEvents,
+    market::{IMarket::IMarketEvents, IRegistry::IRegistryEvents},
+};
 use serde::{Serialize, Serializer};
 
 use crate::AuditError;
@@ -68,7 +71,8 @@ pub struct DeploymentRow {
     pub paid: Amount,
     /// Paid to the treasury by proofs and settlements.
     pub fee: Amount,
-    /// Moved from providers' stakes into it when placements ended.
+    /// Moved into it from providers' stakes when placements ended, and from their held pay and
+    /// stakes when a fraud was proven.
     pub slash_received: Amount,
     /// Its balance after the last event that reported it.
     pub balance: Amount,
@@ -93,6 +97,8 @@ pub struct ProviderRow {
     pub slashed: Amount,
     /// Staked in total (`Staked`).
     pub staked: Amount,
+    /// Bonds of disputes it answered (`DisputeAnswered`), claimable.
+    pub bonds_won: Amount,
 }
 
 /// The whole ledger.
@@ -106,9 +112,14 @@ pub struct Ledger {
     pub claimed: BTreeMap<Address, Amount>,
     /// Fees the owner moved out of the treasury.
     pub treasury_withdrawn: Amount,
+    /// Challengers' rewards and returned bonds from proven frauds, by account, claimable.
+    pub rewards: BTreeMap<Address, Amount>,
     /// Placement id to (deployment id, provider), from `PlacementCreated`.
     #[serde(skip)]
     placements: BTreeMap<u64, (u64, Address)>,
+    /// Bonds of opened disputes, by dispute id (returned to the challenger on a fraud).
+    #[serde(skip)]
+    bonds: BTreeMap<u64, U256>,
 }
 
 /// A replayed log with where it was emitted.
@@ -127,8 +138,62 @@ impl Ledger {
     pub fn apply(&mut self, log: &LedgerLog) {
         if let Ok(event) = IMarketEvents::decode_log(&log.log) {
             self.market_event(event.data);
+        } else if let Ok(event) = ICourtEvents::decode_log(&log.log) {
+            self.court_event(event.data);
         } else if let Ok(event) = IRegistryEvents::decode_log(&log.log) {
             self.registry_event(event.data);
+        }
+    }
+
+    /// The protocol's invariants the ledger can check, as the violations found: every
+    /// deployment's money balances (`deposit + funded + slash_received = paid + fee +
+    /// keeper_fees + withdrawn + balance`), and no provider claimed more than it earned.
+    pub fn violations(&self) -> Vec<String> {
+        let mut found = Vec::new();
+        for (id, d) in &self.deployments {
+            let credits = d.deposit.0 + d.funded.0 + d.slash_received.0;
+            let debits = d.paid.0 + d.fee.0 + d.keeper_fees.0 + d.withdrawn.0 + d.balance.0;
+            if credits != debits {
+                found.push(format!(
+                    "deployment {id}: {credits} came in but {debits} is paid out or left"
+                ));
+            }
+        }
+        for (address, p) in &self.providers {
+            let rewards = self.rewards.get(address).copied().unwrap_or_default();
+            let owed = p.earned.0 + p.bonds_won.0 + rewards.0;
+            if p.claimed.0 > owed {
+                found.push(format!(
+                    "provider {address} claimed {} but earned {}, won {} in bonds and {rewards} in rewards",
+                    p.claimed, p.earned, p.bonds_won
+                ));
+            }
+        }
+        found
+    }
+
+    fn court_event(&mut self, event: ICourtEvents) {
+        // A fraud moves the slash (less the challenger's reward) and the held pay into the
+        // deployment; a live placement's `PlacementEnded` reported it already, an ended one's
+        // only shows in the balance.
+        match event {
+            ICourtEvents::DisputeOpened(e) => {
+                self.bonds.insert(e.disputeId, e.bond);
+            }
+            ICourtEvents::FraudProven(e) => {
+                let bond = self.bonds.remove(&e.disputeId).unwrap_or_default();
+                *self.rewards.entry(e.challenger).or_default() += e.reward + bond;
+                if let Some(&(deployment, _)) = self.placements.get(&e.placementId) {
+                    let d = self.deployments.entry(deployment).or_default();
+                    d.slash_received += e.balance.saturating_sub(d.balance.0);
+                    d.balance = Amount(e.balance);
+                }
+            }
+            ICourtEvents::DisputeAnswered(e) => {
+                self.bonds.remove(&e.disputeId);
+                self.providers.entry(e.provider).or_default().bonds_won += e.bond;
+            }
+            _ => {}
         }
     }
 
@@ -306,24 +371,14 @@ mod tests {
         })
     }
 
+    /// Two placements of deployment 7 proven in epoch 4, their provider's claim.
     fn ledger() -> Ledger {
-        let provider = Address::repeat_byte(0xb0);
         let mut ledger = Ledger::default();
-        for placement in [1, 2] {
-            ledger.apply(&log(IMarket::PlacementCreated {
-                placementId: placement,
-                deploymentId: 7,
-                offerId: 1,
-                provider,
-                instances: 1,
-                price: 10,
-                startEpoch: 3,
-            }));
+        for entry in ledger_logs() {
+            ledger.apply(&entry);
         }
-        ledger.apply(&proven(2, 4, 9, 1, 80));
-        ledger.apply(&proven(1, 4, 9, 1, 90));
         ledger.apply(&log(IMarket::Claimed {
-            account: provider,
+            account: Address::repeat_byte(0xb0),
             amount: U256::from(18),
         }));
         ledger
@@ -343,6 +398,74 @@ mod tests {
             (provider.earned.0, provider.claimed.0),
             (U256::from(18), U256::from(18))
         );
+    }
+
+    #[test]
+    fn a_deployments_money_balances_through_a_fraud_and_a_tampered_one_does_not() {
+        let mut ledger = Ledger::default();
+        ledger.apply(&log(IMarket::DeploymentCreated {
+            deploymentId: 7,
+            owner: Address::repeat_byte(0xd1),
+            spec: cloudless_abi::market::DeploymentSpec {
+                program: Address::ZERO,
+                artifact: B256::ZERO,
+                instances: 2,
+                minInstances: 1,
+                cpuMilli: 1_000,
+                memMiB: 512,
+                regionMask: U256::from(1),
+                minTier: 0,
+                token: Address::ZERO,
+                maxPricePerInstanceEpoch: 10,
+                maxPerProvider: 2,
+                durationEpochs: 0,
+            },
+            balance: U256::from(110),
+            createdEpoch: 2,
+        }));
+        for entry in ledger_logs() {
+            ledger.apply(&entry);
+        }
+        assert_eq!(ledger.violations(), Vec::<String>::new());
+        // A fraud on placement 1 after it ended: 40 of slash and 20 of held pay come back.
+        ledger.apply(&log(cloudless_abi::court::ICourt::FraudProven {
+            placementId: 1,
+            disputeId: 0,
+            kind: cloudless_abi::court::DisputeKind::Result,
+            challenger: Address::repeat_byte(0xc0),
+            slashed: U256::from(50),
+            reward: U256::from(10),
+            refunded: U256::from(20),
+            balance: U256::from(150),
+        }));
+        assert_eq!(ledger.deployments[&7].slash_received.0, U256::from(60));
+        assert_eq!(ledger.violations(), Vec::<String>::new());
+        ledger.deployments.get_mut(&7).unwrap().withdrawn += U256::from(1);
+        let found = ledger.violations();
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].starts_with("deployment 7"), "{found:?}");
+    }
+
+    /// Two placements of deployment 7 created and proven in epoch 4.
+    fn ledger_logs() -> Vec<LedgerLog> {
+        let provider = Address::repeat_byte(0xb0);
+        let mut logs: Vec<LedgerLog> = [1, 2]
+            .into_iter()
+            .map(|placement| {
+                log(IMarket::PlacementCreated {
+                    placementId: placement,
+                    deploymentId: 7,
+                    offerId: 1,
+                    provider,
+                    instances: 1,
+                    price: 10,
+                    startEpoch: 3,
+                })
+            })
+            .collect();
+        logs.push(proven(2, 4, 9, 1, 100));
+        logs.push(proven(1, 4, 9, 1, 90));
+        logs
     }
 
     #[test]

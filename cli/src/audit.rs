@@ -67,12 +67,15 @@ fn replay_command(args: &ReplayArgs) -> anyhow::Result<()> {
         }
     })?;
     outcome.ledger.write(&args.out)?;
+    let violations = outcome.ledger.violations();
     let s = &outcome.summary;
     let seconds = s.replay_seconds.max(1e-9);
     if args.json {
         let mut summary = serde_json::to_value(s)?;
         summary["receipts_equal"] = json!(true);
         summary["state_equal"] = json!(true);
+        summary["invariants_hold"] = json!(violations.is_empty());
+        summary["violations"] = json!(violations);
         summary["blocks_per_second"] = json!(s.blocks as f64 / seconds);
         summary["ledger"] = json!({
             "json": args.out.join("ledger.json"),
@@ -94,6 +97,15 @@ fn replay_command(args: &ReplayArgs) -> anyhow::Result<()> {
             "{:.1} blocks/s; ledger in {}",
             s.blocks as f64 / seconds,
             args.out.display()
+        );
+        if violations.is_empty() {
+            println!("every deployment's money balances; no provider claimed more than it earned");
+        }
+    }
+    if !violations.is_empty() {
+        anyhow::bail!(
+            "the ledger breaks the protocol's invariants:\n  {}",
+            violations.join("\n  ")
         );
     }
     Ok(())

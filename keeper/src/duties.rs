@@ -1,10 +1,14 @@
-//! What the market needs from a keeper at an epoch: the matcher's round of `matchDeployment`
-//! transactions, then evictions, closes and finalizations, each as a keyed [`Work`] item.
+//! What the market needs from a keeper at an epoch: evictions, finalizations, closes and the
+//! resolution of unanswered disputes, then the matcher's round of `matchDeployment`
+//! transactions, each as a keyed [`Work`] item.
 //! Pure: the same state and epoch always give the same list in the same order.
 
 use alloy_primitives::{Address, Bytes};
 use alloy_sol_types::SolCall;
-use cloudless_abi::market::{IMarket, MarketParams};
+use cloudless_abi::{
+    court::ICourt,
+    market::{IMarket, MarketParams},
+};
 use matcher::Budget;
 
 use crate::state::MarketState;
@@ -24,6 +28,8 @@ pub enum Kind {
     Dispute,
     /// `challengeSample` of a leaf the provider's node did not show.
     Sample,
+    /// `resolve` of a dispute left unanswered past its deadline (anyone's).
+    Resolve,
 }
 
 impl Kind {
@@ -36,6 +42,7 @@ impl Kind {
             Kind::Finalize => "finalize",
             Kind::Dispute => "dispute",
             Kind::Sample => "sample",
+            Kind::Resolve => "resolve",
         }
     }
 }
@@ -80,7 +87,8 @@ pub fn due(state: &mut MarketState, epoch: u64, budget: &Budget) -> Vec<Work> {
     work
 }
 
-/// Evictions and finalizations (by placement id), then closes (by deployment id).
+/// Evictions and finalizations (by placement id), closes (by deployment id), then the
+/// resolution of disputes left unanswered past their deadline (by dispute id).
 fn settlements(state: &MarketState, params: &MarketParams, epoch: u64, work: &mut Vec<Work>) {
     let market = state.sources().market;
     for (&id, p) in &state.placements {
@@ -126,6 +134,22 @@ fn settlements(state: &MarketState, params: &MarketParams, epoch: u64, work: &mu
                 calldata: IMarket::closeCall { deploymentId: id }.abi_encode().into(),
                 instances: 0,
                 deployment: id,
+            });
+        }
+    }
+    for (&id, d) in &state.disputes {
+        if epoch > d.deadline {
+            let deployment = state
+                .placements
+                .get(&d.placement)
+                .map_or(0, |p| p.deployment);
+            work.push(Work {
+                key: format!("resolve:{id}"),
+                kind: Kind::Resolve,
+                target: market,
+                calldata: ICourt::resolveCall { disputeId: id }.abi_encode().into(),
+                instances: 0,
+                deployment,
             });
         }
     }
@@ -200,5 +224,28 @@ mod tests {
         assert_eq!(keys(&mut s, 8), ["evict:1", "finalize:2", "close:3"]);
         s.deployments.get_mut(&3).unwrap().ending = true;
         assert_eq!(keys(&mut s, 8), ["evict:1", "finalize:2"]);
+    }
+
+    #[test]
+    fn an_unanswered_dispute_is_resolved_once_its_deadline_passed() {
+        let mut s = state();
+        s.disputes.insert(
+            4,
+            crate::state::OpenDispute {
+                placement: 9,
+                kind: cloudless_abi::court::DisputeKind::Sample,
+                epoch: 2,
+                index: 0,
+                deadline: 5,
+            },
+        );
+        // The provider may answer through epoch 5; `resolve` works from epoch 6.
+        assert!(keys(&mut s, 5).is_empty());
+        assert_eq!(keys(&mut s, 6), ["resolve:4"]);
+        s.disputes.remove(&4);
+        assert!(
+            keys(&mut s, 7).is_empty(),
+            "answered or resolved: nothing left"
+        );
     }
 }

@@ -241,6 +241,8 @@ pub struct Status {
     pub last_error: Option<String>,
     /// Where `/metrics` is served.
     pub metrics_addr: Option<SocketAddr>,
+    /// Mined `resolve`s of disputes left unanswered.
+    pub resolves: u64,
     /// Proofs verified (their sampled leaves fetched and checked).
     pub proofs_verified: u64,
     /// Leaves fetched and checked.

@@ -88,7 +88,7 @@ fn respond(path: &str, status: &Status, healthy_within: Duration) -> (&'static s
 
 /// The status as Prometheus text.
 pub fn render(s: &Status) -> String {
-    let metrics: [(&str, &str, &str, f64); 22] = [
+    let metrics: [(&str, &str, &str, f64); 23] = [
         (
             "keeper_head_block",
             "gauge",
@@ -208,6 +208,12 @@ pub fn render(s: &Status) -> String {
             "counter",
             "Logs that contradicted the keeper's state and were skipped",
             s.contradictions as f64,
+        ),
+        (
+            "keeper_resolves_total",
+            "counter",
+            "resolve transactions mined (disputes left unanswered past their deadline)",
+            s.resolves as f64,
         ),
         (
             "keeper_proofs_verified_total",

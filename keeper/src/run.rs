@@ -280,6 +280,7 @@ impl Daemon {
                     .entry(("sample".into(), "opened".into()))
                     .or_default() += 1
             }
+            "resolve" => s.resolves += 1,
             _ => s.finalizes += 1,
         }
     }
@@ -392,7 +393,7 @@ impl Daemon {
         Ok(taken)
     }
 
-    /// Verifies up to `per_poll` proofs not verified before (docs/keeper.md): samples their
+    /// Verifies up to `per_poll` proofs not verified before (keeper/README.md): samples their
     /// leaves, fetches and checks each, and queues `disputeResult` for a wrong response or
     /// `challengeSample` (within the epoch's bond budget) for a leaf the node did not show.
     /// Journals every proof's outcome. Returns the proofs left for later polls.

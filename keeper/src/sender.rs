@@ -32,6 +32,8 @@ pub const LOST_RACE: &[&str] = &[
     "NotFinished",
     "AlreadyEnding",
     "AlreadyExiting",
+    "DisputeClosed",
+    "DeadlineNotReached",
 ];
 
 /// Connects to the JSON-RPC endpoint at `url` (`http(s)://` or `ws(s)://`).

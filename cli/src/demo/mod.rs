@@ -6,6 +6,7 @@
 //! read back from the chain, with a conservation check.
 
 mod actors;
+mod audit;
 mod fleet;
 mod progress;
 mod script;
@@ -85,7 +86,18 @@ async fn play() -> Result<statement::Statement> {
         let stage = stage::Stage::open(&node, &deployed, &cast, folder.path(), verify).await?;
         let held = script::play(&stage, &cast, &node.rpc_url(), folder.path(), ports).await?;
         let keeper = stage.close().await?;
-        statement::Statement::read(&cast, &deployed.manifest, keeper, &held).await
+        let statement =
+            statement::Statement::read(&cast, &deployed.manifest, keeper, &held).await?;
+        let from = deployed.manifest.deploy_block.unwrap_or_default();
+        let audit = audit::audit(node.rpc_url(), from, folder.path().join("audit")).await?;
+        progress::line(
+            statement.epoch(),
+            &format!(
+                "audited the chain: {} blocks and {} transactions re-executed in the harness, every receipt and the final state equal the node's; ledger sha256 {}",
+                audit.blocks, audit.transactions, audit.ledger_sha256
+            ),
+        );
+        Ok(statement.audited(audit))
     }
     .await;
     node.stop().await?;

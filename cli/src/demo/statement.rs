@@ -19,6 +19,7 @@ use serde::Serialize;
 
 use super::{
     actors::{Cast, Role},
+    audit::Audit,
     stage::Closed,
     users::Held,
 };
@@ -155,6 +156,8 @@ pub struct Statement {
     conservation: Conservation,
     gas_used: u64,
     final_block: FinalBlock,
+    /// The replay of the whole chain in the harness (`cloudless audit replay`).
+    audit: Option<Audit>,
 }
 impl Statement {
     /// Reads the statement from the chain at its head.
@@ -336,7 +339,21 @@ impl Statement {
                 state_root: head.header.state_root,
                 epoch,
             },
+            audit: None,
         })
+    }
+
+    /// The epoch at the end.
+    pub fn epoch(&self) -> u64 {
+        self.final_block.epoch
+    }
+
+    /// The statement with the chain's audit.
+    pub fn audited(self, audit: Audit) -> Self {
+        Self {
+            audit: Some(audit),
+            ..self
+        }
     }
 
     /// Fails loudly unless every token is accounted for, every deployment's ledger balances
@@ -394,6 +411,12 @@ impl Statement {
         }
         if let Some(open) = self.disputes.iter().find(|d| d.outcome == "open") {
             bail!("dispute {} is still open at the end", open.id);
+        }
+        if let Some(a) = self.audit.as_ref().filter(|a| !a.invariants_hold) {
+            bail!(
+                "the audit's ledger breaks the protocol's invariants: {}",
+                a.violations.join("; ")
+            );
         }
         Ok(())
     }

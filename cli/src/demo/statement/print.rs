@@ -196,6 +196,17 @@ impl Statement {
             .map(|a| format!("{} {}", a.name, a.gas_used))
             .collect();
         println!("Gas: {} in all ({})", self.gas_used, gas.join(", "));
+        if let Some(a) = &self.audit {
+            println!(
+                "Audit: {} blocks, {} transactions re-executed in the harness; receipts equal: {}, state equal: {}, invariants hold: {}; ledger sha256 {}",
+                a.blocks,
+                a.transactions,
+                a.receipts_equal,
+                a.state_equal,
+                a.invariants_hold,
+                a.ledger_sha256
+            );
+        }
         let b = &self.final_block;
         println!(
             "Final block {} (epoch {}): hash {}, state root {}",
