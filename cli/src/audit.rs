@@ -1,6 +1,8 @@
 //! `cloudless audit`: replay a chain from any node in the harness and compare it with the node
 //! (the `cloudless-audit` library behind flags).
 
+mod receipts;
+
 use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
@@ -19,6 +21,10 @@ pub enum Command {
     /// node's state before it; compare each receipt and the final state of every touched
     /// account with the node, and write the billing ledger. Exits 1 at the first difference.
     Replay(ReplayArgs),
+    /// Check a deployment's proofs against its providers' nodes: sampled (or all) leaves
+    /// fetched, their paths, signatures and requests checked, the function re-run; a report
+    /// per provider. Exits 1 when a leaf is wrong or not shown.
+    Receipts(receipts::ReceiptsArgs),
 }
 
 /// Flags of `audit replay`.
@@ -44,7 +50,10 @@ pub struct ReplayArgs {
 
 /// Runs an `audit` subcommand.
 pub fn run(command: Command) -> anyhow::Result<()> {
-    let Command::Replay(args) = command;
+    let args = match command {
+        Command::Replay(args) => args,
+        Command::Receipts(args) => return receipts::run(args),
+    };
     let result = replay_command(&args);
     if let (true, Err(error)) = (args.json, &result) {
         println!("{}", output::error_json(error));

@@ -550,6 +550,18 @@ fn the_node_serves_signed_receipts_keeps_them_across_a_crash_and_proves_their_ro
     });
     assert_eq!(on_chain.lastProven, start + 1);
 
+    // An auditor checks every leaf of both proofs against the node: all correct.
+    let deployment = setup.deployment.to_string();
+    let report = market.ok(
+        None,
+        &["audit", "receipts", "--deployment", &deployment, "--all"],
+    );
+    let providers = report["providers"].as_object().unwrap();
+    let checked = providers.values().next().unwrap();
+    assert_eq!(checked["proofs"], 2, "{report}");
+    assert_eq!(checked["leaves_checked"], checked["receipts"], "{report}");
+    assert_eq!(checked["correct"], checked["receipts"], "{report}");
+
     let metrics = String::from_utf8(http.get(&format!("{base}/metrics")).body).unwrap();
     assert!(
         metrics.contains("provider_receipts_total 1"),
@@ -924,6 +936,30 @@ fn the_keeper_verifies_proofs_and_disputes_a_wrong_leaf() {
         epochs.push(served);
     }
     let _leaves = serve_leaves(setup.port, epochs);
+
+    // An auditor finds the same leaf from the command line: every leaf checked, one wrong.
+    let deployment = setup.deployment.to_string();
+    let (report, stderr) = market.refused(
+        None,
+        &["audit", "receipts", "--deployment", &deployment, "--all"],
+    );
+    assert!(stderr.contains("wrong or not shown"), "{stderr}");
+    let providers = report["providers"].as_object().unwrap();
+    let provider = &providers[&setup.node.accounts[1].0.to_string().to_lowercase()];
+    assert_eq!(
+        (
+            provider["proofs"].as_u64(),
+            provider["leaves_checked"].as_u64()
+        ),
+        (Some(2), Some(4)),
+        "{report}"
+    );
+    assert_eq!(
+        (provider["correct"].as_u64(), provider["wrong"].as_u64()),
+        (Some(3), Some(1)),
+        "{report}"
+    );
+    assert_eq!(provider["problems"][0]["index"], 1, "{report}");
 
     let journal = setup.dir.path().join("keeper.sqlite");
     let keeper_key = setup.key(4);

@@ -10,19 +10,10 @@ use std::{
     time::{SystemTime, UNIX_EPOCH},
 };
 
-use alloy::{
-    eips::BlockNumberOrTag,
-    providers::{DynProvider, Provider},
-    rpc::types::TransactionRequest,
-};
+use alloy::{eips::BlockNumberOrTag, providers::Provider};
 use alloy_primitives::{Address, Bytes, U256};
 use alloy_sol_types::SolCall;
-use cloudless_abi::{
-    clock::epoch_at,
-    court::ICourt,
-    erc20::IStylusToken,
-    market::{IMarket, IRegistry},
-};
+use cloudless_abi::{clock::epoch_at, court::ICourt, erc20::IStylusToken, market::IMarket};
 use cloudless_client::{calls::http_client, proofs::find_proof_ref};
 use matcher::Budget;
 use tokio::sync::{Notify, watch};
@@ -427,7 +418,7 @@ impl Daemon {
             if epoch > proven + last_chance {
                 outcome = "expired";
             }
-            let url = node_url(&cx, proof.provider).await?;
+            let url = verify::node_url(&cx, proof.provider).await?;
             let leaves = verify::sample(&proof, keeper, v.sample_rate);
             for index in &leaves {
                 if outcome != "correct" {
@@ -551,22 +542,6 @@ fn challenge(key: String, kind: Kind, market: Address, calldata: Vec<u8>) -> Wor
     }
 }
 
-/// The node URL `provider` registered (`providerMetadata`), if it is one.
-async fn node_url(cx: &verify::Context<'_>, provider: Address) -> Result<Option<String>, Error> {
-    let call = IRegistry::providerMetadataCall { provider };
-    let url = view(cx.rpc, cx.registry, call).await?;
-    Ok((url.starts_with("http://") || url.starts_with("https://")).then_some(url))
-}
-
-/// Calls the view `call` on `to`.
-async fn view<C: SolCall>(rpc: &DynProvider, to: Address, call: C) -> Result<C::Return, Error> {
-    let tx = TransactionRequest::default()
-        .to(to)
-        .input(Bytes::from(call.abi_encode()).into());
-    let out = rpc.call(tx).await?;
-    C::abi_decode_returns(&out).map_err(|e| Error::Rpc(format!("{}: {e}", C::SIGNATURE)))
-}
-
 /// Whether `keeper` holds `bond` of `token` and allowed the market to take them.
 async fn bond_funded(
     cx: &verify::Context<'_>,
@@ -577,12 +552,13 @@ async fn bond_funded(
     let Some(token) = token else {
         return Ok(false);
     };
-    let balance = view(cx.rpc, token, IStylusToken::balanceOfCall { owner: keeper }).await?;
+    let balance =
+        verify::view(cx.rpc, token, IStylusToken::balanceOfCall { owner: keeper }).await?;
     let allowance = IStylusToken::allowanceCall {
         owner: keeper,
         spender: cx.market,
     };
-    let allowed = view(cx.rpc, token, allowance).await?;
+    let allowed = verify::view(cx.rpc, token, allowance).await?;
     Ok(balance.min(allowed) >= U256::from(bond))
 }
 

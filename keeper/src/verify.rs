@@ -19,7 +19,7 @@ use cloudless_abi::{court::Receipt, market::IRegistry, merkle, receipt};
 use cloudless_client::receipts;
 use serde_json::Value;
 
-use crate::state::ProvenEpoch;
+use crate::{Error, state::ProvenEpoch};
 
 /// How a keeper verifies proofs.
 #[derive(Clone, Debug, PartialEq)]
@@ -225,12 +225,26 @@ async fn signer_serves(
         return Ok(true);
     }
     let call = IRegistry::workerOfCall { worker: signer };
-    let tx = TransactionRequest::default()
-        .to(cx.registry)
-        .input(Bytes::from(call.abi_encode()).into());
-    let out = cx.rpc.call(tx).await.map_err(|e| e.to_string())?;
-    let bound = IRegistry::workerOfCall::abi_decode_returns(&out).map_err(|e| e.to_string())?;
+    let bound = view(cx.rpc, cx.registry, call)
+        .await
+        .map_err(|e| e.to_string())?;
     Ok(bound.provider == provider)
+}
+
+/// The node URL `provider` registered (`providerMetadata`), if it is one.
+pub async fn node_url(cx: &Context<'_>, provider: Address) -> Result<Option<String>, Error> {
+    let call = IRegistry::providerMetadataCall { provider };
+    let url = view(cx.rpc, cx.registry, call).await?;
+    Ok((url.starts_with("http://") || url.starts_with("https://")).then_some(url))
+}
+
+/// Calls the view `call` on `to`.
+pub async fn view<C: SolCall>(rpc: &DynProvider, to: Address, call: C) -> Result<C::Return, Error> {
+    let tx = TransactionRequest::default()
+        .to(to)
+        .input(Bytes::from(call.abi_encode()).into());
+    let out = rpc.call(tx).await?;
+    C::abi_decode_returns(&out).map_err(|e| Error::Rpc(format!("{}: {e}", C::SIGNATURE)))
 }
 
 #[cfg(test)]
