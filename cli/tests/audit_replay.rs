@@ -101,3 +101,141 @@ fn a_replayed_market_equals_the_node_and_its_ledger_is_reproducible() {
     assert_eq!(std::fs::read(out.join("ledger.csv")).unwrap(), csv);
     assert_eq!(std::fs::read(out.join("ledger.svg")).unwrap(), svg);
 }
+
+/// What the lying proxy alters.
+#[derive(Clone, Copy)]
+enum Tamper {
+    /// One more gas in the first receipt of a block with logs.
+    Gas,
+    /// One nibble of the first log's data in that receipt.
+    LogData,
+    /// One more wei in `account`'s balance at the head.
+    Balance(alloy_primitives::Address, u64),
+}
+
+/// A JSON-RPC proxy in front of `upstream` that alters answers as `tamper` says, for as long
+/// as the returned runtime lives; returns its URL.
+fn lying_proxy(upstream: String, tamper: Tamper) -> (tokio::runtime::Runtime, String) {
+    use axum::{Json, extract::State, routing::post};
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let http = reqwest::Client::new();
+    let app = axum::Router::new()
+        .route(
+            "/",
+            post(
+                move |State((http, upstream)): State<(reqwest::Client, String)>,
+                      Json(request): Json<Value>| async move {
+                    let answer: Value = http
+                        .post(&upstream)
+                        .json(&request)
+                        .send()
+                        .await
+                        .unwrap()
+                        .json()
+                        .await
+                        .unwrap();
+                    Json(alter(&request, answer, tamper))
+                },
+            ),
+        )
+        .with_state((http, upstream));
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    runtime.spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (runtime, url)
+}
+
+/// `answer` to `request` with the lie told.
+fn alter(request: &Value, mut answer: Value, tamper: Tamper) -> Value {
+    let method = request["method"].as_str().unwrap_or_default();
+    let hex = |n: u128| format!("{n:#x}");
+    let number =
+        |v: &Value| u128::from_str_radix(v.as_str().unwrap().trim_start_matches("0x"), 16).unwrap();
+    match (tamper, method) {
+        (Tamper::Gas | Tamper::LogData, "eth_getBlockReceipts") => {
+            let Some(receipt) = answer["result"].as_array_mut().and_then(|rs| {
+                rs.iter_mut()
+                    .find(|r| r["logs"].as_array().is_some_and(|l| !l.is_empty()))
+            }) else {
+                return answer;
+            };
+            if let Tamper::Gas = tamper {
+                receipt["gasUsed"] = json!(hex(number(&receipt["gasUsed"]) + 1));
+            } else {
+                let data = receipt["logs"][0]["data"].as_str().unwrap().to_owned();
+                let flipped = if data.ends_with('0') { '1' } else { '0' };
+                receipt["logs"][0]["data"] = json!(format!("{}{flipped}", &data[..data.len() - 1]));
+            }
+        }
+        (Tamper::Balance(account, head), "eth_getBalance") => {
+            let params = &request["params"];
+            let asked: alloy_primitives::Address = params[0].as_str().unwrap().parse().unwrap();
+            if asked == account && params[1] == json!(hex(u128::from(head))) {
+                answer["result"] = json!(hex(number(&answer["result"]) + 1));
+            }
+        }
+        _ => {}
+    }
+    answer
+}
+
+/// An auditor talking to a node that lies: one receipt's gas, one log's data or one balance at
+/// the head altered by a proxy. The replay exits 1 and names the block, the transaction (or
+/// the account) and what differs.
+#[test]
+fn a_node_that_lies_about_one_answer_is_caught_and_named() {
+    let node = NodeProcess::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let market = Market::deploy(&node, dir.path(), &[1, 2]);
+    let key = |i: usize| node.accounts[i].1.clone();
+    let offers = market.provider(&key(1), &[(1_000_000, 2, 0)]);
+    let (deployment, _) = market.deployment(&key(2), 2, 2_000_000, 20_000_000);
+    market.ok(
+        Some(&key(0)),
+        &[
+            "market",
+            "match",
+            "--deployment",
+            &deployment.to_string(),
+            "--offer",
+            &format!("{}:2", offers[0]),
+        ],
+    );
+    let head = support::quantity(&call(&node.rpc_url, "eth_blockNumber", json!([])));
+    let developer = node.accounts[2].0;
+    let cases = [
+        (Tamper::Gas, "gas used"),
+        (Tamper::LogData, "log 0 data differs"),
+        (Tamper::Balance(developer, head), "balance"),
+    ];
+    for (i, (tamper, named)) in cases.into_iter().enumerate() {
+        let (_proxy, url) = lying_proxy(node.rpc_url.clone(), tamper);
+        let out = dir.path().join(format!("audit-{i}"));
+        let (success, error, stderr) = cloudless(&[
+            "audit",
+            "replay",
+            "--rpc-url",
+            &url,
+            "--manifest",
+            &market.manifest,
+            "--out",
+            out.to_str().unwrap(),
+            "--json",
+        ]);
+        assert!(!success, "the lie went unnoticed: {error}\n{stderr}");
+        let message = error["error"].as_str().unwrap_or_default().to_owned() + &stderr;
+        assert!(message.contains(named), "{named}: {error}\n{stderr}");
+        match tamper {
+            Tamper::Balance(..) => assert!(
+                message.contains(&developer.to_string()),
+                "names the account: {message}"
+            ),
+            _ => assert!(
+                message.contains("transaction 0x"),
+                "names the tx: {message}"
+            ),
+        }
+    }
+}
