@@ -249,6 +249,8 @@ pub async fn view<C: SolCall>(rpc: &DynProvider, to: Address, call: C) -> Result
 
 #[cfg(test)]
 mod tests {
+    use alloy_sol_types::SolValue;
+
     use super::*;
 
     fn proof(count: u32) -> ProvenEpoch {
@@ -279,6 +281,38 @@ mod tests {
         let a = sample(&proof(1_000), Address::repeat_byte(4), 0.01);
         let b = sample(&proof(1_000), Address::repeat_byte(5), 0.01);
         assert_ne!(a, b);
+    }
+
+    /// The catch rate keeper/README.md predicts: a provider faking 1 % of 1,000 receipts an
+    /// epoch is caught in one epoch with probability ≈ 1 − 0.99^50 ≈ 40 % at the default rate.
+    /// Over 400 proofs (block hashes and wrong leaves drawn from fixed seeds) the share caught
+    /// must be near it.
+    #[test]
+    fn a_one_percent_cheat_is_caught_at_the_predicted_rate() {
+        let keeper = Address::repeat_byte(4);
+        let rate = Verify::default().sample_rate;
+        let proofs = 400u64;
+        let caught = (0..proofs)
+            .filter(|&i| {
+                let proof = ProvenEpoch {
+                    block_hash: keccak256(i.to_be_bytes()),
+                    ..proof(1_000)
+                };
+                // Ten wrong leaves at positions the provider chose (any: the sample is unknown
+                // to it until its proof is mined).
+                let wrong: BTreeSet<u64> = (0..10u64)
+                    .map(|j| {
+                        u64::from_be_bytes(keccak256((i, j).abi_encode())[..8].try_into().unwrap())
+                            % 1_000
+                    })
+                    .collect();
+                sample(&proof, keeper, rate)
+                    .iter()
+                    .any(|l| wrong.contains(l))
+            })
+            .count() as f64;
+        let share = caught / proofs as f64;
+        assert!((0.33..=0.47).contains(&share), "caught {share}");
     }
 
     #[test]
