@@ -13,3 +13,5 @@ fi
 cargo run --quiet -p cloudless-cli --bin cloudless -- contracts build
 cargo run --quiet -p test-fixtures --features build --bin build-solidity -- --check
 cargo test --workspace "$@"
+# The auditor's driver example asserts what it shows.
+cargo run --quiet -p cloudless-audit --example drive

@@ -2,7 +2,8 @@
 //! the marketplace was deployed in the harness, over the node's state at the fork block
 //! ([`rpc_db::RpcDb`], cached on disk), compares each receipt and, at the end, every touched
 //! account with the node ([`compare`]), and folds the replayed logs into a billing
-//! [`ledger::Ledger`] written as deterministic JSON and CSV.
+//! [`ledger::Ledger`] written as deterministic JSON and CSV. [`driver::Driver`] drives a
+//! marketplace in the harness for auditors and independent suites (`examples/drive.rs`).
 //!
 //! ```no_run
 //! use cloudless_audit::replay::{ReplayConfig, replay};
@@ -13,6 +14,7 @@
 //! ```
 
 pub mod compare;
+pub mod driver;
 pub mod ledger;
 pub mod plot;
 pub mod replay;
