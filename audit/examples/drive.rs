@@ -18,7 +18,7 @@ type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
 fn main() -> Result<()> {
     let mut d = Driver::deploy(Default::default())?;
-    let m = d.m.clone();
+    let m = d.m;
     let (provider, developer, keeper) = (who(0x11), who(0xd1), who(0x4e));
     for account in [provider, developer, keeper] {
         d.fund(account, 10_000);

@@ -181,7 +181,7 @@ impl Driver {
     /// deployment's balance, the treasury, the bonds of open disputes, and every account's
     /// claimable and held pay, stake and unbonding. `Err` names both sides.
     pub fn check_conservation(&mut self) -> Result<(), String> {
-        let (m, view_error) = (self.m.clone(), |e: Refused| e.to_string());
+        let (m, view_error) = (self.m, |e: Refused| e.to_string());
         let balance = |d: &mut Self, who| {
             d.view(m.token, IStylusToken::balanceOfCall { owner: who })
                 .map_err(view_error)
