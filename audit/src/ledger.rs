@@ -406,20 +406,15 @@ mod tests {
         ledger.apply(&log(IMarket::DeploymentCreated {
             deploymentId: 7,
             owner: Address::repeat_byte(0xd1),
-            spec: cloudless_abi::market::DeploymentSpec {
-                program: Address::ZERO,
-                artifact: B256::ZERO,
-                instances: 2,
-                minInstances: 1,
-                cpuMilli: 1_000,
-                memMiB: 512,
-                regionMask: U256::from(1),
-                minTier: 0,
+            spec: harness::marketplace::Marketplace {
                 token: Address::ZERO,
-                maxPricePerInstanceEpoch: 10,
-                maxPerProvider: 2,
-                durationEpochs: 0,
-            },
+                registry: Address::ZERO,
+                market: Address::ZERO,
+                owner: Address::ZERO,
+                function: Address::ZERO,
+                artifact: B256::ZERO,
+            }
+            .request(2, 10),
             balance: U256::from(110),
             createdEpoch: 2,
         }));

@@ -28,15 +28,11 @@ fn replay(node: &NodeProcess, manifest: &str, out: &std::path::Path) -> (Value, 
     (summary, stderr)
 }
 
-#[test]
-fn a_replayed_market_equals_the_node_and_its_ledger_is_reproducible() {
-    let node = NodeProcess::start(&[]);
-    let dir = tempfile::tempdir().unwrap();
-    // Blocks before the marketplace: the replay forks after them, from the node's old state.
-    for _ in 0..3 {
-        call(&node.rpc_url, "evm_mine", json!([]));
-    }
-    let market = Market::deploy(&node, dir.path(), &[1, 2]);
+/// The marketplace deployed on `node` (manifest in `dir`), a provider (account 1) staked with
+/// an offer of 2 instances at 1.00, and a deployment of account 2 matched onto it by the owner;
+/// returns the deployment's id.
+fn matched(node: &NodeProcess, dir: &std::path::Path) -> (Market, u64) {
+    let market = Market::deploy(node, dir, &[1, 2]);
     let key = |i: usize| node.accounts[i].1.clone();
     let offers = market.provider(&key(1), &[(1_000_000, 2, 0)]);
     let (deployment, _) = market.deployment(&key(2), 2, 2_000_000, 20_000_000);
@@ -45,6 +41,21 @@ fn a_replayed_market_equals_the_node_and_its_ledger_is_reproducible() {
         Some(&key(0)),
         &["market", "match", "--deployment", &id, "--offer", &offer],
     );
+    (market, deployment)
+}
+
+#[test]
+fn a_replayed_market_equals_the_node_and_its_ledger_is_reproducible() {
+    let node = NodeProcess::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    // Blocks before the marketplace: the replay forks after them, from the node's old state.
+    for _ in 0..3 {
+        call(&node.rpc_url, "evm_mine", json!([]));
+    }
+    let (market, deployment) = matched(&node, dir.path());
+    let (id, key) = (deployment.to_string(), |i: usize| {
+        node.accounts[i].1.clone()
+    });
     market.advance(2);
     let placements = market.ok(Some(&key(1)), &["provider", "placements"]);
     let provable = &placements["placements"][0]["provable"];
@@ -188,21 +199,7 @@ fn alter(request: &Value, mut answer: Value, tamper: Tamper) -> Value {
 fn a_node_that_lies_about_one_answer_is_caught_and_named() {
     let node = NodeProcess::start(&[]);
     let dir = tempfile::tempdir().unwrap();
-    let market = Market::deploy(&node, dir.path(), &[1, 2]);
-    let key = |i: usize| node.accounts[i].1.clone();
-    let offers = market.provider(&key(1), &[(1_000_000, 2, 0)]);
-    let (deployment, _) = market.deployment(&key(2), 2, 2_000_000, 20_000_000);
-    market.ok(
-        Some(&key(0)),
-        &[
-            "market",
-            "match",
-            "--deployment",
-            &deployment.to_string(),
-            "--offer",
-            &format!("{}:2", offers[0]),
-        ],
-    );
+    let (market, _) = matched(&node, dir.path());
     let head = support::quantity(&call(&node.rpc_url, "eth_blockNumber", json!([])));
     let developer = node.accounts[2].0;
     let cases = [

@@ -864,19 +864,13 @@ fn serve_leaves(
                         })
                         .expect("a served epoch");
                     let leaf = &served.served()[i as usize];
-                    let r = &leaf.receipt;
-                    Json(json!({
-                        "receipt": {
-                            "placementId": r.placementId,
-                            "epoch": r.epoch,
-                            "seq": r.seq,
-                            "requestHash": r.requestHash,
-                            "responseHash": r.responseHash,
-                        },
-                        "signature": leaf.signature,
-                        "request": leaf.request,
-                        "path": served.path(i).unwrap(),
-                    }))
+                    let path = served.path(i).unwrap();
+                    Json(cloudless_provider::http::leaf_json(
+                        &leaf.receipt,
+                        &leaf.signature,
+                        Some(&leaf.request),
+                        &path,
+                    ))
                 }
             }),
         );

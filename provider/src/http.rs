@@ -13,7 +13,7 @@ use axum::{
     response::{IntoResponse, Response},
     routing::{get, post},
 };
-use cloudless_abi::merkle;
+use cloudless_abi::{court::Receipt, merkle};
 use serde_json::{Value, json};
 
 use crate::{
@@ -249,8 +249,24 @@ async fn leaf(
         .ok_or_else(missing)?;
     let leaves = s.store.leaves(placement, epoch).map_err(internal)?;
     let path: Vec<B256> = merkle::path(&leaves, index as usize).ok_or_else(missing)?;
-    let r = &stored.signed.receipt;
-    Ok(Json(json!({
+    Ok(Json(leaf_json(
+        &stored.signed.receipt,
+        &stored.signed.signature,
+        stored.request.as_ref(),
+        &path,
+    )))
+}
+
+/// A leaf as `GET /v1/proofs/{placement}/{epoch}/{index}` shows it: the receipt's fields, the
+/// worker's signature, the request (`null` once pruned) and the Merkle path.
+pub fn leaf_json(
+    receipt: &Receipt,
+    signature: &Bytes,
+    request: Option<&Bytes>,
+    path: &[B256],
+) -> Value {
+    let r = receipt;
+    json!({
         "receipt": {
             "placementId": r.placementId,
             "epoch": r.epoch,
@@ -258,10 +274,31 @@ async fn leaf(
             "requestHash": r.requestHash,
             "responseHash": r.responseHash,
         },
-        "signature": stored.signed.signature,
-        "request": stored.request,
+        "signature": signature,
+        "request": request,
         "path": path,
-    })))
+    })
+}
+
+/// Serves `app` on `listener` until `stop` turns true (requests in flight finish); logs
+/// what failed as `what`.
+pub fn spawn_serving(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+    what: &'static str,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let shutdown = async move {
+            let _ = stop.wait_for(|&s| s).await;
+        };
+        if let Err(error) = axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await
+        {
+            tracing::error!(%error, "{what} failed");
+        }
+    })
 }
 
 async fn health(State(s): State<Arc<Shared>>) -> Response {

@@ -196,19 +196,8 @@ impl Node {
             tasks.push(tokio::spawn(follower.run(stopped.clone())));
             None
         };
-        let mut until = stopped;
-        let app = http::router(shared);
-        let serve = tokio::spawn(async move {
-            let shutdown = async move {
-                let _ = until.wait_for(|&s| s).await;
-            };
-            if let Err(error) = axum::serve(listener, app)
-                .with_graceful_shutdown(shutdown)
-                .await
-            {
-                tracing::error!(%error, "the API server failed");
-            }
-        });
+        let until = stopped;
+        let serve = http::spawn_serving(listener, http::router(shared), until, "the API server");
         tasks.push(serve);
         tracing::info!(%addr, %provider, "provider node serving");
         Ok(NodeHandle {

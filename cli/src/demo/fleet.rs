@@ -20,7 +20,7 @@ use alloy_sol_types::SolEvent;
 use anyhow::{Context, Result};
 use cloudless_abi::{court::ICourt, market::IMarket};
 use cloudless_client::calls::Caller;
-use cloudless_provider::{Config, Node, NodeHandle, Tamper};
+use cloudless_provider::{Config, Node, NodeHandle, Tamper, http::spawn_serving};
 use tokio::{net::TcpListener, sync::watch, task::JoinHandle};
 
 use super::{actors::Cast, progress::line, usdc};
@@ -119,18 +119,8 @@ impl Fleet {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let gateway = listener.local_addr()?;
         let app = crate::gateway::router(caller, 1 << 20);
-        let (stop, mut stopped) = watch::channel(false);
-        let serving = tokio::spawn(async move {
-            let shutdown = async move {
-                let _ = stopped.wait_for(|&s| s).await;
-            };
-            if let Err(error) = axum::serve(listener, app)
-                .with_graceful_shutdown(shutdown)
-                .await
-            {
-                eprintln!("the demo's gateway failed: {error}");
-            }
-        });
+        let (stop, stopped) = watch::channel(false);
+        let serving = spawn_serving(listener, app, stopped, "the demo's gateway");
         let names = cast.providers.iter().map(|p| p.name.clone()).collect();
         Ok(Self {
             nodes,
