@@ -188,8 +188,9 @@ impl Daemon {
             let manifest = &self.config.manifest;
             // The epoch of the next block, where the round's transactions land.
             let epoch = epoch_at(timestamp + 1, manifest.genesis_time, manifest.epoch_length);
-            unverified = self.verify(epoch).await?;
+            // The market's work first: a slow node must not hold up matches and evictions.
             sent = self.round(head, epoch, processed).await?;
+            unverified = self.verify(epoch).await?;
         }
         self.status.parked_jobs = self.outbox.journal.parked()? + self.parking.count();
         Ok(pending == 0 && sent == 0 && unverified == 0 && !unsettled && processed == target)
@@ -408,6 +409,8 @@ impl Daemon {
             http: &self.http,
         };
         let keeper = self.outbox.sender.address();
+        // Providers whose node did not answer in this poll: not asked again until the next.
+        let mut down = std::collections::HashSet::new();
         for proof in batch {
             let (placement, proven) = (proof.placement, proof.epoch);
             if self.outbox.journal.verified(placement, proven)? {
@@ -418,7 +421,10 @@ impl Daemon {
             if epoch > proven + last_chance {
                 outcome = "expired";
             }
-            let url = verify::node_url(&cx, proof.provider).await?;
+            let url = match down.contains(&proof.provider) {
+                true => None,
+                false => verify::node_url(&cx, proof.provider).await?,
+            };
             let leaves = verify::sample(&proof, keeper, v.sample_rate);
             for index in &leaves {
                 if outcome != "correct" {
@@ -426,9 +432,15 @@ impl Daemon {
                 }
                 self.status.leaves_sampled += 1;
                 let verdict = match &url {
+                    _ if down.contains(&proof.provider) => {
+                        Verdict::Unreachable("its node did not answer earlier in this poll".into())
+                    }
                     Some(url) => verify::check_leaf(&cx, &proof, url, *index).await,
                     None => Verdict::Unshown("the provider registered no node URL".into()),
                 };
+                if let Verdict::Unreachable(_) = verdict {
+                    down.insert(proof.provider);
+                }
                 match verdict {
                     Verdict::Correct => {}
                     Verdict::Unrefereeable(why) => {
@@ -453,7 +465,7 @@ impl Daemon {
                         ));
                         outcome = "disputed";
                     }
-                    Verdict::Unshown(why) => {
+                    Verdict::Unshown(why) | Verdict::Unreachable(why) => {
                         warn!(placement, epoch = proven, index, %why, "a sampled leaf was not shown");
                         let spent = self.outbox.journal.bonds_in(epoch)?;
                         let funded = spent + bond <= v.bond_budget

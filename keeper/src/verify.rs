@@ -108,6 +108,9 @@ pub enum Verdict {
     },
     /// The node did not show the leaf, or what it showed does not hold: for `challengeSample`.
     Unshown(String),
+    /// The node could not be reached or timed out (for `challengeSample` too; a verifier
+    /// asks it nothing more for a while).
+    Unreachable(String),
     /// The function fails on the request on-chain: the court could not referee it either.
     Unrefereeable(String),
 }
@@ -135,7 +138,8 @@ pub async fn check_leaf(cx: &Context<'_>, proof: &ProvenEpoch, url: &str, index:
     );
     let shown = match fetch(cx.http, &leaf_url).await {
         Ok(shown) => shown,
-        Err(why) => return Verdict::Unshown(why),
+        Err(Fetch::Down(why)) => return Verdict::Unreachable(why),
+        Err(Fetch::Refused(why)) => return Verdict::Unshown(why),
     };
     let Some((receipt, signature, request, path)) = parse(&shown) else {
         return Verdict::Unshown(format!("{leaf_url} answered something that is not a leaf"));
@@ -173,17 +177,28 @@ pub async fn check_leaf(cx: &Context<'_>, proof: &ProvenEpoch, url: &str, index:
     }
 }
 
-async fn fetch(http: &reqwest::Client, url: &str) -> Result<Value, String> {
+/// Why a leaf was not fetched.
+enum Fetch {
+    /// No answer: refused connection, timeout.
+    Down(String),
+    /// An answer that is not a leaf.
+    Refused(String),
+}
+
+async fn fetch(http: &reqwest::Client, url: &str) -> Result<Value, Fetch> {
     let reply = http
         .get(url)
         .send()
         .await
-        .map_err(|e| format!("{url}: {e}"))?;
+        .map_err(|e| Fetch::Down(format!("{url}: {e}")))?;
     let status = reply.status();
     if !status.is_success() {
-        return Err(format!("{url} answered {status}"));
+        return Err(Fetch::Refused(format!("{url} answered {status}")));
     }
-    reply.json().await.map_err(|e| format!("{url}: {e}"))
+    reply
+        .json()
+        .await
+        .map_err(|e| Fetch::Refused(format!("{url}: {e}")))
 }
 
 /// A leaf as the node shows it: receipt, signature, request and path.
