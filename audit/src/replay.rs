@@ -105,6 +105,18 @@ pub struct Outcome {
     pub ledger: Ledger,
 }
 
+/// [`replay`] without progress, on a thread of its own: for callers inside an async runtime
+/// (the replay blocks on a client runtime of its own).
+pub async fn replay_detached(config: ReplayConfig) -> Result<Outcome, AuditError> {
+    let (done, outcome) = tokio::sync::oneshot::channel();
+    std::thread::spawn(move || {
+        let _ = done.send(replay(&config, &mut |_| {}));
+    });
+    outcome
+        .await
+        .map_err(|_| AuditError::Missing("replay result: the replay thread stopped".into()))?
+}
+
 /// Replays the chain `config` names; the first difference from the node is the error.
 pub fn replay(
     config: &ReplayConfig,

@@ -59,3 +59,33 @@ fn bench_devnode_refuses_zero_clients() {
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("--clients must be positive"));
 }
+
+/// `cloudless bench audit --json` generates a small history and replays all of it: the proofs
+/// and the marketplace's set-up, every block, with the same transaction count on both sides.
+#[test]
+fn bench_audit_replays_the_whole_generated_history() {
+    let output = Command::new(env!("CARGO_BIN_EXE_cloudless"))
+        .args([
+            "bench",
+            "audit",
+            "--proofs",
+            "12",
+            "--clients",
+            "2",
+            "--json",
+        ])
+        .output()
+        .expect("the cloudless binary runs");
+    assert!(
+        output.status.success(),
+        "bench failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON report");
+    let transactions = report["transactions"].as_u64().unwrap();
+    assert!(transactions > 12, "the set-up and the 12 proofs: {report}");
+    assert!(
+        report["blocks"].as_u64() >= Some(transactions),
+        "the dev node mines a block per transaction, and every one was replayed: {report}"
+    );
+}

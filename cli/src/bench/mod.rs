@@ -1,5 +1,6 @@
 //! `cloudless bench …`: performance reports operators use to size their machines.
 
+mod audit;
 mod devnode;
 mod keeper;
 mod matcher;
@@ -27,6 +28,9 @@ pub enum Command {
     /// Invocations per second and p50/p99 latency of a provider node over HTTP for each
     /// example function, and where a request's time goes (in-process node and dev node).
     Provider(serve::ProviderArgs),
+    /// How fast `audit replay` re-executes a generated history of proofs (in-process node):
+    /// transactions and gas per second, and a year of the reference market extrapolated.
+    Audit(audit::AuditArgs),
 }
 
 /// Runs a `bench` subcommand.
@@ -36,6 +40,7 @@ pub fn run(command: Command) -> Result<()> {
         Command::Devnode(args) => devnode::run(&args),
         Command::Keeper(args) => keeper::run(&args),
         Command::Provider(args) => serve::run(&args),
+        Command::Audit(args) => audit::run(&args),
     }
 }
 

@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use cloudless_audit::replay::{ReplayConfig, replay};
+use cloudless_audit::replay::{ReplayConfig, replay_detached};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -31,15 +31,9 @@ pub struct Audit {
 
 /// Replays the chain at `rpc_url` from `from_block`, caching and writing the ledger in `out`.
 pub async fn audit(rpc_url: String, from_block: u64, out: PathBuf) -> Result<Audit> {
-    let (done, outcome) = tokio::sync::oneshot::channel();
-    // The replay runs its own client runtime: on a thread of its own, outside this one.
-    std::thread::spawn(move || {
-        let config = ReplayConfig::new(rpc_url, from_block, out);
-        let _ = done.send(replay(&config, &mut |_| {}));
-    });
-    let outcome = outcome
+    let config = ReplayConfig::new(rpc_url, from_block, out);
+    let outcome = replay_detached(config)
         .await
-        .context("the audit thread stopped")?
         .context("auditing the demo's chain")?;
     let s = &outcome.summary;
     let violations = outcome.ledger.violations();
