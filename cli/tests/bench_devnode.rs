@@ -4,20 +4,10 @@
 
 use std::process::Command;
 
-#[test]
-fn bench_devnode_sends_transfers_and_proofs_that_all_succeed() {
+/// Runs `cloudless ARGS`, asserts it succeeded, and returns its JSON report.
+fn bench(args: &[&str]) -> serde_json::Value {
     let output = Command::new(env!("CARGO_BIN_EXE_cloudless"))
-        .args([
-            "bench",
-            "devnode",
-            "--clients",
-            "3",
-            "--transfers",
-            "30",
-            "--proofs",
-            "12",
-            "--json",
-        ])
+        .args(args)
         .output()
         .expect("the cloudless binary runs");
     assert!(
@@ -25,7 +15,22 @@ fn bench_devnode_sends_transfers_and_proofs_that_all_succeed() {
         "bench failed:\n{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON report");
+    serde_json::from_slice(&output.stdout).expect("JSON report")
+}
+
+#[test]
+fn bench_devnode_sends_transfers_and_proofs_that_all_succeed() {
+    let report = bench(&[
+        "bench",
+        "devnode",
+        "--clients",
+        "3",
+        "--transfers",
+        "30",
+        "--proofs",
+        "12",
+        "--json",
+    ]);
     let kinds: Vec<&str> = report
         .as_array()
         .expect("one entry per workload")
@@ -64,24 +69,15 @@ fn bench_devnode_refuses_zero_clients() {
 /// and the marketplace's set-up, every block, with the same transaction count on both sides.
 #[test]
 fn bench_audit_replays_the_whole_generated_history() {
-    let output = Command::new(env!("CARGO_BIN_EXE_cloudless"))
-        .args([
-            "bench",
-            "audit",
-            "--proofs",
-            "12",
-            "--clients",
-            "2",
-            "--json",
-        ])
-        .output()
-        .expect("the cloudless binary runs");
-    assert!(
-        output.status.success(),
-        "bench failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON report");
+    let report = bench(&[
+        "bench",
+        "audit",
+        "--proofs",
+        "12",
+        "--clients",
+        "2",
+        "--json",
+    ]);
     let transactions = report["transactions"].as_u64().unwrap();
     assert!(transactions > 12, "the set-up and the 12 proofs: {report}");
     assert!(

@@ -5,7 +5,6 @@
 
 use std::time::Instant;
 
-use alloy::signers::local::PrivateKeySigner;
 use anyhow::{Context, Result, ensure};
 use cloudless_audit::replay::{ReplayConfig, replay_detached};
 use serde::Serialize;
@@ -87,15 +86,8 @@ async fn bench(args: &AuditArgs) -> Result<Report> {
         block_time: args.block_time.map(std::time::Duration::from_secs),
         ..Default::default()
     };
-    let node = devnode::start(config)
-        .await
-        .context("starting the dev node")?;
+    let (node, signers) = super::devnode::start_node(config).await?;
     let url = node.rpc_url();
-    let signers: Vec<PrivateKeySigner> = node
-        .accounts()
-        .iter()
-        .map(|a| PrivateKeySigner::from_bytes(&a.private_key))
-        .collect::<Result<_, _>>()?;
     super::proofs::run(&url, &signers, args.clients, args.proofs)
         .await
         .context("generating the history")?;

@@ -73,6 +73,21 @@ pub fn run(args: &DevnodeArgs) -> Result<()> {
     Ok(())
 }
 
+/// Starts an embedded dev node with `config`; returns it with its accounts' signers.
+pub(super) async fn start_node(
+    config: devnode::Config,
+) -> Result<(devnode::DevNode, Vec<PrivateKeySigner>)> {
+    let node = devnode::start(config)
+        .await
+        .context("starting the dev node")?;
+    let signers = node
+        .accounts()
+        .iter()
+        .map(|a| PrivateKeySigner::from_bytes(&a.private_key))
+        .collect::<Result<_, _>>()?;
+    Ok((node, signers))
+}
+
 async fn bench(args: &DevnodeArgs) -> Result<Vec<Throughput>> {
     let folder = tempfile::tempdir()?;
     let config = devnode::Config {
@@ -81,15 +96,8 @@ async fn bench(args: &DevnodeArgs) -> Result<Vec<Throughput>> {
         state: args.persist.then(|| folder.path().join("chain.jsonl")),
         ..Default::default()
     };
-    let node = devnode::start(config)
-        .await
-        .context("starting the dev node")?;
+    let (node, signers) = start_node(config).await?;
     let url = node.rpc_url();
-    let signers: Vec<PrivateKeySigner> = node
-        .accounts()
-        .iter()
-        .map(|a| PrivateKeySigner::from_bytes(&a.private_key))
-        .collect::<Result<_, _>>()?;
     let mut report = vec![transfers(&url, &signers[1..], args.transfers).await?];
     if args.proofs > 0 {
         report.push(super::proofs::run(&url, &signers, args.clients, args.proofs).await?);
