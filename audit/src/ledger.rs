@@ -120,6 +120,9 @@ pub struct Ledger {
     /// Bonds of opened disputes, by dispute id (returned to the challenger on a fraud).
     #[serde(skip)]
     bonds: BTreeMap<u64, U256>,
+    /// Deployments changed since [`Ledger::check_touched`] last ran.
+    #[serde(skip)]
+    touched: std::collections::BTreeSet<u64>,
 }
 
 /// A replayed log with where it was emitted.
@@ -149,16 +152,11 @@ impl Ledger {
     /// deployment's money balances (`deposit + funded + slash_received = paid + fee +
     /// keeper_fees + withdrawn + balance`), and no provider claimed more than it earned.
     pub fn violations(&self) -> Vec<String> {
-        let mut found = Vec::new();
-        for (id, d) in &self.deployments {
-            let credits = d.deposit.0 + d.funded.0 + d.slash_received.0;
-            let debits = d.paid.0 + d.fee.0 + d.keeper_fees.0 + d.withdrawn.0 + d.balance.0;
-            if credits != debits {
-                found.push(format!(
-                    "deployment {id}: {credits} came in but {debits} is paid out or left"
-                ));
-            }
-        }
+        let mut found: Vec<String> = self
+            .deployments
+            .iter()
+            .filter_map(|(&id, d)| unbalanced(id, d))
+            .collect();
         for (address, p) in &self.providers {
             let rewards = self.rewards.get(address).copied().unwrap_or_default();
             let owed = p.earned.0 + p.bonds_won.0 + rewards.0;
@@ -170,6 +168,22 @@ impl Ledger {
             }
         }
         found
+    }
+
+    /// The money identity of every deployment changed since the last call (after a
+    /// transaction, say); the violations found.
+    pub fn check_touched(&mut self) -> Vec<String> {
+        let touched = std::mem::take(&mut self.touched);
+        touched
+            .into_iter()
+            .filter_map(|id| unbalanced(id, self.deployments.get(&id)?))
+            .collect()
+    }
+
+    /// Deployment `id`'s row (created empty), noted as touched.
+    fn deployment(&mut self, id: u64) -> &mut DeploymentRow {
+        self.touched.insert(id);
+        self.deployments.entry(id).or_default()
     }
 
     fn court_event(&mut self, event: ICourtEvents) {
@@ -184,7 +198,7 @@ impl Ledger {
                 let bond = self.bonds.remove(&e.disputeId).unwrap_or_default();
                 *self.rewards.entry(e.challenger).or_default() += e.reward + bond;
                 if let Some(&(deployment, _)) = self.placements.get(&e.placementId) {
-                    let d = self.deployments.entry(deployment).or_default();
+                    let d = self.deployment(deployment);
                     d.slash_received += e.balance.saturating_sub(d.balance.0);
                     d.balance = Amount(e.balance);
                 }
@@ -201,34 +215,31 @@ impl Ledger {
         use IMarketEvents as E;
         match event {
             E::DeploymentCreated(e) => {
-                let d = self.deployments.entry(e.deploymentId).or_default();
+                let d = self.deployment(e.deploymentId);
                 d.owner = e.owner;
                 d.deposit += e.balance;
                 d.balance = Amount(e.balance);
             }
             E::DeploymentFunded(e) => {
-                let d = self.deployments.entry(e.deploymentId).or_default();
+                let d = self.deployment(e.deploymentId);
                 d.funded += e.amount;
                 d.balance = Amount(e.balance);
             }
             E::DeploymentWithdrawn(e) => {
-                let d = self.deployments.entry(e.deploymentId).or_default();
+                let d = self.deployment(e.deploymentId);
                 d.withdrawn += e.amount;
                 d.balance = Amount(e.balance);
             }
             E::DeploymentMatched(e) => {
-                let d = self.deployments.entry(e.deploymentId).or_default();
+                let d = self.deployment(e.deploymentId);
                 d.keeper_fees += e.keeperFee;
                 d.balance = Amount(e.balance);
             }
             E::DeploymentCancelled(e) => {
-                self.deployments
-                    .entry(e.deploymentId)
-                    .or_default()
-                    .cancelled = Some(e.endEpoch);
+                self.deployment(e.deploymentId).cancelled = Some(e.endEpoch);
             }
             E::DeploymentClosed(e) => {
-                self.deployments.entry(e.deploymentId).or_default().closed = Some(e.endEpoch);
+                self.deployment(e.deploymentId).closed = Some(e.endEpoch);
             }
             E::PlacementCreated(e) => {
                 self.placements
@@ -240,7 +251,7 @@ impl Ledger {
                     return;
                 };
                 self.providers.entry(provider).or_default().earned += e.paid;
-                let d = self.deployments.entry(deployment).or_default();
+                let d = self.deployment(deployment);
                 d.paid += e.paid;
                 d.fee += e.fee;
                 d.balance = Amount(e.balance);
@@ -256,7 +267,7 @@ impl Ledger {
                 if let Some(&(_, provider)) = self.placements.get(&e.placementId) {
                     self.providers.entry(provider).or_default().earned += e.paid;
                 }
-                let d = self.deployments.entry(e.deploymentId).or_default();
+                let d = self.deployment(e.deploymentId);
                 d.paid += e.paid;
                 d.fee += e.fee;
                 d.balance = Amount(e.balance);
@@ -265,7 +276,7 @@ impl Ledger {
                 let Some(&(deployment, _)) = self.placements.get(&e.placementId) else {
                     return;
                 };
-                let d = self.deployments.entry(deployment).or_default();
+                let d = self.deployment(deployment);
                 d.slash_received += e.slashed;
                 d.balance = Amount(e.balance);
             }
@@ -335,6 +346,15 @@ impl Ledger {
         }
         Ok(())
     }
+}
+
+/// Why deployment `id`'s money does not balance (`deposit + funded + slash_received = paid +
+/// fee + keeper_fees + withdrawn + balance`), if it does not.
+fn unbalanced(id: u64, d: &DeploymentRow) -> Option<String> {
+    let credits = d.deposit.0 + d.funded.0 + d.slash_received.0;
+    let debits = d.paid.0 + d.fee.0 + d.keeper_fees.0 + d.withdrawn.0 + d.balance.0;
+    (credits != debits)
+        .then(|| format!("deployment {id}: {credits} came in but {debits} is paid out or left"))
 }
 
 #[cfg(test)]
@@ -435,6 +455,28 @@ mod tests {
         }));
         assert_eq!(ledger.deployments[&7].slash_received.0, U256::from(60));
         assert_eq!(ledger.violations(), Vec::<String>::new());
+        assert_eq!(ledger.check_touched(), Vec::<String>::new());
+        // A withdrawal whose reported balance does not follow is caught at that transaction.
+        ledger.apply(&log(IMarket::DeploymentWithdrawn {
+            deploymentId: 7,
+            amount: U256::from(10),
+            balance: U256::from(145),
+        }));
+        let found = ledger.check_touched();
+        assert!(
+            found.len() == 1 && found[0].starts_with("deployment 7"),
+            "{found:?}"
+        );
+        assert!(
+            ledger.check_touched().is_empty(),
+            "each change is checked once"
+        );
+        ledger.apply(&log(IMarket::DeploymentWithdrawn {
+            deploymentId: 7,
+            amount: U256::from(5),
+            balance: U256::from(135),
+        }));
+        assert!(ledger.check_touched().is_empty(), "balanced again");
         ledger.deployments.get_mut(&7).unwrap().withdrawn += U256::from(1);
         let found = ledger.violations();
         assert_eq!(found.len(), 1, "{found:?}");

@@ -59,6 +59,16 @@ pub enum AuditError {
         /// revm's reason.
         reason: String,
     },
+    /// After a transaction the ledger breaks one of the protocol's invariants.
+    #[error("block {block}, transaction {tx}: {violation}")]
+    Invariant {
+        /// Block number.
+        block: u64,
+        /// Transaction hash.
+        tx: B256,
+        /// Which, and by how much.
+        violation: String,
+    },
     /// An account's state after the last block differs from the node's.
     #[error("after block {block}, account {address}: {difference}")]
     State {

@@ -261,6 +261,13 @@ fn replay_block(
                 log,
             });
         }
+        if let Some(violation) = ledger.check_touched().into_iter().next() {
+            return Err(AuditError::Invariant {
+                block: number,
+                tx: hash,
+                violation,
+            });
+        }
     }
     Ok(())
 }
