@@ -390,16 +390,27 @@ impl Daemon {
     /// `challengeSample` (within the epoch's bond budget) for a leaf the node did not show.
     /// Journals every proof's outcome. Returns the proofs left for later polls.
     async fn verify(&mut self, epoch: u64) -> Result<usize, Error> {
-        let (Some(v), Some(queue)) = (&self.config.verify, self.state.proven.as_mut()) else {
+        let Some(v) = &self.config.verify else {
+            return Ok(0);
+        };
+        let Some(proof_window) = self.state.params.as_ref().map(|p| p.proofWindow) else {
+            return Ok(0);
+        };
+        // The court's windows and bond: from its events, else from its view.
+        let court = match self.state.court_params.clone() {
+            Some(court) => court,
+            None => {
+                let market = self.state.sources().market;
+                let rpc = &self.outbox.sender.provider;
+                verify::view(rpc, market, ICourt::courtParamsCall {}).await?
+            }
+        };
+        let (last_chance, bond) = (proof_window + court.disputeWindow, court.bond);
+        let Some(queue) = self.state.proven.as_mut() else {
             return Ok(0);
         };
         let batch: Vec<ProvenEpoch> = queue.drain(..queue.len().min(v.per_poll)).collect();
         let remaining = queue.len();
-        let (Some(params), Some(court)) = (&self.state.params, &self.state.court_params) else {
-            return Ok(remaining);
-        };
-        let last_chance = params.proofWindow + court.disputeWindow;
-        let bond = court.bond;
         let sources = self.state.sources();
         let cx = verify::Context {
             rpc: &self.outbox.sender.provider,
