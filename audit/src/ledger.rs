@@ -6,9 +6,11 @@
 use std::{collections::BTreeMap, fmt::Write as _, path::Path};
 
 use alloy_primitives::{Address, Log, U256};
+use alloy_sol_types::SolEvent;
 use alloy_sol_types::SolEventInterface;
 use cloudless_abi::{
     court::ICourt::ICourtEvents,
+    erc20::IStylusToken,
     market::{IMarket::IMarketEvents, IRegistry::IRegistryEvents},
 };
 use serde::{Serialize, Serializer};
@@ -114,6 +116,9 @@ pub struct Ledger {
     pub treasury_withdrawn: Amount,
     /// Challengers' rewards and returned bonds from proven frauds, by account, claimable.
     pub rewards: BTreeMap<Address, Amount>,
+    /// Every ERC-20 `Transfer` folded by token and account (a mint is sent by the zero
+    /// address): how each account's tokens came and went.
+    pub flows: BTreeMap<Address, BTreeMap<Address, Flow>>,
     /// Placement id to (deployment id, provider), from `PlacementCreated`.
     #[serde(skip)]
     placements: BTreeMap<u64, (u64, Address)>,
@@ -123,6 +128,15 @@ pub struct Ledger {
     /// Deployments changed since [`Ledger::check_touched`] last ran.
     #[serde(skip)]
     touched: std::collections::BTreeSet<u64>,
+}
+
+/// One account's movements of one token.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Flow {
+    /// Received (`Transfer`s to it).
+    pub received: Amount,
+    /// Sent (`Transfer`s from it).
+    pub sent: Amount,
 }
 
 /// A replayed log with where it was emitted.
@@ -145,6 +159,10 @@ impl Ledger {
             self.court_event(event.data);
         } else if let Ok(event) = IRegistryEvents::decode_log(&log.log) {
             self.registry_event(event.data);
+        } else if let Ok(t) = IStylusToken::Transfer::decode_log(&log.log) {
+            let token = self.flows.entry(log.log.address).or_default();
+            token.entry(t.from).or_default().sent += t.value;
+            token.entry(t.to).or_default().received += t.value;
         }
     }
 
@@ -503,6 +521,39 @@ mod tests {
         logs.push(proven(2, 4, 9, 1, 100));
         logs.push(proven(1, 4, 9, 1, 90));
         logs
+    }
+
+    #[test]
+    fn token_transfers_add_up_per_token_and_account() {
+        let (token, minter, alice) = (
+            Address::repeat_byte(0x70),
+            Address::ZERO,
+            Address::repeat_byte(0xa1),
+        );
+        let transfer = |from, to, value: u64| LedgerLog {
+            block: 1,
+            timestamp: 0,
+            log: Log {
+                address: token,
+                data: IStylusToken::Transfer {
+                    from,
+                    to,
+                    value: U256::from(value),
+                }
+                .encode_log_data(),
+            },
+        };
+        let mut ledger = Ledger::default();
+        for entry in [transfer(minter, alice, 100), transfer(alice, token, 30)] {
+            ledger.apply(&entry);
+        }
+        let flows = &ledger.flows[&token];
+        assert_eq!(flows[&minter].sent.0, U256::from(100));
+        assert_eq!(
+            (flows[&alice].received.0, flows[&alice].sent.0),
+            (U256::from(100), U256::from(30))
+        );
+        assert_eq!(flows[&token].received.0, U256::from(30));
     }
 
     #[test]
