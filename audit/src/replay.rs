@@ -162,14 +162,7 @@ pub fn replay(
             &mut summary,
             &mut ledger,
         )?;
-        chain
-            .evm_mut()
-            .ctx
-            .journaled_state
-            .database
-            .cache
-            .block_hashes
-            .insert(U256::from(number), block.header.hash);
+        chain.set_block_hash(number, block.header.hash);
         summary.blocks += 1;
         progress(Progress {
             block: number,

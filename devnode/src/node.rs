@@ -128,14 +128,7 @@ impl Node {
             Vec::new(),
         );
         let mut undo = BlockUndo::default();
-        chain
-            .evm_mut()
-            .ctx
-            .journaled_state
-            .database
-            .cache
-            .block_hashes
-            .insert(U256::ZERO, genesis.hash);
+        chain.set_block_hash(0, genesis.hash);
         undo.record_block_hash(0);
         let mut node = Self {
             chain,
@@ -517,10 +510,7 @@ impl Node {
             },
             mined,
         ));
-        self.db_mut()
-            .cache
-            .block_hashes
-            .insert(U256::from(number), block.hash);
+        self.chain.set_block_hash(number, block.hash);
         undo.record_block_hash(number);
         for (i, tx) in block.txs.iter().enumerate() {
             self.tx_index.insert(tx.hash, (number, i));

@@ -262,6 +262,14 @@ impl Chain {
         &mut self.evm.ctx.journaled_state.database
     }
 
+    /// Records block `number`'s hash for `BLOCKHASH`.
+    pub fn set_block_hash(&mut self, number: u64, hash: B256) {
+        self.db_mut()
+            .cache
+            .block_hashes
+            .insert(U256::from(number), hash);
+    }
+
     /// Chain id.
     pub fn chain_id(&self) -> u64 {
         self.evm.ctx.cfg.chain_id
