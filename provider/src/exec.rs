@@ -75,6 +75,8 @@ fn revert_text(data: &[u8]) -> String {
 pub struct Function {
     program: Program,
     params: StylusParams,
+    /// [`Function::entry_gas`], fixed once the program is activated.
+    entry_gas: u64,
 }
 
 impl std::fmt::Debug for Function {
@@ -116,16 +118,21 @@ impl Function {
             .map_err(|e| LoadError::Invalid(e.to_string()))?;
         let program = Program::activate(&wasm, &params, &engine())
             .map_err(|e| LoadError::Invalid(e.to_string()))?;
-        Ok(Self { program, params })
+        let memory = MemoryModel::from(&params);
+        let footprint = PageCounters::default().add_pages(&memory, program.footprint);
+        let entry_gas = program.init_gas(&params, false) + footprint;
+        Ok(Self {
+            program,
+            params,
+            entry_gas,
+        })
     }
 
     /// Gas a call pays before the function's first instruction, as the court's re-execution
     /// pays it out of `refereeGas`: the program's start-up (not cached) and its memory
     /// footprint.
     pub fn entry_gas(&self) -> u64 {
-        let memory = MemoryModel::from(&self.params);
-        let footprint = PageCounters::default().add_pages(&memory, self.program.footprint);
-        self.program.init_gas(&self.params, false) + footprint
+        self.entry_gas
     }
 
     /// The ink a run may use when a call has `gas` in all: what is left after the entry.
