@@ -4,7 +4,7 @@
 //! book reflects the keeper's own work — plan one round and send it with consecutive nonces.
 
 use std::{
-    collections::{HashMap, HashSet},
+    collections::{HashMap, HashSet, hash_map::Entry},
     net::SocketAddr,
     sync::Arc,
     time::{SystemTime, UNIX_EPOCH},
@@ -420,8 +420,8 @@ impl Daemon {
             http: &self.http,
         };
         let keeper = self.outbox.sender.address();
-        // Providers whose node did not answer in this poll: not asked again until the next.
-        let mut down = std::collections::HashSet::new();
+        // Providers' node URLs, and those whose node did not answer: for this poll.
+        let (mut urls, mut down) = (HashMap::new(), HashSet::new());
         for proof in batch {
             let (placement, proven) = (proof.placement, proof.epoch);
             if self.outbox.journal.verified(placement, proven)? {
@@ -432,22 +432,21 @@ impl Daemon {
             if epoch > proven + last_chance {
                 outcome = "expired";
             }
-            let url = match down.contains(&proof.provider) {
-                true => None,
-                false => verify::node_url(&cx, proof.provider).await?,
-            };
+            let url = match urls.entry(proof.provider) {
+                Entry::Occupied(known) => known.into_mut(),
+                Entry::Vacant(new) => new.insert(verify::node_url(&cx, proof.provider).await?),
+            }
+            .as_deref();
             let leaves = verify::sample(&proof, keeper, v.sample_rate);
             for index in &leaves {
                 if outcome != "correct" {
                     break;
                 }
                 self.status.leaves_sampled += 1;
-                let verdict = match &url {
-                    _ if down.contains(&proof.provider) => {
-                        Verdict::Unreachable("its node did not answer earlier in this poll".into())
-                    }
-                    Some(url) => verify::check_leaf(&cx, &proof, url, *index).await,
-                    None => Verdict::Unshown("the provider registered no node URL".into()),
+                let verdict = if down.contains(&proof.provider) {
+                    Verdict::Unreachable("its node did not answer earlier in this poll".into())
+                } else {
+                    verify::check_leaf(&cx, &proof, url, *index).await
                 };
                 if let Verdict::Unreachable(_) = verdict {
                     down.insert(proof.provider);

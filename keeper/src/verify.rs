@@ -129,8 +129,17 @@ pub struct Context<'a> {
     pub http: &'a reqwest::Client,
 }
 
-/// Fetches leaf `index` of `proof` from the node at `url` and checks it.
-pub async fn check_leaf(cx: &Context<'_>, proof: &ProvenEpoch, url: &str, index: u64) -> Verdict {
+/// Fetches leaf `index` of `proof` from the node at `url` (the provider's [`node_url`]) and
+/// checks it.
+pub async fn check_leaf(
+    cx: &Context<'_>,
+    proof: &ProvenEpoch,
+    url: Option<&str>,
+    index: u64,
+) -> Verdict {
+    let Some(url) = url else {
+        return Verdict::Unshown("the provider registered no node URL".into());
+    };
     let (placement, epoch) = (proof.placement, proof.epoch);
     let leaf_url = format!(
         "{}/v1/proofs/{placement}/{epoch}/{index}",
