@@ -8,7 +8,7 @@
 //! the matching, evicting, closing and finalizing.
 
 use std::{
-    collections::BTreeMap,
+    collections::{BTreeMap, BTreeSet},
     path::Path,
     sync::{
         Arc,
@@ -444,11 +444,9 @@ async fn call(
                 developer.name,
             ),
         );
-        let mut disputed = BTreeMap::new();
+        let mut disputed = BTreeSet::new();
         for held in &wrong {
-            let n = disputed.entry(held.receipt.placementId).or_insert(0);
-            *n += 1;
-            if *n == 1 {
+            if disputed.insert(held.receipt.placementId) {
                 dispute(stage, cast, developer, held, epoch).await?;
             }
         }
