@@ -886,7 +886,8 @@ fn serve_leaves(
 /// provider's registered node URL, checks path, signature and request and re-runs the
 /// function. An honest epoch passes; in the next one a receipt signed by the provider's
 /// worker carries a wrong response, and the keeper convicts the provider with
-/// `disputeResult` by itself. A restart on the same journal verifies nothing again.
+/// `disputeResult` by itself. A restart on the same journal verifies nothing again. A sample
+/// the provider never answers is resolved as fraud by the keeper once its window has passed.
 #[test]
 fn the_keeper_verifies_proofs_and_disputes_a_wrong_leaf() {
     use cloudless_client::receipts::Epoch;
@@ -899,7 +900,7 @@ fn the_keeper_verifies_proofs_and_disputes_a_wrong_leaf() {
 
     // Two epochs served and proven by the worker: the first honest, the second with one wrong
     // response (the last leaf).
-    let mut epochs = Vec::new();
+    let (mut epochs, mut proven) = (Vec::new(), Vec::new());
     for lie in [false, true] {
         market.advance(1);
         let epoch = market.ok(None, &["market", "params"])["current_epoch"]
@@ -927,6 +928,7 @@ fn the_keeper_verifies_proofs_and_disputes_a_wrong_leaf() {
                 &served.count().to_string(),
             ],
         );
+        proven.push(epoch);
         epochs.push(served);
     }
     let _leaves = serve_leaves(setup.port, epochs);
@@ -1001,5 +1003,24 @@ fn the_keeper_verifies_proofs_and_disputes_a_wrong_leaf() {
     });
     assert_eq!(keeper.metric("keeper_proofs_verified_total"), 0.0);
     assert_eq!(keeper.metric("keeper_leaves_sampled_total"), 0.0);
+    keeper.stop();
+
+    // A sample nobody answers on-chain: once its response window has passed, the keeper
+    // resolves it as fraud.
+    let sample = [placement.to_string(), proven[0].to_string(), "0".into()];
+    let opened = market.ok(
+        Some(&setup.key(3)),
+        &["dispute", "sample", &sample[0], &sample[1], &sample[2]],
+    );
+    let id = opened["dispute"].as_u64().unwrap().to_string();
+    market.advance(3);
+    let mut keeper = KeeperProcess::start(market, &keeper_key, &journal, &["--sample-rate", "1"]);
+    wait_for(
+        TIMEOUT,
+        "the keeper to resolve the unanswered sample",
+        || (keeper.metric("keeper_resolves_total") == 1.0).then_some(()),
+    );
+    let status = market.ok(None, &["dispute", "status", &id]);
+    assert_eq!(status["status"], "fraud", "{status}");
     keeper.stop();
 }
