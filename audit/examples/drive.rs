@@ -11,7 +11,10 @@ use cloudless_abi::{
     court::ICourt,
     market::{IMarket, IRegistry, MatchPair},
 };
-use cloudless_audit::driver::{Driver, Ending};
+use cloudless_audit::{
+    driver::{Driver, Ending},
+    ledger::Outcome,
+};
 use cloudless_client::receipts::Epoch;
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
@@ -125,6 +128,16 @@ fn main() -> Result<()> {
         },
     )?;
     assert!(!ended.live, "a convicted placement ends");
+    let fraud = d
+        .ledger()
+        .disputes
+        .last()
+        .expect("the ledger saw the dispute");
+    assert_eq!(fraud.outcome, Outcome::Fraud);
+    println!(
+        "the ledger: {} slashed from the provider, {} of its held pay back to the deployment",
+        fraud.slashed, fraud.refunded
+    );
     println!(
         "placement {placement} ends after epoch {}",
         d.effective_end(placement)?
@@ -141,10 +154,7 @@ fn main() -> Result<()> {
     )?;
     assert!(matches!(d.ending(deployment), Some(Ending::Cancelled(_))));
     d.check_conservation()?;
-    println!(
-        "every claim held; {} accounts checked",
-        d.accounts().count()
-    );
+    println!("every claim held; {} accounts checked", d.accounts().len());
     Ok(())
 }
 

@@ -20,13 +20,15 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
-use alloy_primitives::{Address, U256};
-use alloy_sol_types::{SolCall, SolEvent};
+use crate::ledger::{Ledger, LedgerLog};
+use alloy_primitives::{Address, B256, U256};
+use alloy_sol_types::SolCall;
 use cloudless_abi::{
     court::{DisputeStatus, ICourt},
     erc20::IStylusToken,
+    events::Sources,
     market::{IMarket, IRegistry},
 };
 use cloudless_client::revert::{Reverted, decode};
@@ -74,10 +76,10 @@ pub struct Driver {
     pub m: Marketplace,
     /// What they were deployed with.
     pub setup: Setup,
-    /// Every account that sent a transaction or moved tokens.
-    accounts: BTreeSet<Address>,
-    /// Deployments ended early, from their events.
-    endings: BTreeMap<u64, Ending>,
+    /// Every account that sent a transaction.
+    senders: BTreeSet<Address>,
+    /// The marketplace's logs folded as `cloudless audit replay` folds them.
+    ledger: Ledger,
 }
 
 /// The account that deploys everything and owns the marketplace.
@@ -93,12 +95,17 @@ impl Driver {
         let token = chain.deploy(OWNER, creation).map_err(failed)?;
         let m = Marketplace::deploy(&mut chain, &Artifacts::locate(), OWNER, token, &setup)
             .map_err(|e| Refused::Failed(e.to_string()))?;
+        let ledger = Ledger::new(Sources {
+            registry: m.registry,
+            market: m.market,
+            token: m.token,
+        });
         Ok(Self {
             chain,
             m,
             setup,
-            accounts: BTreeSet::from([OWNER]),
-            endings: BTreeMap::new(),
+            senders: BTreeSet::from([OWNER]),
+            ledger,
         })
     }
 
@@ -120,7 +127,7 @@ impl Driver {
         to: Address,
         call: C,
     ) -> Result<Receipt, Refused> {
-        self.accounts.insert(from);
+        self.senders.insert(from);
         let receipt = self
             .chain
             .send(TxRequest::call(from, to, call.abi_encode()))
@@ -173,13 +180,21 @@ impl Driver {
     }
 
     /// Every account that sent a transaction or moved tokens, in address order.
-    pub fn accounts(&self) -> impl Iterator<Item = Address> + '_ {
-        self.accounts.iter().copied()
+    pub fn accounts(&self) -> BTreeSet<Address> {
+        let moved = self.ledger.flows.keys().filter(|a| !a.is_zero());
+        self.senders.iter().chain(moved).copied().collect()
+    }
+
+    /// The billing ledger of every transaction sent so far ([`Ledger`], as `cloudless audit
+    /// replay` builds it).
+    pub fn ledger(&self) -> &Ledger {
+        &self.ledger
     }
 
     /// Conservation: the tokens the registry and the market hold equal what they owe — every
     /// deployment's balance, the treasury, the bonds of open disputes, and every account's
-    /// claimable and held pay, stake and unbonding. `Err` names both sides.
+    /// claimable and held pay, stake and unbonding — and the ledger's invariants
+    /// ([`Ledger::violations`]). `Err` names what does not hold.
     pub fn check_conservation(&mut self) -> Result<(), String> {
         let (m, view_error) = (self.m, |e: Refused| e.to_string());
         let balance = |d: &mut Self, who| {
@@ -208,7 +223,7 @@ impl Driver {
                 owed += U256::from(dispute.bond);
             }
         }
-        for who in self.accounts.clone() {
+        for who in self.accounts() {
             owed += self
                 .view(m.market, IMarket::claimableCall { account: who })
                 .map_err(view_error)?;
@@ -220,10 +235,12 @@ impl Driver {
                 .map_err(view_error)?;
             owed += info.stake + info.unbonding;
         }
-        if held == owed {
-            Ok(())
-        } else {
-            Err(format!("the contracts hold {held} but owe {owed}"))
+        if held != owed {
+            return Err(format!("the contracts hold {held} but owe {owed}"));
+        }
+        match self.ledger.violations().as_slice() {
+            [] => Ok(()),
+            found => Err(found.join("; ")),
         }
     }
 
@@ -244,7 +261,10 @@ impl Driver {
 
     /// Whether `deployment` was cancelled or closed (from the events the driver saw).
     pub fn ending(&self, deployment: u64) -> Option<Ending> {
-        self.endings.get(&deployment).copied()
+        let d = self.ledger.deployments.get(&deployment)?;
+        d.cancelled
+            .map(Ending::Cancelled)
+            .or(d.closed.map(Ending::Closed))
     }
 
     /// Whether `deployment` has at least its `minInstances` placed.
@@ -262,19 +282,18 @@ impl Driver {
         Ok(self.view(market, state)?.placed >= spec.minInstances)
     }
 
-    /// Notes the accounts and endings `receipt`'s logs name.
+    /// Folds `receipt`'s logs into the ledger.
     fn observe(&mut self, receipt: &Receipt) {
+        let block = self.chain.block().number.saturating_to::<u64>();
         for log in receipt.logs() {
-            if let Ok(t) = IStylusToken::Transfer::decode_log(log) {
-                self.accounts
-                    .extend([t.from, t.to].into_iter().filter(|a| !a.is_zero()));
-            } else if let Ok(e) = IMarket::DeploymentCancelled::decode_log(log) {
-                self.endings
-                    .insert(e.deploymentId, Ending::Cancelled(e.endEpoch));
-            } else if let Ok(e) = IMarket::DeploymentClosed::decode_log(log) {
-                self.endings
-                    .insert(e.deploymentId, Ending::Closed(e.endEpoch));
-            }
+            let entry = LedgerLog {
+                block,
+                tx: B256::ZERO,
+                log: log.clone(),
+            };
+            self.ledger
+                .apply(&entry)
+                .expect("the marketplace's programs log decodable events");
         }
     }
 }

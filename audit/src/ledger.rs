@@ -1,30 +1,28 @@
-//! The billing ledger: the marketplace's logs folded, in chain order, into what each deployment
-//! was paid from per epoch and what each provider earned, claimed and lost. Every map is sorted
-//! and amounts are decimal strings, so the same chain gives byte-identical `ledger.json` and
-//! `ledger.csv`.
+//! The billing ledger: the marketplace's logs folded, in chain order, into its offers,
+//! placements, deployments (what each was paid from per epoch) and disputes, and what each
+//! provider earned, claimed and lost. Only logs of the contracts named by its
+//! [`Sources`] count. Every map is sorted and amounts are decimal strings, so the same chain
+//! gives byte-identical `ledger.json` and `ledger.csv` ([`files`]).
 
-use std::{collections::BTreeMap, fmt::Write as _, path::Path};
+mod files;
 
-use alloy_primitives::{Address, Log, U256};
-use alloy_sol_types::SolEvent;
-use alloy_sol_types::SolEventInterface;
+use std::collections::{BTreeMap, BTreeSet};
+
+use alloy_primitives::{Address, B256, Log, U256};
 use cloudless_abi::{
-    court::ICourt::ICourtEvents,
-    erc20::IStylusToken,
+    court::{DisputeKind, ICourt::ICourtEvents},
+    events::{DecodeError, Event, Sources},
     market::{IMarket::IMarketEvents, IRegistry::IRegistryEvents},
 };
 use serde::{Serialize, Serializer};
 
-use crate::AuditError;
-
 /// An amount of the payment token, written as a decimal string.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Amount(pub U256);
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Amount(#[serde(serialize_with = "decimal")] pub U256);
 
-impl Serialize for Amount {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.0.to_string())
-    }
+/// Serializes a token amount as a decimal string (JSON numbers lose precision past 2^53).
+pub fn decimal<S: Serializer>(amount: &U256, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&amount.to_string())
 }
 
 impl std::ops::AddAssign<U256> for Amount {
@@ -36,6 +34,61 @@ impl std::ops::AddAssign<U256> for Amount {
 impl std::fmt::Display for Amount {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         self.0.fmt(f)
+    }
+}
+
+/// An offer as its provider created and last updated it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct OfferRow {
+    /// Its provider.
+    pub provider: Address,
+    /// Region code.
+    pub region: u8,
+    /// Hardware tier.
+    pub tier: u8,
+    /// CPU per instance, in thousandths of a core.
+    pub cpu_milli: u32,
+    /// Memory per instance, MiB.
+    pub mem_mib: u32,
+    /// Price per instance-epoch.
+    pub price: Amount,
+    /// Instances it offers.
+    pub capacity: u32,
+}
+
+/// A placement: who served which deployment at which price, and how it went.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct PlacementRow {
+    /// The deployment it serves.
+    pub deployment: u64,
+    /// The provider that serves it.
+    pub provider: Address,
+    /// The offer it was matched to.
+    pub offer: u64,
+    /// Instances.
+    pub instances: u32,
+    /// Price per instance-epoch.
+    pub price: Amount,
+    /// First epoch served.
+    pub start_epoch: u64,
+    /// Receipts proven per epoch (each proof's `count`).
+    pub proven: BTreeMap<u64, u32>,
+    /// Paid to the provider (after the protocol fee).
+    pub paid: Amount,
+    /// Protocol fees taken from its payments.
+    pub fee: Amount,
+    /// What its proven epochs earned that the deployment could not pay yet (gross).
+    pub owed: Amount,
+    /// `completed`, `exited_with_penalty`, `evicted` or `fraud`; `None` while live.
+    pub ended: Option<String>,
+    /// Stake slashed into the deployment when it ended.
+    pub slashed: Amount,
+}
+
+impl PlacementRow {
+    /// Receipts proven in all: Σ the proofs' `count`.
+    pub fn receipts(&self) -> u64 {
+        self.proven.values().map(|&count| u64::from(count)).sum()
     }
 }
 
@@ -56,11 +109,23 @@ pub struct EpochRow {
     pub balance: Amount,
 }
 
-/// A deployment's money over its life.
+/// A deployment's request and its money over its life.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct DeploymentRow {
     /// Its owner.
     pub owner: Address,
+    /// The function's program.
+    pub program: Address,
+    /// The program's code hash.
+    pub artifact: B256,
+    /// Instances requested.
+    pub instances: u32,
+    /// Bit `r` set: region `r` is acceptable.
+    pub region_mask: U256,
+    /// The most it pays per instance-epoch.
+    pub max_price: Amount,
+    /// The most instances one provider may serve.
+    pub max_per_provider: u32,
     /// The deposit it was created with.
     pub deposit: Amount,
     /// Added later (`DeploymentFunded`).
@@ -86,7 +151,7 @@ pub struct DeploymentRow {
     pub epochs: BTreeMap<u64, EpochRow>,
 }
 
-/// A provider's earnings.
+/// A provider's earnings and losses.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct ProviderRow {
     /// Placements it got.
@@ -97,40 +162,104 @@ pub struct ProviderRow {
     pub claimed: Amount,
     /// Taken from its stake (`Slashed`).
     pub slashed: Amount,
+    /// Held pay taken back into deployments when a fraud was proven.
+    pub refunded: Amount,
     /// Staked in total (`Staked`).
     pub staked: Amount,
     /// Bonds of disputes it answered (`DisputeAnswered`), claimable.
     pub bonds_won: Amount,
+    /// Disputes against its placements (opened, or settled at once by `disputeResult`).
+    pub disputes: u64,
+    /// Of those, proven frauds.
+    pub frauds: u64,
+}
+
+/// How a dispute stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Waiting for the provider's answer.
+    Open,
+    /// The provider answered; the bond went to it.
+    Answered,
+    /// Fraud proven: the provider was slashed.
+    Fraud,
+}
+
+impl Outcome {
+    /// `open`, `answered` or `fraud`, as in `ledger.json`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Answered => "answered",
+            Self::Fraud => "fraud",
+        }
+    }
+}
+
+/// A dispute and how it ended.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DisputeRow {
+    /// The court's id (`0` for a `disputeResult`, settled in its own transaction).
+    pub id: u64,
+    /// `result`, `inclusion` or `sample`.
+    pub kind: String,
+    /// The placement disputed.
+    pub placement: u64,
+    /// Its provider.
+    pub provider: Address,
+    /// The epoch disputed (`None` for a `disputeResult`: its event does not say; the
+    /// transaction's calldata does).
+    pub epoch: Option<u64>,
+    /// Who opened it.
+    pub challenger: Address,
+    /// How it stands.
+    pub outcome: Outcome,
+    /// The challenger's bond.
+    pub bond: Amount,
+    /// Stake slashed from the provider.
+    pub slashed: Amount,
+    /// The challenger's share of it.
+    pub reward: Amount,
+    /// Held pay taken back from the provider into the deployment.
+    pub refunded: Amount,
+    /// The transaction that opened it (or settled it, for a `disputeResult`).
+    pub tx: B256,
 }
 
 /// The whole ledger.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Ledger {
+    /// The contracts whose logs it folds.
+    #[serde(skip)]
+    sources: Sources,
+    /// By offer id.
+    pub offers: BTreeMap<u64, OfferRow>,
+    /// By placement id.
+    pub placements: BTreeMap<u64, PlacementRow>,
     /// By deployment id.
     pub deployments: BTreeMap<u64, DeploymentRow>,
     /// By provider address.
     pub providers: BTreeMap<Address, ProviderRow>,
+    /// In chain order.
+    pub disputes: Vec<DisputeRow>,
+    /// Matching fees, by keeper.
+    pub keeper_fees: BTreeMap<Address, Amount>,
     /// Every `Claimed`, by account (providers and keepers).
     pub claimed: BTreeMap<Address, Amount>,
     /// Fees the owner moved out of the treasury.
     pub treasury_withdrawn: Amount,
     /// Challengers' rewards and returned bonds from proven frauds, by account, claimable.
     pub rewards: BTreeMap<Address, Amount>,
-    /// Every ERC-20 `Transfer` folded by token and account (a mint is sent by the zero
+    /// Every payment-token `Transfer` folded by account (a mint is sent by the zero
     /// address): how each account's tokens came and went.
-    pub flows: BTreeMap<Address, BTreeMap<Address, Flow>>,
-    /// Placement id to (deployment id, provider), from `PlacementCreated`.
-    #[serde(skip)]
-    placements: BTreeMap<u64, (u64, Address)>,
-    /// Bonds of opened disputes, by dispute id (returned to the challenger on a fraud).
-    #[serde(skip)]
-    bonds: BTreeMap<u64, U256>,
+    pub flows: BTreeMap<Address, Flow>,
     /// Deployments changed since [`Ledger::check_touched`] last ran.
     #[serde(skip)]
-    touched: std::collections::BTreeSet<u64>,
+    touched: BTreeSet<u64>,
 }
 
-/// One account's movements of one token.
+/// One account's movements of the payment token.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Flow {
     /// Received (`Transfer`s to it).
@@ -139,31 +268,73 @@ pub struct Flow {
     pub sent: Amount,
 }
 
-/// A replayed log with where it was emitted.
+/// A log with where it was emitted.
 #[derive(Clone, Debug)]
 pub struct LedgerLog {
     /// Block number.
     pub block: u64,
-    /// Block timestamp.
-    pub timestamp: u64,
+    /// The transaction that emitted it.
+    pub tx: B256,
     /// The log.
     pub log: Log,
 }
 
-impl Ledger {
-    /// Folds one log in; logs that are not the marketplace's events are ignored.
-    pub fn apply(&mut self, log: &LedgerLog) {
-        if let Ok(event) = IMarketEvents::decode_log(&log.log) {
-            self.market_event(event.data);
-        } else if let Ok(event) = ICourtEvents::decode_log(&log.log) {
-            self.court_event(event.data);
-        } else if let Ok(event) = IRegistryEvents::decode_log(&log.log) {
-            self.registry_event(event.data);
-        } else if let Ok(t) = IStylusToken::Transfer::decode_log(&log.log) {
-            let token = self.flows.entry(log.log.address).or_default();
-            token.entry(t.from).or_default().sent += t.value;
-            token.entry(t.to).or_default().received += t.value;
+impl LedgerLog {
+    /// A log as a node returns it (`eth_getLogs`, receipts).
+    pub fn from_rpc(log: &alloy::rpc::types::Log) -> Self {
+        Self {
+            block: log.block_number.unwrap_or_default(),
+            tx: log.transaction_hash.unwrap_or_default(),
+            log: log.inner.clone(),
         }
+    }
+}
+
+impl Ledger {
+    /// An empty ledger of the marketplace whose contracts are `sources`.
+    pub fn new(sources: Sources) -> Self {
+        Self {
+            sources,
+            offers: BTreeMap::new(),
+            placements: BTreeMap::new(),
+            deployments: BTreeMap::new(),
+            providers: BTreeMap::new(),
+            disputes: Vec::new(),
+            keeper_fees: BTreeMap::new(),
+            claimed: BTreeMap::new(),
+            treasury_withdrawn: Amount::default(),
+            rewards: BTreeMap::new(),
+            flows: BTreeMap::new(),
+            touched: BTreeSet::new(),
+        }
+    }
+
+    /// The ledger of `logs` in chain order (from `eth_getLogs`, say).
+    pub fn fold<'a>(
+        sources: Sources,
+        logs: impl IntoIterator<Item = &'a alloy::rpc::types::Log>,
+    ) -> Result<Self, DecodeError> {
+        let mut ledger = Self::new(sources);
+        for log in logs {
+            ledger.apply(&LedgerLog::from_rpc(log))?;
+        }
+        Ok(ledger)
+    }
+
+    /// Folds one log in; logs of other contracts and events that move no money are ignored.
+    /// A log with a marketplace event's signature whose data does not decode is an error.
+    pub fn apply(&mut self, entry: &LedgerLog) -> Result<(), DecodeError> {
+        match self.sources.decode(&entry.log)? {
+            Some(Event::Market(event)) => self.market_event(event),
+            Some(Event::Court(event)) => self.court_event(event, entry.tx),
+            Some(Event::Registry(event)) => self.registry_event(event),
+            Some(Event::Transfer(t)) => {
+                self.flows.entry(t.from).or_default().sent += t.value;
+                self.flows.entry(t.to).or_default().received += t.value;
+            }
+            Some(Event::MarketGoverned(_) | Event::RegistryGoverned(_)) | None => {}
+        }
+        Ok(())
     }
 
     /// The protocol's invariants the ledger can check, as the violations found: every
@@ -204,25 +375,82 @@ impl Ledger {
         self.deployments.entry(id).or_default()
     }
 
-    fn court_event(&mut self, event: ICourtEvents) {
-        // A fraud moves the slash (less the challenger's reward) and the held pay into the
-        // deployment; a live placement's `PlacementEnded` reported it already, an ended one's
-        // only shows in the balance.
+    /// The provider of placement `id` (zero when unknown).
+    fn provider_of(&self, placement: u64) -> Address {
+        self.placements
+            .get(&placement)
+            .map(|p| p.provider)
+            .unwrap_or_default()
+    }
+
+    fn court_event(&mut self, event: ICourtEvents, tx: B256) {
+        let kind_name = |kind: DisputeKind| format!("{kind:?}").to_lowercase();
         match event {
             ICourtEvents::DisputeOpened(e) => {
-                self.bonds.insert(e.disputeId, e.bond);
+                let provider = self.provider_of(e.placementId);
+                self.providers.entry(provider).or_default().disputes += 1;
+                self.disputes.push(DisputeRow {
+                    id: e.disputeId,
+                    kind: kind_name(e.kind),
+                    placement: e.placementId,
+                    provider,
+                    epoch: Some(e.epoch),
+                    challenger: e.challenger,
+                    outcome: Outcome::Open,
+                    bond: Amount(e.bond),
+                    slashed: Amount::default(),
+                    reward: Amount::default(),
+                    refunded: Amount::default(),
+                    tx,
+                });
             }
             ICourtEvents::FraudProven(e) => {
-                let bond = self.bonds.remove(&e.disputeId).unwrap_or_default();
+                // A fraud moves the slash (less the challenger's reward) and the held pay into
+                // the deployment; a live placement's `PlacementEnded` reported it already, an
+                // ended one's only shows in the balance.
+                let provider = self.provider_of(e.placementId);
+                let opened = (e.disputeId != 0)
+                    .then(|| self.disputes.iter().rposition(|d| d.id == e.disputeId))
+                    .flatten();
+                let index = opened.unwrap_or_else(|| {
+                    self.providers.entry(provider).or_default().disputes += 1;
+                    self.disputes.push(DisputeRow {
+                        id: e.disputeId,
+                        kind: kind_name(e.kind),
+                        placement: e.placementId,
+                        provider,
+                        epoch: None,
+                        challenger: e.challenger,
+                        outcome: Outcome::Fraud,
+                        bond: Amount::default(),
+                        slashed: Amount::default(),
+                        reward: Amount::default(),
+                        refunded: Amount::default(),
+                        tx,
+                    });
+                    self.disputes.len() - 1
+                });
+                let dispute = &mut self.disputes[index];
+                dispute.outcome = Outcome::Fraud;
+                dispute.slashed = Amount(e.slashed);
+                dispute.reward = Amount(e.reward);
+                dispute.refunded = Amount(e.refunded);
+                let bond = dispute.bond.0;
                 *self.rewards.entry(e.challenger).or_default() += e.reward + bond;
-                if let Some(&(deployment, _)) = self.placements.get(&e.placementId) {
+                let row = self.providers.entry(provider).or_default();
+                row.frauds += 1;
+                row.refunded += e.refunded;
+                if let Some(deployment) = self.placements.get(&e.placementId).map(|p| p.deployment)
+                {
                     let d = self.deployment(deployment);
                     d.slash_received += e.balance.saturating_sub(d.balance.0);
                     d.balance = Amount(e.balance);
                 }
             }
             ICourtEvents::DisputeAnswered(e) => {
-                self.bonds.remove(&e.disputeId);
+                if let Some(d) = self.disputes.iter_mut().rfind(|d| d.id == e.disputeId) {
+                    d.outcome = Outcome::Answered;
+                }
                 self.providers.entry(e.provider).or_default().bonds_won += e.bond;
             }
             _ => {}
@@ -233,8 +461,15 @@ impl Ledger {
         use IMarketEvents as E;
         match event {
             E::DeploymentCreated(e) => {
+                let spec = &e.spec;
                 let d = self.deployment(e.deploymentId);
                 d.owner = e.owner;
+                d.program = spec.program;
+                d.artifact = spec.artifact;
+                d.instances = spec.instances;
+                d.region_mask = spec.regionMask;
+                d.max_price = Amount(U256::from(spec.maxPricePerInstanceEpoch));
+                d.max_per_provider = spec.maxPerProvider;
                 d.deposit += e.balance;
                 d.balance = Amount(e.balance);
             }
@@ -249,6 +484,7 @@ impl Ledger {
                 d.balance = Amount(e.balance);
             }
             E::DeploymentMatched(e) => {
+                *self.keeper_fees.entry(e.keeper).or_default() += e.keeperFee;
                 let d = self.deployment(e.deploymentId);
                 d.keeper_fees += e.keeperFee;
                 d.balance = Amount(e.balance);
@@ -260,14 +496,29 @@ impl Ledger {
                 self.deployment(e.deploymentId).closed = Some(e.endEpoch);
             }
             E::PlacementCreated(e) => {
-                self.placements
-                    .insert(e.placementId, (e.deploymentId, e.provider));
+                self.placements.insert(
+                    e.placementId,
+                    PlacementRow {
+                        deployment: e.deploymentId,
+                        provider: e.provider,
+                        offer: e.offerId,
+                        instances: e.instances,
+                        price: Amount(U256::from(e.price)),
+                        start_epoch: e.startEpoch,
+                        ..PlacementRow::default()
+                    },
+                );
                 self.providers.entry(e.provider).or_default().placements += 1;
             }
             E::EpochProven(e) => {
-                let Some(&(deployment, provider)) = self.placements.get(&e.placementId) else {
+                let Some(p) = self.placements.get_mut(&e.placementId) else {
                     return;
                 };
+                p.proven.insert(e.epoch, e.count);
+                p.paid += e.paid;
+                p.fee += e.fee;
+                p.owed = Amount(e.owed);
+                let (deployment, provider) = (p.deployment, p.provider);
                 self.providers.entry(provider).or_default().earned += e.paid;
                 let d = self.deployment(deployment);
                 d.paid += e.paid;
@@ -282,7 +533,11 @@ impl Ledger {
                 row.balance = Amount(e.balance);
             }
             E::OwedSettled(e) => {
-                if let Some(&(_, provider)) = self.placements.get(&e.placementId) {
+                if let Some(p) = self.placements.get_mut(&e.placementId) {
+                    p.paid += e.paid;
+                    p.fee += e.fee;
+                    p.owed = Amount(e.owed);
+                    let provider = p.provider;
                     self.providers.entry(provider).or_default().earned += e.paid;
                 }
                 let d = self.deployment(e.deploymentId);
@@ -291,9 +546,12 @@ impl Ledger {
                 d.balance = Amount(e.balance);
             }
             E::PlacementEnded(e) => {
-                let Some(&(deployment, _)) = self.placements.get(&e.placementId) else {
+                let Some(p) = self.placements.get_mut(&e.placementId) else {
                     return;
                 };
+                p.ended = Some(snake_case(&format!("{:?}", e.reason)));
+                p.slashed += e.slashed;
+                let deployment = p.deployment;
                 let d = self.deployment(deployment);
                 d.slash_received += e.slashed;
                 d.balance = Amount(e.balance);
@@ -314,56 +572,41 @@ impl Ledger {
         match event {
             E::Slashed(e) => self.providers.entry(e.provider).or_default().slashed += e.amount,
             E::Staked(e) => self.providers.entry(e.provider).or_default().staked += e.amount,
+            E::OfferCreated(e) => {
+                self.offers.insert(
+                    e.offerId,
+                    OfferRow {
+                        provider: e.provider,
+                        region: e.region,
+                        tier: e.tier,
+                        cpu_milli: e.cpuMilli,
+                        mem_mib: e.memMiB,
+                        price: Amount(U256::from(e.pricePerInstanceEpoch)),
+                        capacity: e.capacity,
+                    },
+                );
+            }
+            E::OfferUpdated(e) => {
+                if let Some(offer) = self.offers.get_mut(&e.offerId) {
+                    offer.price = Amount(U256::from(e.pricePerInstanceEpoch));
+                    offer.capacity = e.capacity;
+                }
+            }
             _ => {}
         }
     }
+}
 
-    /// The ledger as pretty JSON, ending in a newline.
-    pub fn to_json(&self) -> String {
-        let mut json = serde_json::to_string_pretty(self).expect("the ledger serializes");
-        json.push('\n');
-        json
-    }
-
-    /// One CSV row per deployment and proven epoch, in id and epoch order.
-    pub fn to_csv(&self) -> String {
-        let mut csv = String::from("deployment,epoch,owner,proofs,paid,fee,misses,owed,balance\n");
-        for (id, d) in &self.deployments {
-            for (epoch, row) in &d.epochs {
-                writeln!(
-                    csv,
-                    "{id},{epoch},{},{},{},{},{},{},{}",
-                    d.owner, row.proofs, row.paid, row.fee, row.misses, row.owed, row.balance
-                )
-                .expect("writing to a string");
-            }
+/// `ExitedWithPenalty` → `exited_with_penalty`.
+fn snake_case(name: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_uppercase() && i > 0 {
+            out.push('_');
         }
-        csv
+        out.push(c.to_ascii_lowercase());
     }
-
-    /// Writes `ledger.json`, `ledger.csv` and, when an epoch was proven, `ledger.svg` into
-    /// `dir` (created if missing).
-    pub fn write(&self, dir: &Path) -> Result<(), AuditError> {
-        let file_error = |path: &Path, e: std::io::Error| AuditError::File {
-            path: path.display().to_string(),
-            reason: e.to_string(),
-        };
-        std::fs::create_dir_all(dir).map_err(|e| file_error(dir, e))?;
-        let svg = crate::plot::svg(self).map_err(|reason| AuditError::File {
-            path: dir.join("ledger.svg").display().to_string(),
-            reason,
-        })?;
-        let files = [
-            ("ledger.json", Some(self.to_json())),
-            ("ledger.csv", Some(self.to_csv())),
-            ("ledger.svg", svg),
-        ];
-        for (name, text) in files.into_iter().filter_map(|(n, t)| Some((n, t?))) {
-            let path = dir.join(name);
-            std::fs::write(&path, text).map_err(|e| file_error(&path, e))?;
-        }
-        Ok(())
-    }
+    out
 }
 
 /// Why deployment `id`'s money does not balance (`deposit + funded + slash_received = paid +
@@ -378,16 +621,21 @@ fn unbalanced(id: u64, d: &DeploymentRow) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use alloy_primitives::B256;
     use alloy_sol_types::SolEvent;
-    use cloudless_abi::market::IMarket;
+    use cloudless_abi::{erc20::IStylusToken, market::IMarket};
+
+    const SOURCES: Sources = Sources {
+        registry: Address::repeat_byte(0x11),
+        market: Address::repeat_byte(0x22),
+        token: Address::repeat_byte(0x70),
+    };
 
     fn log(event: impl SolEvent) -> LedgerLog {
         LedgerLog {
             block: 1,
-            timestamp: 0,
+            tx: B256::ZERO,
             log: Log {
-                address: Address::repeat_byte(0x11),
+                address: SOURCES.market,
                 data: event.encode_log_data(),
             },
         }
@@ -411,14 +659,16 @@ mod tests {
 
     /// Two placements of deployment 7 proven in epoch 4, their provider's claim.
     fn ledger() -> Ledger {
-        let mut ledger = Ledger::default();
+        let mut ledger = Ledger::new(SOURCES);
         for entry in ledger_logs() {
-            ledger.apply(&entry);
+            ledger.apply(&entry).unwrap();
         }
-        ledger.apply(&log(IMarket::Claimed {
-            account: Address::repeat_byte(0xb0),
-            amount: U256::from(18),
-        }));
+        ledger
+            .apply(&log(IMarket::Claimed {
+                account: Address::repeat_byte(0xb0),
+                amount: U256::from(18),
+            }))
+            .unwrap();
         ledger
     }
 
@@ -440,46 +690,52 @@ mod tests {
 
     #[test]
     fn a_deployments_money_balances_through_a_fraud_and_a_tampered_one_does_not() {
-        let mut ledger = Ledger::default();
-        ledger.apply(&log(IMarket::DeploymentCreated {
-            deploymentId: 7,
-            owner: Address::repeat_byte(0xd1),
-            spec: harness::marketplace::Marketplace {
-                token: Address::ZERO,
-                registry: Address::ZERO,
-                market: Address::ZERO,
-                owner: Address::ZERO,
-                function: Address::ZERO,
-                artifact: B256::ZERO,
-            }
-            .request(2, 10),
-            balance: U256::from(110),
-            createdEpoch: 2,
-        }));
+        let mut ledger = Ledger::new(SOURCES);
+        ledger
+            .apply(&log(IMarket::DeploymentCreated {
+                deploymentId: 7,
+                owner: Address::repeat_byte(0xd1),
+                spec: harness::marketplace::Marketplace {
+                    token: Address::ZERO,
+                    registry: Address::ZERO,
+                    market: Address::ZERO,
+                    owner: Address::ZERO,
+                    function: Address::ZERO,
+                    artifact: B256::ZERO,
+                }
+                .request(2, 10),
+                balance: U256::from(110),
+                createdEpoch: 2,
+            }))
+            .unwrap();
         for entry in ledger_logs() {
-            ledger.apply(&entry);
+            ledger.apply(&entry).unwrap();
         }
         assert_eq!(ledger.violations(), Vec::<String>::new());
         // A fraud on placement 1 after it ended: 40 of slash and 20 of held pay come back.
-        ledger.apply(&log(cloudless_abi::court::ICourt::FraudProven {
-            placementId: 1,
-            disputeId: 0,
-            kind: cloudless_abi::court::DisputeKind::Result,
-            challenger: Address::repeat_byte(0xc0),
-            slashed: U256::from(50),
-            reward: U256::from(10),
-            refunded: U256::from(20),
-            balance: U256::from(150),
-        }));
+        ledger
+            .apply(&log(cloudless_abi::court::ICourt::FraudProven {
+                placementId: 1,
+                disputeId: 0,
+                kind: cloudless_abi::court::DisputeKind::Result,
+                challenger: Address::repeat_byte(0xc0),
+                slashed: U256::from(50),
+                reward: U256::from(10),
+                refunded: U256::from(20),
+                balance: U256::from(150),
+            }))
+            .unwrap();
         assert_eq!(ledger.deployments[&7].slash_received.0, U256::from(60));
         assert_eq!(ledger.violations(), Vec::<String>::new());
         assert_eq!(ledger.check_touched(), Vec::<String>::new());
         // A withdrawal whose reported balance does not follow is caught at that transaction.
-        ledger.apply(&log(IMarket::DeploymentWithdrawn {
-            deploymentId: 7,
-            amount: U256::from(10),
-            balance: U256::from(145),
-        }));
+        ledger
+            .apply(&log(IMarket::DeploymentWithdrawn {
+                deploymentId: 7,
+                amount: U256::from(10),
+                balance: U256::from(145),
+            }))
+            .unwrap();
         let found = ledger.check_touched();
         assert!(
             found.len() == 1 && found[0].starts_with("deployment 7"),
@@ -489,11 +745,13 @@ mod tests {
             ledger.check_touched().is_empty(),
             "each change is checked once"
         );
-        ledger.apply(&log(IMarket::DeploymentWithdrawn {
-            deploymentId: 7,
-            amount: U256::from(5),
-            balance: U256::from(135),
-        }));
+        ledger
+            .apply(&log(IMarket::DeploymentWithdrawn {
+                deploymentId: 7,
+                amount: U256::from(5),
+                balance: U256::from(135),
+            }))
+            .unwrap();
         assert!(ledger.check_touched().is_empty(), "balanced again");
         ledger.deployments.get_mut(&7).unwrap().withdrawn += U256::from(1);
         let found = ledger.violations();
@@ -524,15 +782,11 @@ mod tests {
     }
 
     #[test]
-    fn token_transfers_add_up_per_token_and_account() {
-        let (token, minter, alice) = (
-            Address::repeat_byte(0x70),
-            Address::ZERO,
-            Address::repeat_byte(0xa1),
-        );
-        let transfer = |from, to, value: u64| LedgerLog {
+    fn token_transfers_add_up_per_account_and_look_alikes_do_not_count() {
+        let (minter, alice) = (Address::ZERO, Address::repeat_byte(0xa1));
+        let transfer = |token, from, to, value: u64| LedgerLog {
             block: 1,
-            timestamp: 0,
+            tx: B256::ZERO,
             log: Log {
                 address: token,
                 data: IStylusToken::Transfer {
@@ -543,17 +797,30 @@ mod tests {
                 .encode_log_data(),
             },
         };
-        let mut ledger = Ledger::default();
-        for entry in [transfer(minter, alice, 100), transfer(alice, token, 30)] {
-            ledger.apply(&entry);
+        let mut ledger = Ledger::new(SOURCES);
+        let impostor = Address::repeat_byte(0x66);
+        for entry in [
+            transfer(SOURCES.token, minter, alice, 100),
+            transfer(SOURCES.token, alice, SOURCES.market, 30),
+            transfer(impostor, minter, alice, 1_000),
+        ] {
+            ledger.apply(&entry).unwrap();
         }
-        let flows = &ledger.flows[&token];
+        let flows = &ledger.flows;
         assert_eq!(flows[&minter].sent.0, U256::from(100));
         assert_eq!(
             (flows[&alice].received.0, flows[&alice].sent.0),
             (U256::from(100), U256::from(30))
         );
-        assert_eq!(flows[&token].received.0, U256::from(30));
+        assert_eq!(flows[&SOURCES.market].received.0, U256::from(30));
+        // A contract that logs the marketplace's events is not the marketplace.
+        let mut fake = log(IMarket::Claimed {
+            account: alice,
+            amount: U256::from(7),
+        });
+        fake.log.address = impostor;
+        ledger.apply(&fake).unwrap();
+        assert!(ledger.claimed.is_empty(), "{:?}", ledger.claimed);
     }
 
     #[test]
@@ -564,7 +831,7 @@ mod tests {
         assert!(svg.starts_with("<svg"), "{svg}");
         assert!(svg.contains("deployment 7 balance"), "{svg}");
         assert_eq!(crate::plot::svg(&ledger()), Ok(Some(svg)));
-        assert_eq!(crate::plot::svg(&Ledger::default()), Ok(None));
+        assert_eq!(crate::plot::svg(&Ledger::new(SOURCES)), Ok(None));
     }
 
     #[test]

@@ -7,7 +7,10 @@
 //!
 //! ```no_run
 //! use cloudless_audit::replay::{ReplayConfig, replay};
-//! let config = ReplayConfig::new("http://127.0.0.1:8547", 1, "audit".into());
+//! # let sources = cloudless_abi::events::Sources {
+//! #     registry: Default::default(), market: Default::default(), token: Default::default() };
+//! // `sources`: the marketplace's registry, market and token (from its manifest).
+//! let config = ReplayConfig::new("http://127.0.0.1:8547", sources, 1, "audit".into());
 //! let outcome = replay(&config, &mut |p| eprintln!("block {}/{}", p.block, p.last))?;
 //! println!("{} transactions equal", outcome.summary.transactions);
 //! # Ok::<(), cloudless_audit::AuditError>(())

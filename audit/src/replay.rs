@@ -10,6 +10,7 @@ use alloy::{
     rpc::types::{Block, Transaction},
 };
 use alloy_primitives::{Address, U256};
+use cloudless_abi::events::Sources;
 use harness::evm::{Chain, ChainConfig, machine::PreState};
 use revm::{
     DatabaseCommit,
@@ -35,6 +36,8 @@ use crate::{
 pub struct ReplayConfig {
     /// The node's JSON-RPC URL.
     pub rpc_url: String,
+    /// The marketplace's contracts: only their logs are folded into the ledger.
+    pub sources: Sources,
     /// The first block replayed (the marketplace's deploy block); the pre-state is the node's
     /// state after the block before it.
     pub from_block: u64,
@@ -45,10 +48,17 @@ pub struct ReplayConfig {
 }
 
 impl ReplayConfig {
-    /// Replays `rpc_url` from `from_block` (at least 1) to its head, caching under `out`.
-    pub fn new(rpc_url: impl Into<String>, from_block: u64, out: PathBuf) -> Self {
+    /// Replays `rpc_url` from `from_block` (at least 1) to its head, folding the logs of
+    /// `sources` into the ledger and caching under `out`.
+    pub fn new(
+        rpc_url: impl Into<String>,
+        sources: Sources,
+        from_block: u64,
+        out: PathBuf,
+    ) -> Self {
         Self {
             rpc_url: rpc_url.into(),
+            sources,
             from_block: from_block.max(1),
             to_block: None,
             out,
@@ -150,7 +160,7 @@ pub fn replay(
         to_block: to,
         ..Summary::default()
     };
-    let mut ledger = Ledger::default();
+    let mut ledger = Ledger::new(config.sources);
     for number in from..=to {
         let block = rpc.block(number)?;
         let receipts = rpc.receipts(number)?;
@@ -248,11 +258,16 @@ fn replay_block(
         summary.gas += replayed.gas_used;
         summary.logs += replayed.logs.len() as u64;
         for log in replayed.logs {
-            ledger.apply(&LedgerLog {
+            let entry = LedgerLog {
                 block: number,
-                timestamp: header.timestamp,
+                tx: hash,
                 log,
-            });
+            };
+            ledger.apply(&entry).map_err(|e| AuditError::Invariant {
+                block: number,
+                tx: hash,
+                violation: e.to_string(),
+            })?;
         }
         if let Some(violation) = ledger.check_touched().into_iter().next() {
             return Err(AuditError::Invariant {

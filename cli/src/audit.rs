@@ -5,6 +5,7 @@ mod receipts;
 
 use std::path::{Path, PathBuf};
 
+use anyhow::Context as _;
 use clap::Subcommand;
 use cloudless_audit::{
     replay::{ReplayConfig, replay},
@@ -33,8 +34,8 @@ pub struct ReplayArgs {
     /// JSON-RPC endpoint of the chain (http or https).
     #[arg(long, env = "ETH_RPC_URL", default_value = DEFAULT_RPC_URL)]
     rpc_url: String,
-    /// Deployment manifest whose `deploy_block` is the first block replayed [default:
-    /// deployments/<chain>.json; without one, block 1].
+    /// Deployment manifest: its contracts' logs make the ledger and its `deploy_block` is the
+    /// first block replayed [default: deployments/<chain>.json].
     #[arg(long, value_name = "FILE", env = "CLOUDLESS_MANIFEST")]
     manifest: Option<PathBuf>,
     /// Last block to replay [default: the head].
@@ -62,10 +63,16 @@ pub fn run(command: Command) -> anyhow::Result<()> {
 }
 
 fn replay_command(args: &ReplayArgs) -> anyhow::Result<()> {
-    let from_block = first_block(args)?;
+    let manifest = manifest(args)?;
+    let from_block = manifest.deploy_block.unwrap_or(1);
     let config = ReplayConfig {
         to_block: args.to_block,
-        ..ReplayConfig::new(&args.rpc_url, from_block, args.out.clone())
+        ..ReplayConfig::new(
+            &args.rpc_url,
+            manifest.sources()?,
+            from_block,
+            args.out.clone(),
+        )
     };
     let outcome = replay(&config, &mut |p| {
         if p.block == p.last || p.block % 100 == 0 {
@@ -120,9 +127,9 @@ fn replay_command(args: &ReplayArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The manifest's deploy block: from `--manifest`, else the chain's default manifest if there
-/// is one, else 1.
-fn first_block(args: &ReplayArgs) -> anyhow::Result<u64> {
+/// The marketplace's manifest: `--manifest`, else the chain's default manifest. It names the
+/// contracts whose logs are the marketplace's and the first block replayed.
+fn manifest(args: &ReplayArgs) -> anyhow::Result<Manifest> {
     let path = match &args.manifest {
         Some(path) => path.clone(),
         None => {
@@ -130,9 +137,10 @@ fn first_block(args: &ReplayArgs) -> anyhow::Result<u64> {
             Manifest::path_in(Path::new(crate::chain::manifest::DEFAULT_DIR), chain_id)
         }
     };
-    let manifest = Manifest::load(&path)?;
-    if manifest.is_none() && args.manifest.is_some() {
-        anyhow::bail!("no deployment manifest at {}", path.display());
-    }
-    Ok(manifest.and_then(|m| m.deploy_block).unwrap_or(1).max(1))
+    Manifest::load(&path)?.with_context(|| {
+        format!(
+            "no deployment manifest at {}: pass --manifest FILE (the one `cloudless contracts deploy` wrote); the ledger counts only the logs of the marketplace's own contracts",
+            path.display()
+        )
+    })
 }

@@ -212,6 +212,19 @@ impl Manifest {
         self.contracts.get(name).map(|program| program.address)
     }
 
+    /// The contracts whose logs are the marketplace's; the error names what is not deployed.
+    pub fn sources(&self) -> anyhow::Result<cloudless_abi::events::Sources> {
+        let address = |name: &str| {
+            self.address(name)
+                .with_context(|| format!("the manifest has no {name} address"))
+        };
+        Ok(cloudless_abi::events::Sources {
+            registry: address("registry")?,
+            market: address("market")?,
+            token: self.token.context("the manifest has no token address")?,
+        })
+    }
+
     /// Whether set-up step `step` is done.
     pub fn done(&self, step: &str) -> bool {
         self.steps.iter().any(|done| done == step)

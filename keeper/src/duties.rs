@@ -166,6 +166,7 @@ mod tests {
         let mut state = MarketState::new(matcher::Sources {
             registry: Address::repeat_byte(1),
             market: Address::repeat_byte(2),
+            token: Address::repeat_byte(3),
         });
         state.params = Some(crate::state::test_params());
         state

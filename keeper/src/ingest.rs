@@ -28,15 +28,9 @@ use crate::{
 
 /// The contracts whose logs are ingested, from the manifest.
 pub fn sources(manifest: &Manifest) -> Result<Sources, Error> {
-    let address = |name: &str| {
-        manifest
-            .address(name)
-            .ok_or_else(|| Error::Config(format!("the manifest has no {name} address")))
-    };
-    Ok(Sources {
-        registry: address("registry")?,
-        market: address("market")?,
-    })
+    manifest
+        .sources()
+        .map_err(|e| Error::Config(format!("{e:#}")))
 }
 
 /// Where ingestion stands.

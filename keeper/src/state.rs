@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 
 use alloy::rpc::types::Log;
 use alloy_primitives::{Address, B256};
-use alloy_sol_types::SolEventInterface;
 use cloudless_abi::{
     court::{CourtParams, DisputeKind, ICourt::ICourtEvents},
+    events::Event,
     market::{IMarket::IMarketEvents, MarketParams},
 };
 use matcher::{Book, Sources};
@@ -167,17 +167,23 @@ impl MarketState {
             index: log.log_index,
             reason,
         };
+        let Some(event) = self
+            .sources
+            .decode(&log.inner)
+            .map_err(|e| fail(e.to_string()))?
+        else {
+            return Ok(());
+        };
         self.book
-            .apply_log(&self.sources, &log.inner)
+            .apply_event(event.clone())
             .map_err(|e| fail(e.to_string()))?;
-        if log.inner.address != self.sources.market {
-            return Ok(());
-        }
-        let Ok(event) = IMarketEvents::decode_raw_log(log.topics(), &log.data().data) else {
-            if let Ok(event) = ICourtEvents::decode_raw_log(log.topics(), &log.data().data) {
+        let event = match event {
+            Event::Market(event) => event,
+            Event::Court(event) => {
                 self.apply_court(event);
+                return Ok(());
             }
-            return Ok(());
+            _ => return Ok(()),
         };
         use IMarketEvents as E;
         let placement = |id: &u64| self.placements.get(id).map(|p| p.deployment);
@@ -372,6 +378,11 @@ mod tests {
 
     const REGISTRY: Address = address!("0x00000000000000000000000000000000000000aa");
     const MARKET: Address = address!("0x00000000000000000000000000000000000000bb");
+    const SOURCES: Sources = Sources {
+        registry: REGISTRY,
+        market: MARKET,
+        token: address!("0x00000000000000000000000000000000000000cc"),
+    };
 
     fn log(block: u64, event: &impl SolEvent) -> Log {
         Log {
@@ -430,10 +441,7 @@ mod tests {
 
     #[test]
     fn deployments_never_matched_are_pruned_once_their_match_expiry_passed() {
-        let mut state = MarketState::new(Sources {
-            registry: REGISTRY,
-            market: MARKET,
-        });
+        let mut state = MarketState::new(SOURCES);
         let params = test_params();
         let logs = [
             market_log(
@@ -464,10 +472,7 @@ mod tests {
 
     #[test]
     fn deployments_ended_for_good_are_pruned_and_their_late_events_are_no_contradiction() {
-        let mut state = MarketState::new(Sources {
-            registry: REGISTRY,
-            market: MARKET,
-        });
+        let mut state = MarketState::new(SOURCES);
         let provider = address!("0x0000000000000000000000000000000000000001");
         let placement = |id, deployment| IMarket::PlacementCreated {
             placementId: id,
@@ -539,10 +544,7 @@ mod tests {
 
     #[test]
     fn a_fraud_conviction_takes_the_providers_offers_out_of_matching_and_slashes_set_its_stake() {
-        let mut state = MarketState::new(Sources {
-            registry: REGISTRY,
-            market: MARKET,
-        });
+        let mut state = MarketState::new(SOURCES);
         let provider = offer_created(1).provider;
         let staked = IRegistry::Staked {
             provider,
@@ -588,10 +590,7 @@ mod tests {
     #[test]
     fn a_dispute_is_open_from_its_opening_until_its_answer_or_fraud() {
         use cloudless_abi::court::ICourt;
-        let mut state = MarketState::new(Sources {
-            registry: REGISTRY,
-            market: MARKET,
-        });
+        let mut state = MarketState::new(SOURCES);
         let opened = |id, kind| ICourt::DisputeOpened {
             disputeId: id,
             placementId: 4,
@@ -636,10 +635,7 @@ mod tests {
 
     #[test]
     fn a_contradicting_log_is_skipped_and_the_logs_after_it_still_apply() {
-        let mut state = MarketState::new(Sources {
-            registry: REGISTRY,
-            market: MARKET,
-        });
+        let mut state = MarketState::new(SOURCES);
         // The log that stalled every keeper: a pause of offer 0, which never exists.
         let pause_none = IRegistry::OfferStatusChanged {
             offerId: 0,

@@ -1,35 +1,23 @@
 //! Feeding the book from chain logs: each registry and market event maps to one book update.
 //! Events carry the chain's new absolute values, so the book follows the chain exactly.
 
-use alloy_primitives::{Address, Log};
-use alloy_sol_types::SolEventInterface;
-use cloudless_abi::market::{
-    IGoverned::IGovernedEvents, IMarket::IMarketEvents, IRegistry::IRegistryEvents, MarketParams,
-    Offer, OfferStatus,
+use alloy_primitives::Log;
+use cloudless_abi::{
+    events::{DecodeError, Event, Sources},
+    market::{
+        IGoverned::IGovernedEvents, IMarket::IMarketEvents, IRegistry::IRegistryEvents,
+        MarketParams, Offer, OfferStatus,
+    },
 };
 
 use crate::book::{Book, BookError};
-
-/// The contracts whose logs feed a book.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Sources {
-    /// The registry (offers, stakes).
-    pub registry: Address,
-    /// The market (deployments, placements, pause).
-    pub market: Address,
-}
 
 /// A log the book could not take.
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
     /// The log has a known event signature but its data does not decode.
-    #[error("undecodable {contract} log: {source}")]
-    Decode {
-        /// "registry" or "market".
-        contract: &'static str,
-        /// The decoder's complaint.
-        source: alloy_sol_types::Error,
-    },
+    #[error(transparent)]
+    Decode(#[from] DecodeError),
     /// The event contradicts the book (an event was missed or replayed out of order).
     #[error(transparent)]
     Book(#[from] BookError),
@@ -40,24 +28,23 @@ impl Book {
     /// contracts and events that do not affect matching are ignored. Returns whether the
     /// log changed the book.
     pub fn apply_log(&mut self, sources: &Sources, log: &Log) -> Result<bool, IngestError> {
-        if log.address == sources.registry {
-            if let Some(event) =
-                decode::<IRegistryEvents>(log, IRegistryEvents::SELECTORS, "registry")?
-            {
-                return Ok(self.apply_registry(event)?);
-            }
-        } else if log.address == sources.market {
-            if let Some(event) = decode::<IMarketEvents>(log, IMarketEvents::SELECTORS, "market")? {
-                return Ok(self.apply_market(event)?);
-            }
-            if let Some(IGovernedEvents::PauseSet(e)) =
-                decode(log, IGovernedEvents::SELECTORS, "market")?
-            {
-                self.set_paused(e.paused);
-                return Ok(true);
-            }
+        match sources.decode(log)? {
+            Some(event) => Ok(self.apply_event(event)?),
+            None => Ok(false),
         }
-        Ok(false)
+    }
+
+    /// Applies one decoded marketplace event; returns whether it changed the book.
+    pub fn apply_event(&mut self, event: Event) -> Result<bool, BookError> {
+        match event {
+            Event::Registry(event) => self.apply_registry(event),
+            Event::Market(event) => self.apply_market(event),
+            Event::MarketGoverned(IGovernedEvents::PauseSet(e)) => {
+                self.set_paused(e.paused);
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
     }
 
     /// Applies a registry event.
@@ -133,23 +120,4 @@ impl Book {
         }
         Ok(true)
     }
-}
-
-/// `log` as one of the events of `E` (whose signatures are `selectors`); `None` when it is
-/// none of them.
-fn decode<E: SolEventInterface>(
-    log: &Log,
-    selectors: &[[u8; 32]],
-    contract: &'static str,
-) -> Result<Option<E>, IngestError> {
-    let known = log
-        .topics()
-        .first()
-        .is_some_and(|topic| selectors.contains(&topic.0));
-    if !known {
-        return Ok(None);
-    }
-    E::decode_log(log)
-        .map(|event| Some(event.data))
-        .map_err(|source| IngestError::Decode { contract, source })
 }

@@ -23,6 +23,7 @@ pub mod workload;
 
 pub use bid::Bid;
 pub use book::{BidEntry, Book, BookError, Config, Snapshot};
-pub use events::{IngestError, Sources};
+pub use cloudless_abi::events::Sources;
+pub use events::IngestError;
 pub use plan::{Budget, GasModel, MatchTx, Plan, Session};
 pub use verdict::Rejection;

@@ -88,12 +88,12 @@ async fn bench(args: &AuditArgs) -> Result<Report> {
     };
     let (node, signers) = super::devnode::start_node(config).await?;
     let url = node.rpc_url();
-    super::proofs::run(&url, &signers, args.clients, args.proofs)
+    let (_, sources) = super::proofs::run(&url, &signers, args.clients, args.proofs)
         .await
         .context("generating the history")?;
     let out = tempfile::tempdir()?;
     let started = Instant::now();
-    let outcome = replay_detached(ReplayConfig::new(url, 1, out.path().to_owned())).await;
+    let outcome = replay_detached(ReplayConfig::new(url, sources, 1, out.path().to_owned())).await;
     let seconds = started.elapsed().as_secs_f64();
     node.stop().await?;
     let s = outcome.context("replaying the history")?.summary;

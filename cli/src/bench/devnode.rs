@@ -100,7 +100,11 @@ async fn bench(args: &DevnodeArgs) -> Result<Vec<Throughput>> {
     let url = node.rpc_url();
     let mut report = vec![transfers(&url, &signers[1..], args.transfers).await?];
     if args.proofs > 0 {
-        report.push(super::proofs::run(&url, &signers, args.clients, args.proofs).await?);
+        report.push(
+            super::proofs::run(&url, &signers, args.clients, args.proofs)
+                .await?
+                .0,
+        );
     }
     node.stop().await?;
     Ok(report)

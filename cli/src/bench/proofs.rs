@@ -2,13 +2,16 @@
 //! placements that every client proves its own placements, two epochs each.
 
 use alloy::{
-    primitives::{Address, Bytes, U256},
+    primitives::{Bytes, U256},
     providers::Provider,
     signers::local::PrivateKeySigner,
 };
 use alloy_sol_types::SolCall;
 use anyhow::{Context, Result};
-use cloudless_abi::market::{IMarket, IRegistry, MatchPair};
+use cloudless_abi::{
+    events::Sources,
+    market::{IMarket, IRegistry, MatchPair},
+};
 use cloudless_client::receipts::Epoch;
 
 use super::{
@@ -35,17 +38,18 @@ struct Placement {
 
 /// Sets up a marketplace on `url` with `signers[0]` as owner, provider and developer and the
 /// next `clients` signers as the provider's workers, then measures `proofs` proofs sent by the
-/// workers at once.
+/// workers at once. Returns the throughput and the marketplace's contracts.
 pub(super) async fn run(
     url: &str,
     signers: &[PrivateKeySigner],
     clients: usize,
     proofs: usize,
-) -> Result<Throughput> {
+) -> Result<(Throughput, Sources)> {
     let workers = &signers[1..=clients];
-    let (market, placements) = open_placements(url, &signers[0], workers, proofs.div_ceil(2))
+    let (sources, placements) = open_placements(url, &signers[0], workers, proofs.div_ceil(2))
         .await
         .context("setting up the marketplace for the proof benchmark")?;
+    let market = sources.market;
     let client = Client::connect(&rpc(url), &WalletArgs::default()).await?;
     let mut batches: Vec<Vec<Bytes>> = vec![Vec::new(); clients];
     for (i, placement) in placements.iter().enumerate() {
@@ -80,7 +84,7 @@ pub(super) async fn run(
         }
     }
     batches.retain(|batch| !batch.is_empty());
-    measure(url, "submitProof", batches).await
+    Ok((measure(url, "submitProof", batches).await?, sources))
 }
 
 fn rpc(url: &str) -> RpcArgs {
@@ -92,13 +96,14 @@ fn rpc(url: &str) -> RpcArgs {
 
 /// Deploys the marketplace, registers `owner` as a provider with `workers`, opens offers and
 /// matches deployments until there are `wanted` placements, then moves time on until each
-/// placement's first two epochs can be proven. Returns the market and the placements.
+/// placement's first two epochs can be proven. Returns the marketplace's contracts and the
+/// placements.
 async fn open_placements(
     url: &str,
     owner: &PrivateKeySigner,
     workers: &[PrivateKeySigner],
     wanted: usize,
-) -> Result<(Address, Vec<Placement>)> {
+) -> Result<(Sources, Vec<Placement>)> {
     let manifests = tempfile::tempdir()?;
     let offers = MAX_OFFERS.min(wanted as u64);
     let deployments = (wanted as u64).div_ceil(offers);
@@ -161,5 +166,5 @@ async fn open_placements(
         .provider
         .raw_request::<_, serde_json::Value>("evm_mine".into(), ())
         .await?;
-    Ok((market, placements))
+    Ok((provider.manifest.sources()?, placements))
 }

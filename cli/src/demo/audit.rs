@@ -8,6 +8,8 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use cloudless_audit::replay::{ReplayConfig, replay_detached};
 use serde::Serialize;
+
+use crate::chain::manifest::Manifest;
 use sha2::{Digest, Sha256};
 
 /// What the audit found.
@@ -29,9 +31,11 @@ pub struct Audit {
     pub ledger_sha256: String,
 }
 
-/// Replays the chain at `rpc_url` from `from_block`, caching and writing the ledger in `out`.
-pub async fn audit(rpc_url: String, from_block: u64, out: PathBuf) -> Result<Audit> {
-    let config = ReplayConfig::new(rpc_url, from_block, out);
+/// Replays the chain at `rpc_url` from the marketplace's deploy block, caching and writing the
+/// ledger in `out`.
+pub async fn audit(rpc_url: String, manifest: &Manifest, out: PathBuf) -> Result<Audit> {
+    let from_block = manifest.deploy_block.unwrap_or_default();
+    let config = ReplayConfig::new(rpc_url, manifest.sources()?, from_block, out);
     let outcome = replay_detached(config)
         .await
         .context("auditing the demo's chain")?;

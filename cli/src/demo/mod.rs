@@ -88,8 +88,8 @@ async fn play() -> Result<statement::Statement> {
         let keeper = stage.close().await?;
         let statement =
             statement::Statement::read(&cast, &deployed.manifest, keeper, &held).await?;
-        let from = deployed.manifest.deploy_block.unwrap_or_default();
-        let audit = audit::audit(node.rpc_url(), from, folder.path().join("audit")).await?;
+        let audit = audit::audit(node.rpc_url(), &deployed.manifest, folder.path().join("audit"))
+            .await?;
         progress::line(
             statement.epoch(),
             &format!(

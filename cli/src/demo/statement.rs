@@ -13,8 +13,9 @@ use alloy_primitives::{Address, B256};
 use anyhow::{Context, Result, bail};
 use cloudless_abi::{
     erc20::IStylusToken,
-    market::{IMarket, IMarket::IMarketEvents, IRegistry, IRegistry::IRegistryEvents},
+    market::{IMarket, IRegistry},
 };
+use cloudless_audit::ledger::{Ledger, Outcome};
 use serde::Serialize;
 
 use super::{
@@ -25,7 +26,7 @@ use super::{
 };
 use crate::chain::manifest::Manifest;
 use court::{Dispute, Invocations};
-use ledger::{Amount, Deployment, Events, Offer, Placement, sum};
+use ledger::{Amount, Deployment, Offer, Placement, sum};
 
 /// One account of the cast.
 #[derive(Debug, Serialize)]
@@ -179,7 +180,8 @@ impl Statement {
             .address(vec![registry, market])
             .from_block(manifest.deploy_block.unwrap_or_default())
             .to_block(head.header.number);
-        let events = Events::decode(&client.provider.get_logs(&filter).await?);
+        let logs = client.provider.get_logs(&filter).await?;
+        let ledger = Ledger::fold(manifest.sources()?, &logs)?;
 
         let mut accounts = Vec::new();
         let (mut claimables, mut pendings) = (BTreeMap::new(), BTreeMap::new());
@@ -198,22 +200,18 @@ impl Statement {
                 gas_used: closed.gas.get(&address).copied().unwrap_or_default(),
             });
         }
-        let mut claimed: BTreeMap<Address, Amount> = BTreeMap::new();
-        for event in &events.market {
-            if let IMarketEvents::Claimed(e) = event {
-                *claimed.entry(e.account).or_default() += e.amount;
-            }
-        }
+        let claimed =
+            |account| Amount::from(ledger.claimed.get(&account).copied().unwrap_or_default());
 
-        let offers = ledger::offers(cast, &events);
-        let mut placements = ledger::placements(cast, &events);
+        let offers = ledger::offers(cast, &ledger);
+        let mut placements = ledger::placements(cast, &ledger);
         for placement in &mut placements {
             let view = IMarket::placementCall {
                 placementId: placement.id,
             };
             placement.last_proven = client.view(market, view).await?.lastProven;
         }
-        let mut deployments = ledger::deployments(cast, &events, &placements);
+        let mut deployments = ledger::deployments(cast, &ledger);
         for deployment in &mut deployments {
             let id = deployment.id;
             let view = IMarket::deploymentStateCall { deploymentId: id };
@@ -222,8 +220,8 @@ impl Statement {
             deployment.status = format!("{:?}", state.status).to_lowercase();
         }
 
-        let disputes = court::disputes(&client.provider, cast, &events, &placements).await?;
-        let invocations = court::invocations(&events, &placements, &disputes, held);
+        let disputes = court::disputes(&client.provider, cast, &ledger).await?;
+        let invocations = court::invocations(&ledger, &placements, &disputes, held);
 
         let mut providers = Vec::new();
         for actor in &cast.providers {
@@ -232,40 +230,24 @@ impl Statement {
                 .view(registry, IRegistry::providerCall { provider: address })
                 .await?;
             let mine = || placements.iter().filter(|p| p.provider == actor.name);
-            let slashed = events.registry.iter().filter_map(|event| match event {
-                IRegistryEvents::Slashed(e) if e.provider == address => Some(e.amount),
-                _ => None,
-            });
+            let row = ledger.providers.get(&address).cloned().unwrap_or_default();
             providers.push(ProviderAccount {
                 name: actor.name.clone(),
-                earned: sum(mine().map(|p| &p.paid)),
+                earned: row.earned.into(),
                 fees: sum(mine().map(|p| &p.fees)),
-                claimed: claimed.get(&address).copied().unwrap_or_default(),
+                claimed: claimed(address),
                 claimable: claimables[&address],
                 pending: pendings[&address],
-                slashed: Amount(slashed.sum()),
-                refunded: sum(disputes
-                    .iter()
-                    .filter(|d| d.provider == actor.name)
-                    .map(|d| &d.refunded)),
-                bonds_won: sum(disputes
-                    .iter()
-                    .filter(|d| d.bond_to == Some(address))
-                    .map(|d| &d.bond)),
+                slashed: row.slashed.into(),
+                refunded: row.refunded.into(),
+                bonds_won: row.bonds_won.into(),
                 stake: Amount(info.stake),
                 unbonding: Amount(info.unbonding),
             });
         }
 
         let keeper_address = cast.keeper.address();
-        let mut fees_earned = Amount::default();
-        for event in &events.market {
-            if let IMarketEvents::DeploymentMatched(e) = event
-                && e.keeper == keeper_address
-            {
-                fees_earned += e.keeperFee;
-            }
-        }
+        let fees_earned = ledger.keeper_fees.get(&keeper_address).copied();
         let status = &closed.status;
         let keeper_account = KeeperAccount {
             matches: status.matches,
@@ -277,8 +259,8 @@ impl Statement {
             txs_failed: status.txs_failed,
             proofs_verified: status.proofs_verified,
             leaves_sampled: status.leaves_sampled,
-            fees_earned,
-            claimed: claimed.get(&keeper_address).copied().unwrap_or_default(),
+            fees_earned: fees_earned.unwrap_or_default().into(),
+            claimed: claimed(keeper_address),
             claimable: claimables[&keeper_address],
         };
 
@@ -409,7 +391,7 @@ impl Statement {
         if i.wrong > 0 && !self.disputes.iter().any(|d| d.kind == "result") {
             bail!("{} wrong answers but no result dispute", i.wrong);
         }
-        if let Some(open) = self.disputes.iter().find(|d| d.outcome == "open") {
+        if let Some(open) = self.disputes.iter().find(|d| d.outcome == Outcome::Open) {
             bail!("dispute {} is still open at the end", open.id);
         }
         if let Some(a) = self.audit.as_ref().filter(|a| !a.invariants_hold) {

@@ -8,6 +8,7 @@
 //! - [`market`]: the registry and market interfaces and the types they share;
 //! - [`court`]: protocol v2's disputes, receipts and proof references;
 //! - [`receipt`], [`merkle`]: a receipt's EIP-712 digest and the receipts and batch trees;
+//! - [`events`]: the marketplace's logs decoded by the contract that emitted them;
 //! - [`eligibility`]: protocol v1's eligibility rules, one function for the contracts and the
 //!   matcher;
 //! - [`lifecycle`]: a deployment's status, one function for the market and the matcher;
@@ -28,6 +29,7 @@ pub mod deployer;
 pub mod eligibility;
 pub mod erc20;
 pub mod escrow;
+pub mod events;
 pub mod lifecycle;
 pub mod market;
 pub mod merkle;

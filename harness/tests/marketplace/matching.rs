@@ -37,6 +37,7 @@ impl Mirror {
         let sources = Sources {
             registry: f.m.registry,
             market: f.m.market,
+            token: f.m.token,
         };
         Self { f, book, sources }
     }

@@ -1,26 +1,20 @@
-//! What the marketplace's events say: offers as created, placements with their proofs and
-//! ends, deployments' ledgers.
+//! The statement's tables: the auditor's ledger ([`cloudless_audit::ledger::Ledger`], the one
+//! fold of the marketplace's events) with the cast's names, regions by name and amounts in
+//! tokens.
 
-use std::collections::BTreeMap;
-
-use alloy::rpc::types::Log;
 use alloy_primitives::{Address, B256, U256};
-use alloy_sol_types::SolEventInterface;
-use cloudless_abi::{
-    court::ICourt::ICourtEvents,
-    market::{IMarket::IMarketEvents, IRegistry::IRegistryEvents},
-};
-use serde::{Serialize, Serializer};
+use cloudless_audit::ledger::{self as audit, Ledger};
+use serde::Serialize;
 
 use crate::demo::{actors::Cast, script::REGIONS};
 
 /// A token amount: a decimal string of base units in JSON, tokens in tables.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Amount(pub U256);
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Amount(#[serde(serialize_with = "audit::decimal")] pub U256);
 
-impl Serialize for Amount {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.0.to_string())
+impl From<audit::Amount> for Amount {
+    fn from(amount: audit::Amount) -> Self {
+        Self(amount.0)
     }
 }
 
@@ -70,7 +64,7 @@ pub struct Placement {
     pub fees: Amount,
     /// What its proven epochs earned that the deployment could not pay (gross).
     pub owed: Amount,
-    /// `completed`, `evicted`, `exited_with_penalty`, or `null` while live.
+    /// `completed`, `evicted`, `exited_with_penalty`, `fraud`, or `null` while live.
     pub ended: Option<String>,
     /// Stake slashed into the deployment when it ended.
     pub slashed: Amount,
@@ -101,167 +95,94 @@ pub struct Deployment {
     /// Protocol fees.
     pub fees: Amount,
     pub keeper_fees: Amount,
-    /// Slashed stake received from evicted providers.
+    /// Slashed stake received from evicted providers, and frauds' slashes and held pay.
     pub slashed_in: Amount,
     pub withdrawn: Amount,
     pub balance: Amount,
 }
-/// The marketplace's decoded logs.
-#[derive(Default)]
-pub struct Events {
-    pub market: Vec<IMarketEvents>,
-    pub registry: Vec<IRegistryEvents>,
-    /// The court's, with the transaction that logged each.
-    pub court: Vec<(ICourtEvents, B256)>,
-}
 
-impl Events {
-    pub fn decode(logs: &[Log]) -> Self {
-        let mut events = Self::default();
-        for log in logs {
-            if let Ok(event) = IMarketEvents::decode_log(&log.inner) {
-                events.market.push(event.data);
-            } else if let Ok(event) = ICourtEvents::decode_log(&log.inner) {
-                let tx = log.transaction_hash.unwrap_or_default();
-                events.court.push((event.data, tx));
-            } else if let Ok(event) = IRegistryEvents::decode_log(&log.inner) {
-                events.registry.push(event.data);
-            }
-        }
-        events
-    }
-}
-pub fn offers(cast: &Cast, events: &Events) -> Vec<Offer> {
-    events
-        .registry
+pub fn offers(cast: &Cast, ledger: &Ledger) -> Vec<Offer> {
+    ledger
+        .offers
         .iter()
-        .filter_map(|event| match event {
-            IRegistryEvents::OfferCreated(e) => Some(Offer {
-                id: e.offerId,
-                provider: cast.name_of(e.provider),
-                region: region(e.region),
-                price: Amount(U256::from(e.pricePerInstanceEpoch)),
-                capacity: e.capacity,
-            }),
-            _ => None,
+        .map(|(&id, o)| Offer {
+            id,
+            provider: cast.name_of(o.provider),
+            region: region(o.region),
+            price: o.price.into(),
+            capacity: o.capacity,
         })
         .collect()
 }
 
-/// Placements from their creation, proof and end events.
-pub fn placements(cast: &Cast, events: &Events) -> Vec<Placement> {
-    let owners: BTreeMap<u64, Address> = events
-        .market
+/// Placements with their proofs and ends (`last_proven` is read from the chain after).
+pub fn placements(cast: &Cast, ledger: &Ledger) -> Vec<Placement> {
+    ledger
+        .placements
         .iter()
-        .filter_map(|event| match event {
-            IMarketEvents::DeploymentCreated(e) => Some((e.deploymentId, e.owner)),
-            _ => None,
+        .map(|(&id, p)| Placement {
+            id,
+            deployment: p.deployment,
+            developer: cast.name_of(
+                ledger
+                    .deployments
+                    .get(&p.deployment)
+                    .map(|d| d.owner)
+                    .unwrap_or_default(),
+            ),
+            provider: cast.name_of(p.provider),
+            offer: p.offer,
+            instances: p.instances,
+            price: p.price.into(),
+            start_epoch: p.start_epoch,
+            last_proven: 0,
+            epochs_proven: p.proven.len() as u64,
+            receipts: p.receipts(),
+            paid: p.paid.into(),
+            fees: p.fee.into(),
+            owed: p.owed.into(),
+            ended: p.ended.clone(),
+            slashed: p.slashed.into(),
         })
-        .collect();
-    let mut placements: BTreeMap<u64, Placement> = BTreeMap::new();
-    for event in &events.market {
-        match event {
-            IMarketEvents::PlacementCreated(e) => {
-                let owner = owners.get(&e.deploymentId).copied().unwrap_or_default();
-                placements.insert(
-                    e.placementId,
-                    Placement {
-                        id: e.placementId,
-                        deployment: e.deploymentId,
-                        developer: cast.name_of(owner),
-                        provider: cast.name_of(e.provider),
-                        offer: e.offerId,
-                        instances: e.instances,
-                        price: Amount(U256::from(e.price)),
-                        start_epoch: e.startEpoch,
-                        ..Placement::default()
-                    },
-                );
-            }
-            IMarketEvents::EpochProven(e) => {
-                if let Some(p) = placements.get_mut(&e.placementId) {
-                    p.epochs_proven += 1;
-                    p.receipts += u64::from(e.count);
-                    p.paid += e.paid;
-                    p.fees += e.fee;
-                    p.owed = Amount(e.owed);
-                }
-            }
-            IMarketEvents::OwedSettled(e) => {
-                if let Some(p) = placements.get_mut(&e.placementId) {
-                    p.paid += e.paid;
-                    p.fees += e.fee;
-                    p.owed = Amount(e.owed);
-                }
-            }
-            IMarketEvents::PlacementEnded(e) => {
-                if let Some(p) = placements.get_mut(&e.placementId) {
-                    let reason = format!("{:?}", e.reason);
-                    p.ended = Some(snake_case(&reason));
-                    p.slashed += e.slashed;
-                }
-            }
-            _ => {}
-        }
-    }
-    placements.into_values().collect()
+        .collect()
 }
 
-/// Deployments' ledgers from their events and their placements.
-pub fn deployments(cast: &Cast, events: &Events, placements: &[Placement]) -> Vec<Deployment> {
-    let mut deployments: BTreeMap<u64, Deployment> = BTreeMap::new();
-    for event in &events.market {
-        use IMarketEvents as E;
-        let id = match event {
-            E::DeploymentCreated(e) => {
-                deployments.insert(
-                    e.deploymentId,
-                    Deployment {
-                        id: e.deploymentId,
-                        developer: cast.name_of(e.owner),
-                        function: e.spec.program,
-                        artifact: e.spec.artifact,
-                        instances: e.spec.instances,
-                        regions: (0..=u8::MAX)
-                            .filter(|&r| e.spec.regionMask.bit(usize::from(r)))
-                            .map(region)
-                            .collect(),
-                        max_price: Amount(U256::from(e.spec.maxPricePerInstanceEpoch)),
-                        max_per_provider: e.spec.maxPerProvider,
-                        deposited: Amount(e.balance),
-                        ..Deployment::default()
-                    },
-                );
-                continue;
-            }
-            E::DeploymentFunded(e) => e.deploymentId,
-            E::DeploymentWithdrawn(e) => e.deploymentId,
-            E::DeploymentMatched(e) => e.deploymentId,
-            E::DeploymentCancelled(e) => e.deploymentId,
-            E::DeploymentClosed(e) => e.deploymentId,
-            _ => continue,
-        };
-        let Some(d) = deployments.get_mut(&id) else {
-            continue;
-        };
-        match event {
-            E::DeploymentFunded(e) => d.topped_up += e.amount,
-            E::DeploymentWithdrawn(e) => d.withdrawn += e.amount,
-            E::DeploymentMatched(e) => d.keeper_fees += e.keeperFee,
-            E::DeploymentCancelled(_) => d.cancelled = true,
-            E::DeploymentClosed(_) => d.closed = true,
-            _ => {}
-        }
-    }
-    for p in placements {
-        if let Some(d) = deployments.get_mut(&p.deployment) {
-            d.paid += p.paid.0;
-            d.fees += p.fees.0;
-            d.slashed_in += p.slashed.0;
-            d.receipts += p.receipts;
-        }
-    }
-    deployments.into_values().collect()
+/// Deployments' ledgers (`status` and `balance` are read from the chain after).
+pub fn deployments(cast: &Cast, ledger: &Ledger) -> Vec<Deployment> {
+    ledger
+        .deployments
+        .iter()
+        .map(|(&id, d)| Deployment {
+            id,
+            developer: cast.name_of(d.owner),
+            function: d.program,
+            artifact: d.artifact,
+            receipts: ledger
+                .placements
+                .values()
+                .filter(|p| p.deployment == id)
+                .map(audit::PlacementRow::receipts)
+                .sum(),
+            instances: d.instances,
+            regions: (0..=u8::MAX)
+                .filter(|&r| d.region_mask.bit(usize::from(r)))
+                .map(region)
+                .collect(),
+            max_price: d.max_price.into(),
+            max_per_provider: d.max_per_provider,
+            status: String::new(),
+            cancelled: d.cancelled.is_some(),
+            closed: d.closed.is_some(),
+            deposited: d.deposit.into(),
+            topped_up: d.funded.into(),
+            paid: d.paid.into(),
+            fees: d.fee.into(),
+            keeper_fees: d.keeper_fees.into(),
+            slashed_in: d.slash_received.into(),
+            withdrawn: d.withdrawn.into(),
+            balance: d.balance.into(),
+        })
+        .collect()
 }
 
 /// The name of region `code`.
@@ -269,16 +190,4 @@ fn region(code: u8) -> String {
     REGIONS
         .get(usize::from(code))
         .map_or_else(|| code.to_string(), |name| (*name).to_owned())
-}
-
-/// `ExitedWithPenalty` → `exited_with_penalty`.
-fn snake_case(name: &str) -> String {
-    let mut out = String::new();
-    for (i, c) in name.chars().enumerate() {
-        if c.is_uppercase() && i > 0 {
-            out.push('_');
-        }
-        out.push(c.to_ascii_lowercase());
-    }
-    out
 }

@@ -148,7 +148,7 @@ impl Statement {
                     format!("{} ({})", d.placement, d.provider),
                     d.epoch.to_string(),
                     d.challenger.clone(),
-                    d.outcome.clone(),
+                    d.outcome.as_str().to_owned(),
                     d.bond.to_string(),
                     d.slashed.to_string(),
                     d.reward.to_string(),
