@@ -5,6 +5,7 @@
 //! gives byte-identical `ledger.json` and `ledger.csv` ([`files`]).
 
 mod files;
+mod holdings;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -149,6 +150,9 @@ pub struct DeploymentRow {
     pub closed: Option<u64>,
     /// Per epoch, what its proofs moved.
     pub epochs: BTreeMap<u64, EpochRow>,
+    /// `balance` when the market's holdings last counted it.
+    #[serde(skip)]
+    counted: U256,
 }
 
 /// A provider's earnings and losses.
@@ -166,6 +170,8 @@ pub struct ProviderRow {
     pub refunded: Amount,
     /// Staked in total (`Staked`).
     pub staked: Amount,
+    /// Stake taken back after unbonding (`StakeWithdrawn`).
+    pub withdrawn: Amount,
     /// Bonds of disputes it answered (`DisputeAnswered`), claimable.
     pub bonds_won: Amount,
     /// Disputes against its placements (opened, or settled at once by `disputeResult`).
@@ -257,6 +263,9 @@ pub struct Ledger {
     /// Deployments changed since [`Ledger::check_touched`] last ran.
     #[serde(skip)]
     touched: BTreeSet<u64>,
+    /// What the market and the registry owe, against what they hold.
+    #[serde(skip)]
+    holdings: holdings::Holdings,
 }
 
 /// One account's movements of the payment token.
@@ -306,6 +315,7 @@ impl Ledger {
             rewards: BTreeMap::new(),
             flows: BTreeMap::new(),
             touched: BTreeSet::new(),
+            holdings: holdings::Holdings::default(),
         }
     }
 
@@ -339,13 +349,17 @@ impl Ledger {
 
     /// The protocol's invariants the ledger can check, as the violations found: every
     /// deployment's money balances (`deposit + funded + slash_received = paid + fee +
-    /// keeper_fees + withdrawn + balance`), and no provider claimed more than it earned.
+    /// keeper_fees + withdrawn + balance`), the market and the registry hold at least what
+    /// they owe, and no provider claimed more than it earned.
     pub fn violations(&self) -> Vec<String> {
         let mut found: Vec<String> = self
             .deployments
             .iter()
             .filter_map(|(&id, d)| unbalanced(id, d))
             .collect();
+        let mut all = self.holdings.clone();
+        all.balances = self.deployments.values().map(|d| d.balance.0).sum();
+        found.extend(all.shortfalls(&self.flows, self.sources.market, self.sources.registry));
         for (address, p) in &self.providers {
             let rewards = self.rewards.get(address).copied().unwrap_or_default();
             let owed = p.earned.0 + p.bonds_won.0 + rewards.0;
@@ -360,13 +374,24 @@ impl Ledger {
     }
 
     /// The money identity of every deployment changed since the last call (after a
-    /// transaction, say); the violations found.
+    /// transaction, say), and the market's and the registry's token holdings against what they
+    /// owe; the violations found.
     pub fn check_touched(&mut self) -> Vec<String> {
-        let touched = std::mem::take(&mut self.touched);
-        touched
-            .into_iter()
-            .filter_map(|id| unbalanced(id, self.deployments.get(&id)?))
-            .collect()
+        let mut found = Vec::new();
+        for id in std::mem::take(&mut self.touched) {
+            let Some(d) = self.deployments.get_mut(&id) else {
+                continue;
+            };
+            self.holdings.recount(d.counted, d.balance.0);
+            d.counted = d.balance.0;
+            found.extend(unbalanced(id, d));
+        }
+        found.extend(self.holdings.shortfalls(
+            &self.flows,
+            self.sources.market,
+            self.sources.registry,
+        ));
+        found
     }
 
     /// Deployment `id`'s row (created empty), noted as touched.
@@ -389,6 +414,7 @@ impl Ledger {
             ICourtEvents::DisputeOpened(e) => {
                 let provider = self.provider_of(e.placementId);
                 self.providers.entry(provider).or_default().disputes += 1;
+                self.holdings.market_in += e.bond;
                 self.disputes.push(DisputeRow {
                     id: e.disputeId,
                     kind: kind_name(e.kind),
@@ -437,6 +463,8 @@ impl Ledger {
                 dispute.refunded = Amount(e.refunded);
                 let bond = dispute.bond.0;
                 *self.rewards.entry(e.challenger).or_default() += e.reward + bond;
+                self.holdings.market_in += e.reward;
+                self.holdings.market_out += e.refunded;
                 let row = self.providers.entry(provider).or_default();
                 row.frauds += 1;
                 row.refunded += e.refunded;
@@ -485,6 +513,7 @@ impl Ledger {
             }
             E::DeploymentMatched(e) => {
                 *self.keeper_fees.entry(e.keeper).or_default() += e.keeperFee;
+                self.holdings.market_in += e.keeperFee;
                 let d = self.deployment(e.deploymentId);
                 d.keeper_fees += e.keeperFee;
                 d.balance = Amount(e.balance);
@@ -515,6 +544,7 @@ impl Ledger {
                     return;
                 };
                 p.proven.insert(e.epoch, e.count);
+                self.holdings.market_in += e.paid + e.fee;
                 p.paid += e.paid;
                 p.fee += e.fee;
                 p.owed = Amount(e.owed);
@@ -533,6 +563,7 @@ impl Ledger {
                 row.balance = Amount(e.balance);
             }
             E::OwedSettled(e) => {
+                self.holdings.market_in += e.paid + e.fee;
                 if let Some(p) = self.placements.get_mut(&e.placementId) {
                     p.paid += e.paid;
                     p.fee += e.fee;
@@ -557,12 +588,16 @@ impl Ledger {
                 d.balance = Amount(e.balance);
             }
             E::Claimed(e) => {
+                self.holdings.market_out += e.amount;
                 *self.claimed.entry(e.account).or_default() += e.amount;
                 if let Some(p) = self.providers.get_mut(&e.account) {
                     p.claimed += e.amount;
                 }
             }
-            E::TreasuryWithdrawn(e) => self.treasury_withdrawn += e.amount,
+            E::TreasuryWithdrawn(e) => {
+                self.holdings.market_out += e.amount;
+                self.treasury_withdrawn += e.amount;
+            }
             _ => {}
         }
     }
@@ -570,8 +605,18 @@ impl Ledger {
     fn registry_event(&mut self, event: IRegistryEvents) {
         use IRegistryEvents as E;
         match event {
-            E::Slashed(e) => self.providers.entry(e.provider).or_default().slashed += e.amount,
-            E::Staked(e) => self.providers.entry(e.provider).or_default().staked += e.amount,
+            E::Slashed(e) => {
+                self.holdings.registry_out += e.amount;
+                self.providers.entry(e.provider).or_default().slashed += e.amount;
+            }
+            E::Staked(e) => {
+                self.holdings.registry_in += e.amount;
+                self.providers.entry(e.provider).or_default().staked += e.amount;
+            }
+            E::StakeWithdrawn(e) => {
+                self.holdings.registry_out += e.amount;
+                self.providers.entry(e.provider).or_default().withdrawn += e.amount;
+            }
             E::OfferCreated(e) => {
                 self.offers.insert(
                     e.offerId,
@@ -622,7 +667,10 @@ fn unbalanced(id: u64, d: &DeploymentRow) -> Option<String> {
 mod tests {
     use super::*;
     use alloy_sol_types::SolEvent;
-    use cloudless_abi::{erc20::IStylusToken, market::IMarket};
+    use cloudless_abi::{
+        erc20::IStylusToken,
+        market::{IMarket, IRegistry},
+    };
 
     const SOURCES: Sources = Sources {
         registry: Address::repeat_byte(0x11),
@@ -639,6 +687,42 @@ mod tests {
                 data: event.encode_log_data(),
             },
         }
+    }
+
+    fn registry_log(event: impl SolEvent) -> LedgerLog {
+        let mut entry = log(event);
+        entry.log.address = SOURCES.registry;
+        entry
+    }
+
+    /// `value` of the payment token from `from` to `to`.
+    fn transfer(from: Address, to: Address, value: u64) -> LedgerLog {
+        let mut entry = log(IStylusToken::Transfer {
+            from,
+            to,
+            value: U256::from(value),
+        });
+        entry.log.address = SOURCES.token;
+        entry
+    }
+
+    /// Deployment 7 created by `owner` with `balance`.
+    fn created(owner: Address, balance: u64) -> LedgerLog {
+        log(IMarket::DeploymentCreated {
+            deploymentId: 7,
+            owner,
+            spec: harness::marketplace::Marketplace {
+                token: Address::ZERO,
+                registry: Address::ZERO,
+                market: Address::ZERO,
+                owner: Address::ZERO,
+                function: Address::ZERO,
+                artifact: B256::ZERO,
+            }
+            .request(2, 10),
+            balance: U256::from(balance),
+            createdEpoch: 2,
+        })
     }
 
     fn proven(placement: u64, epoch: u64, paid: u64, fee: u64, balance: u64) -> LedgerLog {
@@ -690,31 +774,38 @@ mod tests {
 
     #[test]
     fn a_deployments_money_balances_through_a_fraud_and_a_tampered_one_does_not() {
+        let (owner, provider) = (Address::repeat_byte(0xd1), Address::repeat_byte(0xb0));
         let mut ledger = Ledger::new(SOURCES);
-        ledger
-            .apply(&log(IMarket::DeploymentCreated {
-                deploymentId: 7,
-                owner: Address::repeat_byte(0xd1),
-                spec: harness::marketplace::Marketplace {
-                    token: Address::ZERO,
-                    registry: Address::ZERO,
-                    market: Address::ZERO,
-                    owner: Address::ZERO,
-                    function: Address::ZERO,
-                    artifact: B256::ZERO,
-                }
-                .request(2, 10),
-                balance: U256::from(110),
-                createdEpoch: 2,
-            }))
-            .unwrap();
-        for entry in ledger_logs() {
-            ledger.apply(&entry).unwrap();
-        }
+        let apply = |ledger: &mut Ledger, entries: Vec<LedgerLog>| {
+            for entry in entries {
+                ledger.apply(&entry).unwrap();
+            }
+            ledger.check_touched()
+        };
+        let staked = registry_log(IRegistry::Staked {
+            provider,
+            amount: U256::from(50),
+            stake: U256::from(50),
+        });
+        let mut setup = vec![
+            transfer(owner, SOURCES.market, 110),
+            created(owner, 110),
+            transfer(provider, SOURCES.registry, 50),
+            staked,
+        ];
+        setup.extend(ledger_logs());
+        assert_eq!(apply(&mut ledger, setup), Vec::<String>::new());
         assert_eq!(ledger.violations(), Vec::<String>::new());
         // A fraud on placement 1 after it ended: 40 of slash and 20 of held pay come back.
-        ledger
-            .apply(&log(cloudless_abi::court::ICourt::FraudProven {
+        let fraud = vec![
+            registry_log(IRegistry::Slashed {
+                provider,
+                amount: U256::from(50),
+                stake: U256::ZERO,
+                unbonding: U256::ZERO,
+            }),
+            transfer(SOURCES.registry, SOURCES.market, 50),
+            log(cloudless_abi::court::ICourt::FraudProven {
                 placementId: 1,
                 disputeId: 0,
                 kind: cloudless_abi::court::DisputeKind::Result,
@@ -723,40 +814,70 @@ mod tests {
                 reward: U256::from(10),
                 refunded: U256::from(20),
                 balance: U256::from(150),
-            }))
-            .unwrap();
+            }),
+        ];
+        assert_eq!(apply(&mut ledger, fraud), Vec::<String>::new());
         assert_eq!(ledger.deployments[&7].slash_received.0, U256::from(60));
         assert_eq!(ledger.violations(), Vec::<String>::new());
-        assert_eq!(ledger.check_touched(), Vec::<String>::new());
-        // A withdrawal whose reported balance does not follow is caught at that transaction.
-        ledger
-            .apply(&log(IMarket::DeploymentWithdrawn {
-                deploymentId: 7,
-                amount: U256::from(10),
-                balance: U256::from(145),
-            }))
-            .unwrap();
-        let found = ledger.check_touched();
+        // A withdrawal whose reported balance does not follow is caught at that transaction:
+        // the deployment's books and the market's holdings both disagree.
+        let withdrawn = |amount, balance| {
+            vec![
+                transfer(SOURCES.market, owner, amount),
+                log(IMarket::DeploymentWithdrawn {
+                    deploymentId: 7,
+                    amount: U256::from(amount),
+                    balance: U256::from(balance),
+                }),
+            ]
+        };
+        let found = apply(&mut ledger, withdrawn(10, 145));
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(found[0].starts_with("deployment 7"), "{found:?}");
         assert!(
-            found.len() == 1 && found[0].starts_with("deployment 7"),
+            found[1].starts_with("the market holds 150 tokens but owes 155"),
             "{found:?}"
         );
-        assert!(
-            ledger.check_touched().is_empty(),
-            "each change is checked once"
+        assert_eq!(
+            ledger.check_touched().len(),
+            1,
+            "a deployment is checked once, a shortfall stands"
         );
-        ledger
-            .apply(&log(IMarket::DeploymentWithdrawn {
-                deploymentId: 7,
-                amount: U256::from(5),
-                balance: U256::from(135),
-            }))
-            .unwrap();
-        assert!(ledger.check_touched().is_empty(), "balanced again");
+        assert!(
+            apply(&mut ledger, withdrawn(5, 135)).is_empty(),
+            "balanced again"
+        );
         ledger.deployments.get_mut(&7).unwrap().withdrawn += U256::from(1);
         let found = ledger.violations();
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(found[0].starts_with("deployment 7"), "{found:?}");
+    }
+
+    #[test]
+    fn tokens_that_leave_the_market_without_an_event_are_a_shortfall_and_gifts_are_not() {
+        let (owner, stranger) = (Address::repeat_byte(0xd1), Address::repeat_byte(0xee));
+        let mut ledger = Ledger::new(SOURCES);
+        let mut apply = |entries: Vec<LedgerLog>| {
+            for entry in entries {
+                ledger.apply(&entry).unwrap();
+            }
+            ledger.check_touched()
+        };
+        assert!(
+            apply(vec![
+                transfer(owner, SOURCES.market, 100),
+                created(owner, 100)
+            ])
+            .is_empty()
+        );
+        assert!(
+            apply(vec![transfer(stranger, SOURCES.market, 5)]).is_empty(),
+            "a gift is a surplus"
+        );
+        assert_eq!(
+            apply(vec![transfer(SOURCES.market, stranger, 30)]),
+            ["the market holds 75 tokens but owes 100"]
+        );
     }
 
     /// Two placements of deployment 7 created and proven in epoch 4.
@@ -784,25 +905,14 @@ mod tests {
     #[test]
     fn token_transfers_add_up_per_account_and_look_alikes_do_not_count() {
         let (minter, alice) = (Address::ZERO, Address::repeat_byte(0xa1));
-        let transfer = |token, from, to, value: u64| LedgerLog {
-            block: 1,
-            tx: B256::ZERO,
-            log: Log {
-                address: token,
-                data: IStylusToken::Transfer {
-                    from,
-                    to,
-                    value: U256::from(value),
-                }
-                .encode_log_data(),
-            },
-        };
         let mut ledger = Ledger::new(SOURCES);
         let impostor = Address::repeat_byte(0x66);
+        let mut counterfeit = transfer(minter, alice, 1_000);
+        counterfeit.log.address = impostor;
         for entry in [
-            transfer(SOURCES.token, minter, alice, 100),
-            transfer(SOURCES.token, alice, SOURCES.market, 30),
-            transfer(impostor, minter, alice, 1_000),
+            transfer(minter, alice, 100),
+            transfer(alice, SOURCES.market, 30),
+            counterfeit,
         ] {
             ledger.apply(&entry).unwrap();
         }
