@@ -6,7 +6,7 @@
 //! - `node`: the chain with its blocks, receipts, pending pool, clock and snapshots; `blocks`:
 //!   the block model with real headers; `admission`: raw transaction checks.
 //! - `history`: per-block undo records for queries at past blocks; `overrides`: state overrides
-//!   for simulations.
+//!   for simulations; `filters`: the installed `eth_newFilter` filters.
 //! - `state_file`: the append-only JSON-lines log replayed on restart.
 //! - `rpc`: the method handlers; `connections`: HTTP and WebSocket under separate caps, with
 //!   `shape` telling notifications and non-requests apart; `server`: [`start`] and [`DevNode`].
@@ -21,6 +21,7 @@ mod admission;
 mod blocks;
 pub mod config;
 mod connections;
+mod filters;
 mod history;
 mod node;
 mod overrides;
