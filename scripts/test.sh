@@ -6,8 +6,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# solc-js (fixture check) and foundry's cast (the dev node's external-client test) from npm.
-if [ ! -x node_modules/@foundry-rs/cast-linux-amd64/bin/cast ] || [ ! -d node_modules/solc ]; then
+# solc-js (fixture check), foundry's cast and viem (the dev node's external-client tests) from npm.
+if [ ! -x node_modules/@foundry-rs/cast-linux-amd64/bin/cast ] || [ ! -d node_modules/solc ] \
+  || [ ! -d node_modules/viem ]; then
   npm ci --no-audit --no-fund
 fi
 cargo run --quiet -p cloudless-cli --bin cloudless -- contracts build

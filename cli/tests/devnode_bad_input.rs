@@ -10,7 +10,7 @@ use alloy::{
     signers::local::PrivateKeySigner,
 };
 use serde_json::{Value, json};
-use support::{NodeProcess, call, post, quantity, rpc};
+use support::{NodeProcess, call, exchange, post, quantity, rpc};
 
 fn legacy(signer: &PrivateKeySigner, chain_id: u64, nonce: u64, value: U256) -> Bytes {
     let mut tx = TxLegacy {
@@ -163,4 +163,44 @@ fn bad_requests_get_errors_and_mine_nothing() {
     let next = legacy(&alice, 412_346, 1, U256::from(1));
     call(url, "eth_sendRawTransaction", json!([next]));
     assert_eq!(quantity(&call(url, "eth_blockNumber", json!([]))), 2);
+}
+
+#[test]
+fn notifications_get_no_reply_and_non_objects_are_invalid_requests() {
+    let node = NodeProcess::start(&[]);
+    let url = &node.rpc_url;
+    let json = [("Content-Type", "application/json")];
+
+    // A request without an id is a notification: no JSON-RPC response at all.
+    let notification = r#"{"jsonrpc":"2.0","method":"eth_chainId","params":[]}"#;
+    let response = exchange(url, "POST", &json, notification);
+    let (head, body) = response.split_once("\r\n\r\n").unwrap();
+    assert!(head.starts_with("HTTP/1.1 200"), "{response}");
+    assert_eq!(body, "", "a notification was answered: {response}");
+
+    // JSON that is neither a request object nor a batch is an invalid request, not a parse error.
+    for body in ["1", r#""x""#, "true", "null", " 2.5 "] {
+        let response = post(url, body);
+        assert_error(&response, -32600, "");
+        assert_eq!(response["id"], Value::Null, "{response}");
+    }
+    // In a batch, such an entry is answered as invalid and the others as usual.
+    let batch = post(
+        url,
+        r#"[1, {"jsonrpc":"2.0","id":7,"method":"eth_chainId","params":[]}]"#,
+    );
+    let answers = batch.as_array().unwrap_or_else(|| panic!("{batch}"));
+    assert_eq!(answers.len(), 2, "{batch}");
+    assert!(
+        answers.iter().any(|a| a["error"]["code"] == -32600),
+        "{batch}"
+    );
+    assert!(
+        answers
+            .iter()
+            .any(|a| a["id"] == 7 && a["result"] == "0x64aba"),
+        "{batch}"
+    );
+    // Not JSON at all is still a parse error.
+    assert_error(&post(url, "nope"), -32700, "");
 }

@@ -7,7 +7,7 @@ use std::{path::PathBuf, process::Command};
 use alloy::primitives::{U256, hex};
 use harness::evm::chain::deploy_code_init;
 use serde_json::Value;
-use support::NodeProcess;
+use support::{NodeProcess, reverter_init};
 
 fn cast_path() -> PathBuf {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -20,24 +20,44 @@ fn cast_path() -> PathBuf {
     path
 }
 
-fn cast(args: &[&str]) -> String {
+/// Runs cast with `args`; returns whether it succeeded, its stdout and its stderr.
+fn run_cast(args: &[&str]) -> (bool, String, String) {
     let out = Command::new(cast_path())
         .args(args)
         .env("FOUNDRY_DISABLE_NIGHTLY_WARNING", "1")
         .output()
         .expect("run cast");
-    assert!(
+    (
         out.status.success(),
-        "cast {args:?} failed: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
+        String::from_utf8(out.stdout).unwrap().trim().to_string(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn cast(args: &[&str]) -> String {
+    let (ok, stdout, stderr) = run_cast(args);
+    assert!(ok, "cast {args:?} failed: {stdout}{stderr}");
+    stdout
 }
 
 /// `cast send --json` signed with `key`; returns the receipt.
 fn cast_send(url: &str, key: &str, args: &[&str]) -> Value {
     let mut all = vec!["send", "--json", "--rpc-url", url, "--private-key", key];
+    all.extend(args);
+    serde_json::from_str(&cast(&all)).unwrap()
+}
+
+/// `cast send --json --unlocked --from from`: the node signs; returns the receipt.
+fn cast_send_unlocked(url: &str, from: &str, args: &[&str]) -> Value {
+    let mut all = vec![
+        "send",
+        "--json",
+        "--rpc-url",
+        url,
+        "--unlocked",
+        "--from",
+        from,
+    ];
     all.extend(args);
     serde_json::from_str(&cast(&all)).unwrap()
 }
@@ -116,4 +136,39 @@ fn cast_talks_to_the_dev_node() {
     )
     .unwrap();
     assert_eq!(counter, U256::from(1));
+}
+
+#[test]
+fn cast_sends_from_unlocked_accounts_and_shows_revert_reasons() {
+    let node = NodeProcess::start(&[]);
+    let url = node.rpc_url.as_str();
+    let alice = node.accounts[0].0.to_string();
+    let bob = node.accounts[1].0.to_string();
+
+    let sent = cast_send_unlocked(url, &alice, &[&bob, "--value", "77"]);
+    assert_eq!(sent["status"], "0x1", "{sent}");
+    assert_eq!(
+        sent["from"].as_str().unwrap().to_lowercase(),
+        alice.to_lowercase()
+    );
+    assert_eq!(
+        cast(&["balance", &bob, "--rpc-url", url]),
+        "10000000000000000000077"
+    );
+    let pool: Value =
+        serde_json::from_str(&cast(&["rpc", "--rpc-url", url, "txpool_status"])).unwrap();
+    assert_eq!(pool, serde_json::json!({"pending": "0x0", "queued": "0x0"}));
+
+    // A contract that reverts with a reason: cast shows it.
+    let init = reverter_init("not today").to_string();
+    let deployed = cast_send_unlocked(url, &alice, &["--create", &init]);
+    let reverter = deployed["contractAddress"]
+        .as_str()
+        .expect("contract address");
+    let (ok, stdout, stderr) = run_cast(&["call", reverter, "--rpc-url", url]);
+    assert!(!ok, "the call should revert: {stdout}");
+    assert!(
+        stderr.contains("execution reverted: not today"),
+        "no revert reason in: {stderr}"
+    );
 }

@@ -9,6 +9,10 @@ use alloy::{
 };
 use alloy_primitives::{Address, B256, Bloom, Bytes, Log, U256};
 
+/// Beneficiary of every block, and `eth_coinbase`: the zero address. Nothing mines; priority
+/// fees go there.
+pub(crate) const COINBASE: Address = Address::ZERO;
+
 /// A transaction as mined, with its receipt.
 #[derive(Clone, Debug)]
 pub(crate) struct MinedTx {
@@ -107,7 +111,7 @@ impl MinedBlock {
         let header = Header {
             parent_hash: parts.parent_hash,
             ommers_hash: EMPTY_OMMER_ROOT_HASH,
-            beneficiary: Address::ZERO,
+            beneficiary: COINBASE,
             state_root: parts.state_root,
             transactions_root: proofs::calculate_transaction_root(&envelopes),
             receipts_root: proofs::calculate_receipt_root(&receipts),

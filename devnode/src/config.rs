@@ -12,6 +12,14 @@ use harness::evm::chain::DEV_CHAIN_ID;
 pub const DEFAULT_PORT: u16 = 8547;
 /// Default number of prefunded dev accounts.
 pub const DEFAULT_ACCOUNTS: u32 = 10;
+/// Most WebSocket connections open at once. One more is refused at the handshake with HTTP 429
+/// and a JSON-RPC error; HTTP requests do not count against it.
+pub const MAX_WS_CONNECTIONS: usize = 128;
+/// Most HTTP requests being answered at once. One more gets HTTP 429 and a JSON-RPC error;
+/// WebSocket connections do not count against it.
+pub const MAX_HTTP_REQUESTS: usize = 1024;
+/// Largest request body or WebSocket message, in bytes.
+pub const MAX_REQUEST_BYTES: u32 = 10 * 1024 * 1024;
 
 /// How a dev node starts.
 #[derive(Clone, Debug, PartialEq, Eq)]

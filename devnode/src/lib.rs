@@ -6,9 +6,10 @@
 //! - `node`: the chain with its blocks, receipts, pending pool, clock and snapshots; `blocks`:
 //!   the block model with real headers; `admission`: raw transaction checks.
 //! - `history`: per-block undo records for queries at past blocks; `overrides`: state overrides
-//!   for simulations.
+//!   for simulations; `filters`: the installed `eth_newFilter` filters.
 //! - `state_file`: the append-only JSON-lines log replayed on restart.
-//! - `rpc`: the method handlers; `server`: [`start`] and [`DevNode`].
+//! - `rpc`: the method handlers; `connections`: HTTP and WebSocket under separate caps, with
+//!   `shape` telling notifications and non-requests apart; `server`: [`start`] and [`DevNode`].
 //!
 //! Time is controlled: genesis is at [`harness::evm::chain::GENESIS_TIMESTAMP`] and each block is
 //! one second (or the block time) after its parent plus any `evm_increaseTime`, or exactly the
@@ -19,11 +20,14 @@ pub mod accounts;
 mod admission;
 mod blocks;
 pub mod config;
+mod connections;
+mod filters;
 mod history;
 mod node;
 mod overrides;
 mod rpc;
 mod server;
+mod shape;
 mod state_file;
 
 pub use accounts::DevAccount;

@@ -7,6 +7,7 @@ use std::{borrow::Cow, collections::HashMap, sync::Arc};
 use alloy::consensus::{Transaction as _, TxEnvelope};
 use alloy::eips::BlockNumberOrTag;
 use alloy::rpc::types::{BlockId, state::StateOverride};
+use alloy::signers::local::PrivateKeySigner;
 use alloy_primitives::{Address, B256, Bytes, U256};
 use harness::evm::{
     Chain, ChainConfig,
@@ -17,15 +18,17 @@ use revm::{
     DatabaseCommit,
     context::{
         BlockEnv, TxEnv,
-        result::{EVMError, ExecutionResult, Output},
+        result::{EVMError, ExecResultAndState, ExecutionResult, Output},
     },
+    handler::PrecompileProvider as _,
 };
 use tokio::sync::broadcast;
 
 use crate::{
     Error,
     accounts::{DEV_BALANCE, DevAccount},
-    blocks::{BlockParts, MinedBlock, MinedTx},
+    blocks::{BlockParts, COINBASE, MinedBlock, MinedTx},
+    filters::Filters,
     history::BlockUndo,
     rpc::errors::{RpcError, RpcResult},
     state_file::{FileHeader, SavedBlock, StateFile},
@@ -93,7 +96,8 @@ pub(crate) struct Node {
     snapshots: Vec<Snapshot>,
     file: Option<StateFile>,
     events: broadcast::Sender<Arc<MinedBlock>>,
-    accounts: Vec<Address>,
+    accounts: Vec<DevAccount>,
+    filters: Filters,
 }
 
 impl Node {
@@ -145,7 +149,8 @@ impl Node {
             snapshots: Vec::new(),
             file: None,
             events,
-            accounts: accounts.iter().map(|a| a.address).collect(),
+            accounts: accounts.to_vec(),
+            filters: Filters::default(),
         };
         if let Some(path) = state {
             let header = FileHeader::new(
@@ -199,8 +204,21 @@ impl Node {
     }
 
     /// The dev accounts' addresses.
-    pub(crate) fn accounts(&self) -> &[Address] {
-        &self.accounts
+    pub(crate) fn accounts(&self) -> Vec<Address> {
+        self.accounts.iter().map(|a| a.address).collect()
+    }
+
+    /// The signer of dev account `address`, if it is one.
+    pub(crate) fn signer(&self, address: Address) -> Option<PrivateKeySigner> {
+        self.accounts
+            .iter()
+            .find(|a| a.address == address)
+            .map(DevAccount::signer)
+    }
+
+    /// The installed filters.
+    pub(crate) fn filters(&mut self) -> &mut Filters {
+        &mut self.filters
     }
 
     /// Number of the newest block.
@@ -222,6 +240,11 @@ impl Node {
     pub(crate) fn transaction(&self, hash: &B256) -> Option<(&Arc<MinedBlock>, usize)> {
         let (number, index) = self.tx_index.get(hash)?;
         Some((self.block(*number)?, *index))
+    }
+
+    /// Hashes of the transactions in the pending pool, oldest first.
+    pub(crate) fn pending_hashes(&self) -> Vec<B256> {
+        self.pool.iter().map(|p| *p.tx.tx_hash()).collect()
     }
 
     /// A pending transaction with `hash`.
@@ -334,6 +357,11 @@ impl Node {
             .unwrap_or_default()
     }
 
+    /// Whether `address` is a precompile (Ethereum's or ArbOS's).
+    pub(crate) fn is_precompile(&mut self, address: &Address) -> bool {
+        self.chain.evm_mut().arbos.contains(address)
+    }
+
     /// Whether a transaction with `hash` is mined or pending.
     pub(crate) fn knows(&self, hash: &B256) -> bool {
         self.tx_index.contains_key(hash) || self.pool.iter().any(|p| p.tx.tx_hash() == hash)
@@ -434,6 +462,7 @@ impl Node {
         block.number = U256::from(number);
         block.timestamp = U256::from(timestamp);
         block.basefee = BASE_FEE;
+        block.beneficiary = COINBASE;
     }
 
     /// Executes `txs` in a new block on top of the head and seals it (not yet saved).
@@ -532,6 +561,7 @@ impl Node {
                 self.tx_index.remove(&tx.hash);
             }
         }
+        self.filters.rewind(number);
     }
 
     /// Adds `seconds` to the next block's timestamp; returns the total offset.
@@ -596,13 +626,14 @@ impl Node {
     }
 
     /// Runs `env` against the state after `at` without committing, with balance, base fee and
-    /// nonce checks off (`eth_call`, `eth_estimateGas`).
+    /// nonce checks off (`eth_call`, `eth_estimateGas`, `eth_createAccessList`); returns the
+    /// result and the accounts and slots it touched.
     pub(crate) fn simulate(
         &mut self,
         env: TxEnv,
         at: At,
         overrides: Option<&StateOverride>,
-    ) -> RpcResult<ExecutionResult> {
+    ) -> RpcResult<ExecResultAndState<ExecutionResult>> {
         let (number, timestamp) = if at.pending {
             (self.head() + 1, self.next_timestamp())
         } else {
@@ -634,7 +665,7 @@ impl Node {
             *self.db_mut() = live;
         }
         match out {
-            Ok(out) => Ok(out.result),
+            Ok(out) => Ok(out),
             Err(EVMError::Transaction(e)) => Err(RpcError::invalid_tx(&e)),
             Err(e) => Err(RpcError::server(e.to_string())),
         }

@@ -2,13 +2,14 @@
 
 use std::{net::SocketAddr, time::Duration};
 
-use jsonrpsee::server::{Server, ServerConfig, ServerHandle};
-use tokio::{sync::broadcast, task::JoinHandle};
-use tower_http::cors::CorsLayer;
+use jsonrpsee::server::{Server, ServerConfig, ServerHandle, stop_channel};
+use tokio::{net::TcpListener, sync::broadcast, task::JoinHandle};
 
 use crate::{
     Config, Error,
     accounts::{self, DevAccount},
+    config::{MAX_HTTP_REQUESTS, MAX_REQUEST_BYTES, MAX_WS_CONNECTIONS},
+    connections,
     node::Node,
     rpc::{self, Shared, subscribe::HexIds},
 };
@@ -66,21 +67,24 @@ pub async fn start(config: Config) -> Result<DevNode, Error> {
     };
     let module = rpc::module(shared.clone())?;
     let addr = SocketAddr::new(config.host, config.port);
-    // Any origin may call, as on other dev nodes: dapps in a browser talk to it directly.
-    let server = Server::builder()
-        .set_http_middleware(tower::ServiceBuilder::new().layer(CorsLayer::permissive()))
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|source| Error::Bind { addr, source })?;
+    let addr = listener
+        .local_addr()
+        .map_err(|source| Error::Bind { addr, source })?;
+    let jsonrpsee = Server::builder()
         .set_config(
             ServerConfig::builder()
                 .set_id_provider(HexIds::default())
+                .max_request_body_size(MAX_REQUEST_BYTES)
+                // `connections` enforces the real caps; jsonrpsee's own, over both, never binds.
+                .max_connections((MAX_HTTP_REQUESTS + MAX_WS_CONNECTIONS) as u32)
                 .build(),
         )
-        .build(addr)
-        .await
-        .map_err(|source| Error::Bind { addr, source })?;
-    let addr = server
-        .local_addr()
-        .map_err(|source| Error::Bind { addr, source })?;
-    let handle = server.start(module);
+        .to_service_builder();
+    let (stop, handle) = stop_channel();
+    tokio::spawn(connections::serve(listener, jsonrpsee, module.into(), stop));
     let miner = config.block_time.map(|interval| {
         let shared = shared.clone();
         tokio::spawn(mine_every(interval, shared))

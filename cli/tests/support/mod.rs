@@ -12,7 +12,10 @@ use std::{
     time::Duration,
 };
 
-use alloy::primitives::Address;
+use alloy::{
+    primitives::{Address, Bytes},
+    sol_types::{Revert, SolError},
+};
 use serde_json::Value;
 
 /// A running `cloudless devnode --port 0 --json` child.
@@ -260,4 +263,25 @@ pub fn exchange_path(url: &str, method: &str, path: &str) -> String {
     let mut response = Vec::new();
     stream.read_to_end(&mut response).unwrap();
     String::from_utf8_lossy(&response).into_owned()
+}
+
+/// Init code of a contract whose every call reverts with `Error(reason)`, as Solidity's
+/// `require(false, reason)` does (`reason` at most 32 bytes).
+pub fn reverter_init(reason: &str) -> Bytes {
+    assert!(
+        reason.len() <= 32,
+        "the revert data must fit one PUSH1 length"
+    );
+    // CODECOPY(0, 12, len) the data after these 12 bytes of code, then REVERT(0, len).
+    let copy_then = |len: usize, last: u8| {
+        [
+            0x60, len as u8, 0x60, 12, 0x60, 0, 0x39, 0x60, len as u8, 0x60, 0, last,
+        ]
+    };
+    let data = Revert::from(reason).abi_encode();
+    let runtime = [&copy_then(data.len(), 0xfd)[..], &data].concat();
+    // The same copy, then RETURN(0, len): deploys `runtime`.
+    [&copy_then(runtime.len(), 0xf3)[..], &runtime]
+        .concat()
+        .into()
 }

@@ -1,6 +1,7 @@
 //! JSON-RPC errors with the codes and messages geth and anvil use.
 
 use alloy_primitives::Bytes;
+use alloy_sol_types::{Revert, SolError};
 use jsonrpsee::types::ErrorObjectOwned;
 use revm::context::result::InvalidTransaction;
 
@@ -11,7 +12,8 @@ pub(crate) enum RpcError {
     InvalidParams(String),
     /// -32000: the request is valid JSON-RPC but the node refuses it (geth's server error).
     Server(String),
-    /// 3: the call reverted; data carries the revert payload.
+    /// 3: the call reverted; data carries the revert payload, and the message its
+    /// `Error(string)` reason if it has one.
     Reverted(Bytes),
     /// -32603: the node failed (for example writing its state file).
     Internal(String),
@@ -68,11 +70,45 @@ impl From<RpcError> for ErrorObjectOwned {
             RpcError::Server(m) => ErrorObjectOwned::owned(-32000, m, None::<()>),
             RpcError::Internal(m) => ErrorObjectOwned::owned(-32603, m, None::<()>),
             RpcError::Reverted(data) => {
-                ErrorObjectOwned::owned(3, "execution reverted", Some(data.to_string()))
+                ErrorObjectOwned::owned(3, revert_message(&data), Some(data.to_string()))
             }
         }
     }
 }
 
+/// `execution reverted`, with `: <reason>` when `data` is a Solidity `Error(string)`, as anvil
+/// and geth say it.
+pub(crate) fn revert_message(data: &[u8]) -> String {
+    match Revert::abi_decode(data) {
+        Ok(revert) => format!("execution reverted: {}", revert.reason),
+        Err(_) => "execution reverted".into(),
+    }
+}
+
 /// Result of an RPC handler.
 pub(crate) type RpcResult<T> = Result<T, RpcError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_revert_reason_is_in_the_message_and_the_data_stays() {
+        let data = Bytes::from(Revert::from("not enough").abi_encode());
+        let err = ErrorObjectOwned::from(RpcError::Reverted(data.clone()));
+        assert_eq!(err.code(), 3);
+        assert_eq!(err.message(), "execution reverted: not enough");
+        assert_eq!(
+            err.data().map(|d| d.get().to_string()),
+            Some(format!("\"{data}\""))
+        );
+    }
+
+    #[test]
+    fn other_revert_data_gives_the_bare_message() {
+        for data in [&b""[..], &[0xde, 0xad, 0xbe, 0xef][..]] {
+            let err = ErrorObjectOwned::from(RpcError::Reverted(Bytes::copy_from_slice(data)));
+            assert_eq!(err.message(), "execution reverted");
+        }
+    }
+}

@@ -22,6 +22,7 @@ use super::{
 };
 use crate::{
     Error, admission,
+    blocks::COINBASE,
     node::{At, BASE_FEE, Node, TX_GAS_CAP},
 };
 
@@ -42,8 +43,14 @@ pub(super) fn register(module: &mut RpcModule<Shared>) -> Result<(), Error> {
     })?;
     node_method(module, "eth_syncing", |_, _| Ok(false))?;
     node_method(module, "net_listening", |_, _| Ok(true))?;
-    node_method(module, "eth_accounts", |node, _| {
-        Ok(node.accounts().to_vec())
+    node_method(module, "eth_accounts", |node, _| Ok(node.accounts()))?;
+    node_method(module, "eth_coinbase", |_, _| Ok(COINBASE))?;
+    // Transactions wait only in interval mode, and a nonce gap is refused, so nothing queues.
+    node_method(module, "txpool_status", |node, _| {
+        Ok(serde_json::json!({
+            "pending": U64::from(node.pending_hashes().len()),
+            "queued": U64::ZERO,
+        }))
     })?;
     node_method(module, "eth_blockNumber", |node, _| {
         Ok(U64::from(node.head()))
@@ -82,7 +89,7 @@ pub(super) fn register(module: &mut RpcModule<Shared>) -> Result<(), Error> {
         let overrides: Option<StateOverride> = seq.optional_next()?;
         let gas = req.gas.unwrap_or(TX_GAS_CAP).min(TX_GAS_CAP);
         let env = call_env(node, &req, at, gas)?;
-        Ok(output(node.simulate(env, at, overrides.as_ref())?)?)
+        Ok(output(node.simulate(env, at, overrides.as_ref())?.result)?)
     })?;
     node_method(module, "eth_estimateGas", |node, params| {
         let mut seq = params.sequence();
@@ -178,7 +185,12 @@ pub(super) fn register(module: &mut RpcModule<Shared>) -> Result<(), Error> {
 }
 
 /// revm's view of an `eth_call` request: `from` defaults to zero, fees to zero.
-fn call_env(node: &mut Node, req: &TransactionRequest, at: At, gas: u64) -> RpcResult<TxEnv> {
+pub(super) fn call_env(
+    node: &mut Node,
+    req: &TransactionRequest,
+    at: At,
+    gas: u64,
+) -> RpcResult<TxEnv> {
     let from = req.from.unwrap_or_default();
     let nonce = match req.nonce {
         Some(n) => n,
@@ -210,7 +222,8 @@ fn output(result: ExecutionResult) -> RpcResult<Bytes> {
     }
 }
 
-fn halt_message(reason: &HaltReason) -> String {
+/// Why a call halted, in geth's words where geth has them.
+pub(super) fn halt_message(reason: &HaltReason) -> String {
     match reason {
         HaltReason::OutOfGas(OutOfGasError::Basic) => "out of gas".into(),
         HaltReason::OutOfGas(kind) => format!("out of gas ({kind:?})"),
@@ -219,7 +232,7 @@ fn halt_message(reason: &HaltReason) -> String {
 }
 
 /// The smallest gas limit under which `req` succeeds, by binary search up to the cap.
-fn estimate_gas(
+pub(super) fn estimate_gas(
     node: &mut Node,
     req: &TransactionRequest,
     at: At,
@@ -228,7 +241,7 @@ fn estimate_gas(
     let cap = req.gas.unwrap_or(TX_GAS_CAP).min(TX_GAS_CAP);
     let run = |node: &mut Node, gas: u64| -> RpcResult<ExecutionResult> {
         let env = call_env(node, req, at, gas)?;
-        node.simulate(env, at, overrides)
+        Ok(node.simulate(env, at, overrides)?.result)
     };
     let first = run(node, cap)?;
     let used = match &first {

@@ -1,11 +1,16 @@
-//! The JSON-RPC module: `eth_*`, `net_*`, `web3_*` ([`eth`]), anvil's `evm_*` ([`dev`]) and
-//! `eth_subscribe` ([`subscribe`]). Chain work runs on blocking threads under one lock.
+//! The JSON-RPC module: `eth_*`, `net_*`, `web3_*` ([`eth`]), `eth_createAccessList`
+//! ([`access_list`]), polling filters ([`filters`]), the unlocked dev accounts ([`wallet`]),
+//! anvil's `evm_*` ([`dev`]) and `eth_subscribe` ([`subscribe`]). Chain work runs on the chain
+//! thread, one job at a time.
 
+pub(crate) mod access_list;
 pub(crate) mod convert;
 pub(crate) mod dev;
 pub(crate) mod errors;
 pub(crate) mod eth;
+pub(crate) mod filters;
 pub(crate) mod subscribe;
+pub(crate) mod wallet;
 
 use std::{
     panic::{AssertUnwindSafe, catch_unwind},
@@ -94,6 +99,9 @@ impl Shared {
 pub(crate) fn module(shared: Shared) -> Result<RpcModule<Shared>, Error> {
     let mut module = RpcModule::new(shared);
     eth::register(&mut module)?;
+    access_list::register(&mut module)?;
+    filters::register(&mut module)?;
+    wallet::register(&mut module)?;
     dev::register(&mut module)?;
     subscribe::register(&mut module)?;
     Ok(module)

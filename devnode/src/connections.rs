@@ -1,0 +1,198 @@
+//! Serving connections: jsonrpsee answers HTTP and WebSocket on one port, but under separate
+//! caps ([`MAX_HTTP_REQUESTS`] in flight, [`MAX_WS_CONNECTIONS`] open), so idle WebSocket
+//! clients cannot starve HTTP. Over a cap the answer is a JSON-RPC error object. HTTP bodies
+//! are read here first, so that notifications get no reply and JSON that is not a request
+//! object gets an invalid-request error ([`shape`]).
+
+use std::{
+    future::{Ready, ready},
+    pin::Pin,
+    sync::Arc,
+    task::{Context, Poll},
+};
+
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use hyper::body::Incoming;
+use jsonrpsee::{
+    Methods,
+    core::BoxError,
+    server::{
+        HttpBody, HttpResponse, StopHandle, TowerServiceBuilder, http::response,
+        serve_with_graceful_shutdown, ws::is_upgrade_request,
+    },
+    types::{ErrorCode, ErrorObjectOwned, Id, Response, ResponsePayload},
+};
+use tokio::{net::TcpListener, sync::Semaphore};
+use tower::{Service, ServiceBuilder, layer::util::Identity};
+use tower_http::cors::CorsLayer;
+
+use crate::{
+    config::{MAX_HTTP_REQUESTS, MAX_REQUEST_BYTES, MAX_WS_CONNECTIONS},
+    shape::{Shape, shape},
+};
+
+/// EIP-1474's "limit exceeded".
+const LIMIT_EXCEEDED: i32 = -32005;
+
+/// Accepts connections on `listener` until `stop`, each served by jsonrpsee's `builder`.
+pub(crate) async fn serve(
+    listener: TcpListener,
+    builder: TowerServiceBuilder<Identity, Identity>,
+    methods: Methods,
+    stop: StopHandle,
+) {
+    let router = Router {
+        builder,
+        methods,
+        stop: stop.clone(),
+        http: Arc::new(Semaphore::new(MAX_HTTP_REQUESTS)),
+        ws: Arc::new(Semaphore::new(MAX_WS_CONNECTIONS)),
+    };
+    // Any origin may call, as on other dev nodes: dapps in a browser talk to it directly.
+    let service = ServiceBuilder::new()
+        .layer(CorsLayer::permissive())
+        .service(router);
+    loop {
+        let socket = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((socket, _)) => socket,
+                // As in jsonrpsee's own loop: a failed accept loses that connection only.
+                Err(_) => continue,
+            },
+            () = stop.clone().shutdown() => return,
+        };
+        // Small answers go out at once rather than waiting for Nagle's algorithm.
+        let _ = socket.set_nodelay(true);
+        let service = service.clone();
+        let stopped = stop.clone().shutdown();
+        tokio::spawn(async move {
+            // A client that hangs up mid-request is its own problem.
+            let _ = serve_with_graceful_shutdown(socket, service, stopped).await;
+        });
+    }
+}
+
+/// Sends each request to jsonrpsee if its cap has room.
+#[derive(Clone)]
+struct Router {
+    builder: TowerServiceBuilder<Identity, Identity>,
+    methods: Methods,
+    stop: StopHandle,
+    /// One permit per HTTP request being answered.
+    http: Arc<Semaphore>,
+    /// One permit per open WebSocket connection.
+    ws: Arc<Semaphore>,
+}
+
+type Answer = Pin<Box<dyn Future<Output = Result<HttpResponse, BoxError>> + Send>>;
+
+impl Service<http::Request<Incoming>> for Router {
+    type Response = HttpResponse;
+    type Error = BoxError;
+    type Future = Answer;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: http::Request<Incoming>) -> Answer {
+        let mut jsonrpsee = self
+            .builder
+            .clone()
+            .build(self.methods.clone(), self.stop.clone());
+        if is_upgrade_request(&request) {
+            let Ok(permit) = self.ws.clone().try_acquire_owned() else {
+                return Box::pin(over_limit(format!(
+                    "too many WebSocket connections: the limit is {MAX_WS_CONNECTIONS}"
+                )));
+            };
+            // The session outlives this call: the permit goes when the connection closes.
+            let closed = jsonrpsee.on_session_closed();
+            tokio::spawn(async move {
+                closed.await;
+                drop(permit);
+            });
+            return Box::pin(jsonrpsee.call(request));
+        }
+        let Ok(permit) = self.http.clone().try_acquire_owned() else {
+            return Box::pin(over_limit(format!(
+                "too many HTTP requests in flight: the limit is {MAX_HTTP_REQUESTS}"
+            )));
+        };
+        Box::pin(async move {
+            let answer = match checked(request).await {
+                Ok(request) => jsonrpsee.call(request).await,
+                Err(answer) => Ok(answer),
+            };
+            drop(permit);
+            answer
+        })
+    }
+}
+
+/// `request` with its body read for jsonrpsee, or the answer to it if jsonrpsee's would be
+/// wrong (see [`shape`]).
+async fn checked(
+    request: http::Request<Incoming>,
+) -> Result<http::Request<HttpBody>, HttpResponse> {
+    let (parts, body) = request.into_parts();
+    let body = match Limited::new(body, MAX_REQUEST_BYTES as usize)
+        .collect()
+        .await
+    {
+        Ok(body) => body.to_bytes(),
+        Err(e) if e.is::<LengthLimitError>() => return Err(response::too_large(MAX_REQUEST_BYTES)),
+        Err(_) => return Err(response::malformed()),
+    };
+    match shape(&body) {
+        Shape::ForJsonrpsee => Ok(http::Request::from_parts(
+            parts,
+            HttpBody::new(Full::new(body)),
+        )),
+        // jsonrpsee would not run it either.
+        Shape::Notification => Err(response::ok_response(HttpBody::empty())),
+        Shape::NotARequest => Err(error(
+            http::StatusCode::BAD_REQUEST,
+            ErrorCode::InvalidRequest.into(),
+        )),
+    }
+}
+
+fn over_limit(message: String) -> Ready<Result<HttpResponse, BoxError>> {
+    let error_object = ErrorObjectOwned::owned(LIMIT_EXCEEDED, message, None::<()>);
+    ready(Ok(error(http::StatusCode::TOO_MANY_REQUESTS, error_object)))
+}
+
+/// An HTTP answer carrying a JSON-RPC error response with a null id.
+fn error(status: http::StatusCode, error: ErrorObjectOwned) -> HttpResponse {
+    let body = Response::new(ResponsePayload::<()>::error(error), Id::Null);
+    http::Response::builder()
+        .status(status)
+        .header(
+            http::header::CONTENT_TYPE,
+            "application/json; charset=utf-8",
+        )
+        .body(HttpBody::from(
+            serde_json::to_string(&body).expect("a JSON-RPC error serializes"),
+        ))
+        .expect("status and header are valid")
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use super::*;
+
+    #[tokio::test]
+    async fn over_a_cap_the_answer_is_a_json_rpc_error() {
+        let answer = over_limit("too many".into()).await.unwrap();
+        assert_eq!(answer.status(), http::StatusCode::TOO_MANY_REQUESTS);
+        let body = answer.into_body().collect().await.unwrap().to_bytes();
+        let body: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(
+            body,
+            json!({"jsonrpc": "2.0", "id": null, "error": {"code": -32005, "message": "too many"}})
+        );
+    }
+}
