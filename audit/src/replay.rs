@@ -102,6 +102,14 @@ pub struct Summary {
     pub prestate_fetched: u64,
     /// Seconds spent replaying and comparing receipts (fetching blocks included).
     pub replay_seconds: f64,
+    /// Of those, fetching blocks and receipts from the node.
+    pub fetch_seconds: f64,
+    /// Executing transactions, lazy pre-state reads from the node or its cache included.
+    pub execute_seconds: f64,
+    /// Comparing receipts.
+    pub compare_seconds: f64,
+    /// Folding logs into the ledger and checking its invariants.
+    pub ledger_seconds: f64,
     /// Seconds spent comparing the final state.
     pub state_seconds: f64,
 }
@@ -162,8 +170,10 @@ pub fn replay(
     };
     let mut ledger = Ledger::new(config.sources);
     for number in from..=to {
+        let fetching = Instant::now();
         let block = rpc.block(number)?;
         let receipts = rpc.receipts(number)?;
+        summary.fetch_seconds += fetching.elapsed().as_secs_f64();
         replay_block(
             &mut chain,
             &db,
@@ -217,6 +227,7 @@ fn replay_block(
     }
     for (index, tx) in txs.into_iter().enumerate() {
         let hash = tx.tx_hash();
+        let executing = Instant::now();
         let out = chain.evm_mut().transact(tx_env(tx));
         if let Some(failure) = db.failure() {
             return Err(failure);
@@ -232,6 +243,8 @@ fn replay_block(
             .journaled_state
             .database
             .commit(out.state);
+        let comparing = Instant::now();
+        summary.execute_seconds += (comparing - executing).as_secs_f64();
         let replayed = facts(out.result);
         let node = receipts
             .get(index)
@@ -254,6 +267,8 @@ fn replay_block(
             tx: hash,
             difference: Box::new(difference),
         })?;
+        let folding = Instant::now();
+        summary.compare_seconds += (folding - comparing).as_secs_f64();
         summary.transactions += 1;
         summary.gas += replayed.gas_used;
         summary.logs += replayed.logs.len() as u64;
@@ -269,7 +284,9 @@ fn replay_block(
                 violation: e.to_string(),
             })?;
         }
-        if let Some(violation) = ledger.check_touched().into_iter().next() {
+        let violation = ledger.check_touched().into_iter().next();
+        summary.ledger_seconds += folding.elapsed().as_secs_f64();
+        if let Some(violation) = violation {
             return Err(AuditError::Invariant {
                 block: number,
                 tx: hash,

@@ -101,9 +101,9 @@ async fn bench(args: &DevnodeArgs) -> Result<Vec<Throughput>> {
     let mut report = vec![transfers(&url, &signers[1..], args.transfers).await?];
     if args.proofs > 0 {
         report.push(
-            super::proofs::run(&url, &signers, args.clients, args.proofs)
+            super::proofs::run(&url, &signers, args.clients, args.proofs, 1)
                 .await?
-                .0,
+                .throughput,
         );
     }
     node.stop().await?;

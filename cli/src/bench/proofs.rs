@@ -10,7 +10,7 @@ use alloy_sol_types::SolCall;
 use anyhow::{Context, Result};
 use cloudless_abi::{
     events::Sources,
-    market::{IMarket, IRegistry, MatchPair},
+    market::{EpochProof, IMarket, IRegistry, MatchPair},
 };
 use cloudless_client::receipts::Epoch;
 
@@ -30,6 +30,16 @@ const MAX_OFFERS: u64 = 50;
 /// Price per instance-epoch (base units).
 const PRICE: u128 = 1_000_000;
 
+/// The proofs sent.
+pub(super) struct Proven {
+    /// How fast the node took them.
+    pub throughput: Throughput,
+    /// The marketplace's contracts.
+    pub sources: Sources,
+    /// The first block that can hold a proof (the ones before set the marketplace up).
+    pub first_block: u64,
+}
+
 /// A live placement the benchmark proves.
 struct Placement {
     id: u64,
@@ -38,13 +48,14 @@ struct Placement {
 
 /// Sets up a marketplace on `url` with `signers[0]` as owner, provider and developer and the
 /// next `clients` signers as the provider's workers, then measures `proofs` proofs sent by the
-/// workers at once. Returns the throughput and the marketplace's contracts.
+/// workers at once, `per_tx` to a transaction (`submitProof` when 1, else `submitProofs`).
 pub(super) async fn run(
     url: &str,
     signers: &[PrivateKeySigner],
     clients: usize,
     proofs: usize,
-) -> Result<(Throughput, Sources)> {
+    per_tx: usize,
+) -> Result<Proven> {
     let workers = &signers[1..=clients];
     let (sources, placements) = open_placements(url, &signers[0], workers, proofs.div_ceil(2))
         .await
@@ -52,39 +63,67 @@ pub(super) async fn run(
     let market = sources.market;
     let client = Client::connect(&rpc(url), &WalletArgs::default()).await?;
     let mut batches: Vec<Vec<Bytes>> = vec![Vec::new(); clients];
-    for (i, placement) in placements.iter().enumerate() {
-        let worker = i % clients;
-        let first_nonce = client
-            .provider
-            .get_transaction_count(workers[worker].address())
-            .await?;
-        for epoch in [placement.start, placement.start + 1] {
-            // A real epoch: one answer whose receipt the worker signs.
-            let mut served = Epoch::new(client.chain_id, market, placement.id, epoch);
-            served.record(
-                &workers[worker],
-                Bytes::from_static(b"request"),
-                Bytes::from_static(b"response"),
-            );
-            let call = Call {
-                to: market,
-                data: IMarket::submitProofCall {
-                    placementId: placement.id,
+    for (worker, signer) in workers.iter().enumerate() {
+        // A real epoch per proof: one answer whose receipt the worker signs.
+        let proven: Vec<EpochProof> = placements
+            .iter()
+            .skip(worker)
+            .step_by(clients)
+            .flat_map(|placement| [placement.start, placement.start + 1].map(|e| (placement.id, e)))
+            .map(|(placement, epoch)| {
+                let mut served = Epoch::new(client.chain_id, market, placement, epoch);
+                served.record(
+                    signer,
+                    Bytes::from_static(b"request"),
+                    Bytes::from_static(b"response"),
+                );
+                EpochProof {
+                    placementId: placement,
                     epoch,
                     receiptsRoot: served.root(),
                     count: served.count(),
                 }
-                .abi_encode()
-                .into(),
-                value: U256::ZERO,
-                gas_limit: PROOF_GAS,
+            })
+            .collect();
+        let first_nonce = client
+            .provider
+            .get_transaction_count(signer.address())
+            .await?;
+        for (nonce, chunk) in (first_nonce..).zip(proven.chunks(per_tx.max(1))) {
+            let data = match chunk {
+                [one] => IMarket::submitProofCall {
+                    placementId: one.placementId,
+                    epoch: one.epoch,
+                    receiptsRoot: one.receiptsRoot,
+                    count: one.count,
+                }
+                .abi_encode(),
+                many => IMarket::submitProofsCall {
+                    proofs: many.to_vec(),
+                }
+                .abi_encode(),
             };
-            let nonce = first_nonce + batches[worker].len() as u64;
-            batches[worker].push(sign(&workers[worker], client.chain_id, nonce, &call)?);
+            let call = Call {
+                to: market,
+                data: data.into(),
+                value: U256::ZERO,
+                gas_limit: PROOF_GAS * chunk.len() as u64,
+            };
+            batches[worker].push(sign(signer, client.chain_id, nonce, &call)?);
         }
     }
     batches.retain(|batch| !batch.is_empty());
-    Ok((measure(url, "submitProof", batches).await?, sources))
+    let kind = if per_tx > 1 {
+        "submitProofs"
+    } else {
+        "submitProof"
+    };
+    let first_block = client.provider.get_block_number().await? + 1;
+    Ok(Proven {
+        throughput: measure(url, kind, batches).await?,
+        sources,
+        first_block,
+    })
 }
 
 fn rpc(url: &str) -> RpcArgs {
