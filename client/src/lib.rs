@@ -6,9 +6,11 @@
 //! - [`receipts`]: signed EIP-712 receipts and an epoch's receipts root, as the court checks them.
 //! - [`revert`]: revert data decoded by name against the marketplace's and token's errors, with
 //!   a hint of what to do next.
+//! - [`transact`]: a transaction's simulation (reverts named) and fee basis.
 
 pub mod calls;
 pub mod manifest;
 pub mod proofs;
 pub mod receipts;
 pub mod revert;
+pub mod transact;

@@ -4,14 +4,14 @@
 
 use alloy::{
     consensus::{SignableTransaction, TxEip1559, TxEnvelope},
-    eips::{BlockId, BlockNumberOrTag, eip2718::Encodable2718},
+    eips::{BlockId, eip2718::Encodable2718},
     network::{TransactionBuilder, TxSignerSync},
     providers::{DynProvider, Provider, ProviderBuilder},
     rpc::types::{TransactionReceipt, TransactionRequest},
     signers::local::PrivateKeySigner,
 };
 use alloy_primitives::{Address, Bytes, TxKind, U256};
-use cloudless_client::revert::{self, Reverted};
+use cloudless_client::{revert::Reverted, transact};
 
 use crate::{Error, GasPolicy, journal::Attempt};
 
@@ -91,35 +91,23 @@ impl Sender {
             .with_from(self.address())
             .with_to(to)
             .with_input(calldata.clone());
-        let classify = |error| {
-            let error = revert::from_rpc(error, action);
-            match error.downcast::<Reverted>() {
+        match transact::simulate(&self.provider, action, &tx).await {
+            Ok(gas) => Simulated::Ok(gas),
+            Err(error) => match error.downcast::<Reverted>() {
                 Ok(r) if LOST_RACE.contains(&r.name.as_str()) => Simulated::Lost(r),
                 Ok(r) => Simulated::Failed(r.to_string()),
                 Err(e) => Simulated::Failed(format!("{e:#}")),
-            }
-        };
-        if let Err(error) = self.provider.call(tx.clone()).await {
-            return classify(error);
-        }
-        match self.provider.estimate_gas(tx).await {
-            Ok(gas) => Simulated::Ok(gas),
-            Err(error) => classify(error),
+            },
         }
     }
 
     /// Fee cap and tip for a first attempt: twice the latest base fee (Arbitrum ignores tips),
     /// or `None` when even the base fee is above the policy's cap.
     pub async fn fees(&self) -> Result<Option<(u128, u128)>, Error> {
-        let latest = self
-            .provider
-            .get_block_by_number(BlockNumberOrTag::Latest)
-            .await?
-            .ok_or_else(|| Error::Rpc("the node has no latest block".into()))?;
-        let base = match latest.header.base_fee_per_gas {
-            Some(base) => u128::from(base),
-            None => self.provider.get_gas_price().await?,
-        };
+        let base = transact::fee_basis(&self.provider)
+            .await
+            .map_err(|e| Error::Rpc(format!("{e:#}")))?
+            .price();
         if base > self.gas.fee_cap {
             return Ok(None);
         }

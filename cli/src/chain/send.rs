@@ -3,13 +3,11 @@
 
 use std::time::Duration;
 
-use alloy::{
-    eips::BlockNumberOrTag, network::TransactionBuilder, providers::Provider,
-    rpc::types::TransactionRequest,
-};
+use alloy::{network::TransactionBuilder, providers::Provider, rpc::types::TransactionRequest};
 use alloy_primitives::{Address, B256, U256};
 use alloy_sol_types::SolCall;
 use anyhow::{Context, bail};
+use cloudless_client::transact::{self, FeeBasis};
 use serde_json::{Value, json};
 
 use super::{
@@ -110,14 +108,7 @@ impl Client {
     /// Simulates `tx` from the wallet, reporting a revert as [`revert::Reverted`]; returns the
     /// gas it needs.
     pub async fn simulate(&self, action: &str, tx: &TransactionRequest) -> anyhow::Result<u64> {
-        self.provider
-            .call(tx.clone())
-            .await
-            .map_err(|error| revert::from_rpc(error, action))?;
-        self.provider
-            .estimate_gas(tx.clone())
-            .await
-            .map_err(|error| revert::from_rpc(error, action))
+        transact::simulate(&self.provider, action, tx).await
     }
 
     /// Simulates, signs, sends and awaits `tx`; fails unless it succeeds on chain.
@@ -157,18 +148,12 @@ impl Client {
     /// Prices `tx` at twice the latest base fee (no tip: Arbitrum ignores it), or at the node's
     /// gas price on a chain without a base fee.
     async fn set_fees(&self, tx: &mut TransactionRequest) -> anyhow::Result<()> {
-        let latest = self
-            .provider
-            .get_block_by_number(BlockNumberOrTag::Latest)
-            .await
-            .context("reading the latest block")?
-            .context("the node has no latest block")?;
-        match latest.header.base_fee_per_gas {
-            Some(base_fee) => {
-                tx.set_max_fee_per_gas(u128::from(base_fee) * 2);
+        match transact::fee_basis(&self.provider).await? {
+            FeeBasis::BaseFee(base_fee) => {
+                tx.set_max_fee_per_gas(base_fee * 2);
                 tx.set_max_priority_fee_per_gas(0);
             }
-            None => tx.set_gas_price(self.provider.get_gas_price().await?),
+            FeeBasis::GasPrice(price) => tx.set_gas_price(price),
         }
         Ok(())
     }
