@@ -64,6 +64,11 @@ impl BlockUndo {
         self.block_hash_number = Some(U256::from(number));
     }
 
+    /// The accounts the block changed (repeats possible).
+    pub(crate) fn addresses(&self) -> impl Iterator<Item = Address> + '_ {
+        self.accounts.iter().map(|undo| undo.address)
+    }
+
     /// Puts `db` back as it was before the block.
     pub(crate) fn undo(&self, db: &mut Db) {
         if let Some(number) = self.block_hash_number {

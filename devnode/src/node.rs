@@ -12,6 +12,7 @@ use alloy_primitives::{Address, B256, Bytes, U256};
 use harness::evm::{
     Chain, ChainConfig,
     chain::{DEFAULT_TX_GAS, GENESIS_TIMESTAMP},
+    digest::StateDigest,
     machine::Db,
 };
 use revm::{
@@ -98,6 +99,8 @@ pub(crate) struct Node {
     events: broadcast::Sender<Arc<MinedBlock>>,
     accounts: Vec<DevAccount>,
     filters: Filters,
+    /// The head state's digest, updated by what each block changes.
+    digest: StateDigest,
 }
 
 impl Node {
@@ -120,6 +123,7 @@ impl Node {
         for account in accounts {
             chain.fund(account.address, DEV_BALANCE);
         }
+        let digest = StateDigest::of(chain.db());
         let genesis = MinedBlock::seal(
             BlockParts {
                 parent_hash: B256::ZERO,
@@ -127,7 +131,7 @@ impl Node {
                 timestamp: GENESIS_TIMESTAMP,
                 gas_limit,
                 basefee: BASE_FEE,
-                state_root: chain.state_digest(),
+                state_root: digest.root(),
             },
             Vec::new(),
         );
@@ -151,6 +155,7 @@ impl Node {
             events,
             accounts: accounts.to_vec(),
             filters: Filters::default(),
+            digest,
         };
         if let Some(path) = state {
             let header = FileHeader::new(
@@ -527,6 +532,7 @@ impl Node {
                 first_log_index,
             ));
         }
+        self.digest.update(self.chain.db(), undo.addresses());
         let parent = &self.blocks[self.blocks.len() - 1];
         let block = Arc::new(MinedBlock::seal(
             BlockParts {
@@ -535,7 +541,7 @@ impl Node {
                 timestamp,
                 gas_limit: self.gas_limit,
                 basefee: BASE_FEE,
-                state_root: self.chain.state_digest(),
+                state_root: self.digest.root(),
             },
             mined,
         ));
@@ -555,6 +561,7 @@ impl Node {
         while self.head() > number {
             let undo = self.undo.pop().expect("one undo record per block");
             undo.undo(self.db_mut());
+            self.digest.update(self.chain.db(), undo.addresses());
             let block = self.blocks.pop().expect("head exists");
             self.by_hash.remove(&block.hash);
             for tx in &block.txs {
@@ -697,4 +704,52 @@ pub(crate) fn tx_env(tx: &TxEnvelope, from: Address) -> RpcResult<TxEnv> {
         .access_list(tx.access_list().cloned().unwrap_or_default())
         .build()
         .map_err(|e| RpcError::server(format!("invalid transaction: {e:?}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use alloy::{
+        consensus::{SignableTransaction, TxEip1559},
+        network::TxSignerSync,
+        primitives::TxKind,
+    };
+    use harness::evm::digest::state_digest;
+
+    use super::*;
+
+    /// A 1-wei transfer from `from` to a new address.
+    fn transfer(node: &mut Node, from: &DevAccount, to: u8) -> RpcResult<B256> {
+        let mut tx = TxEip1559 {
+            chain_id: node.chain_id(),
+            nonce: node.next_nonce(from.address),
+            gas_limit: 21_000,
+            max_fee_per_gas: u128::from(BASE_FEE),
+            to: TxKind::Call(Address::repeat_byte(to)),
+            value: U256::from(1),
+            ..Default::default()
+        };
+        let signature = from.signer().sign_transaction_sync(&mut tx).unwrap();
+        node.submit(TxEnvelope::from(tx.into_signed(signature)), from.address)
+    }
+
+    #[test]
+    fn each_blocks_state_root_is_the_whole_states_digest_through_a_revert() {
+        let accounts = crate::accounts::derive(2).unwrap();
+        let (events, _) = broadcast::channel(16);
+        let mut node = Node::new(412_346, &accounts, None, None, events).unwrap();
+        let whole = |node: &Node| state_digest(node.chain.db());
+        let snapshot = node.snapshot();
+        for to in 1..=5 {
+            transfer(&mut node, &accounts[to % 2], to as u8).unwrap();
+            assert_eq!(
+                node.blocks[node.head() as usize].header.state_root,
+                whole(&node)
+            );
+        }
+        assert!(node.revert(snapshot).unwrap());
+        assert_eq!(node.digest.root(), whole(&node));
+        assert_eq!(node.blocks[0].header.state_root, whole(&node));
+        transfer(&mut node, &accounts[0], 9).unwrap();
+        assert_eq!(node.blocks[1].header.state_root, whole(&node));
+    }
 }

@@ -22,8 +22,9 @@ use crate::Error;
 
 /// Format name written in the header.
 const FORMAT: &str = "cloudless-devnode-state";
-/// Format version.
-const VERSION: u32 = 1;
+/// Format version: 2 since block state roots are the bucketed digest
+/// (`harness::evm::digest`), which changed every block hash.
+const VERSION: u32 = 2;
 
 /// The first line: what the chain was started with.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -125,7 +126,7 @@ impl StateFile {
             return Err(corrupt(
                 1,
                 format!(
-                    "format {} version {} is not {FORMAT} version {VERSION}",
+                    "format {} version {} is not {FORMAT} version {VERSION}; it was written by another dev node version: start without --state, or with a new file",
                     saved.format, saved.version
                 ),
             ));

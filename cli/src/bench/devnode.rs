@@ -12,7 +12,7 @@ use alloy::{
     consensus::{SignableTransaction, TxEip1559, TxEnvelope},
     eips::eip2718::Encodable2718,
     network::TxSignerSync,
-    primitives::{Address, B256, Bytes, TxKind, U256},
+    primitives::{Address, B256, Bytes, TxKind, U256, keccak256},
     providers::{Provider, ProviderBuilder},
     signers::local::PrivateKeySigner,
 };
@@ -28,9 +28,14 @@ pub struct DevnodeArgs {
     /// Concurrent clients, each with its own account and connection.
     #[arg(long, default_value_t = 8)]
     clients: usize,
-    /// Transfers to send in all.
+    /// Transfers to send in all, each to an address never seen before (as on a real chain,
+    /// where the state grows with every new account).
     #[arg(long, default_value_t = 4_000)]
     transfers: usize,
+    /// Instead of `--transfers`, grow the state in stages to 10^3, 10^4 and 10^5 accounts and
+    /// report the transfer rate of each stage.
+    #[arg(long)]
+    growth: bool,
     /// `submitProof` transactions to send in all (0 skips the marketplace run).
     #[arg(long, default_value_t = 1_000)]
     proofs: usize,
@@ -46,7 +51,7 @@ pub struct DevnodeArgs {
 /// Throughput and latency of one kind of transaction.
 #[derive(Debug, Serialize)]
 pub(super) struct Throughput {
-    kind: &'static str,
+    kind: String,
     clients: usize,
     transactions: usize,
     seconds: f64,
@@ -98,7 +103,20 @@ async fn bench(args: &DevnodeArgs) -> Result<Vec<Throughput>> {
     };
     let (node, signers) = start_node(config).await?;
     let url = node.rpc_url();
-    let mut report = vec![transfers(&url, &signers[1..], args.transfers).await?];
+    let stages: &[usize] = if args.growth {
+        &[1_000, 9_000, 90_000]
+    } else {
+        &[args.transfers]
+    };
+    let (mut report, mut sent) = (Vec::new(), 0);
+    for &stage in stages {
+        let mut throughput = transfers(&url, &signers[1..], stage).await?;
+        sent += stage;
+        if args.growth {
+            throughput.kind = format!("transfer to 10^{}", sent.ilog10());
+        }
+        report.push(throughput);
+    }
     if args.proofs > 0 {
         report.push(
             super::proofs::run(&url, &signers, args.clients, args.proofs, 1)
@@ -110,17 +128,20 @@ async fn bench(args: &DevnodeArgs) -> Result<Vec<Throughput>> {
     Ok(report)
 }
 
-/// The clients share `total` transfers of 1 wei, each to the next client's address.
+/// The clients share `total` transfers of 1 wei, each to a new address.
 async fn transfers(url: &str, clients: &[PrivateKeySigner], total: usize) -> Result<Throughput> {
     let provider = ProviderBuilder::new().connect_http(url.parse()?);
     let chain_id = provider.get_chain_id().await?;
     let mut batches = Vec::with_capacity(clients.len());
     for (i, signer) in clients.iter().enumerate() {
-        let to = clients[(i + 1) % clients.len()].address();
         let nonce = provider.get_transaction_count(signer.address()).await?;
         let share = total / clients.len() + usize::from(i < total % clients.len());
         let txs = (0..share)
             .map(|k| {
+                // Distinct per client and nonce: a fresh account every time.
+                let from = signer.address();
+                let seed = [from.as_slice(), &(nonce + k as u64).to_be_bytes()].concat();
+                let to = Address::from_word(keccak256(seed));
                 let call = Call {
                     to,
                     data: Bytes::new(),
@@ -169,11 +190,7 @@ pub(super) fn sign(
 
 /// Sends each client's pre-signed batch from its own task and connection, timing every
 /// `eth_sendRawTransaction`, then checks every receipt succeeded.
-pub(super) async fn measure(
-    url: &str,
-    kind: &'static str,
-    batches: Vec<Vec<Bytes>>,
-) -> Result<Throughput> {
+pub(super) async fn measure(url: &str, kind: &str, batches: Vec<Vec<Bytes>>) -> Result<Throughput> {
     let clients = batches.len();
     let started = Instant::now();
     let tasks: Vec<_> = batches
@@ -194,7 +211,7 @@ pub(super) async fn measure(
     let gas = check_receipts(url, &hashes).await?;
     let latencies = Latencies::new(latencies);
     Ok(Throughput {
-        kind,
+        kind: kind.to_owned(),
         clients,
         transactions: hashes.len(),
         seconds: seconds.as_secs_f64(),
