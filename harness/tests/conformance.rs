@@ -8,7 +8,7 @@
 mod common;
 
 use alloy_primitives::{Address, B256, Bytes, KECCAK256_EMPTY, U256, keccak256};
-use alloy_sol_types::SolError;
+use alloy_sol_types::{SolCall, SolError};
 use common::*;
 use harness::evm::{
     ChainConfig, ChainError,
@@ -879,6 +879,138 @@ mod arbwasm {
         assert_eq!(returned(&receipt), Vec::<u8>::new());
         let (init_gas, _) = minimal_init_gas(wasm.len() as u64);
         assert_eq!(receipt.gas_used(), 21_000 + init_gas + 1);
+    }
+
+    /// Calldata activating `program`.
+    fn activation(program: Address) -> Vec<u8> {
+        IArbWasm::activateProgramCall { program }.abi_encode()
+    }
+
+    /// Intrinsic gas of a call with `data`: 21,000 plus 4 per zero byte and 16 per other.
+    fn intrinsic(data: &[u8]) -> u64 {
+        21_000
+            + data
+                .iter()
+                .map(|&b| if b == 0 { 4 } else { 16 })
+                .sum::<u64>()
+    }
+
+    /// Nitro's fixed charge of every activation (`ArbWasm.ActivateProgram`), burnt first.
+    const FIXED: u64 = 1_659_168;
+    /// What the harness charges for reading the program's code: two ArbOS storage reads.
+    const CODE_READS: u64 = 2 * 800;
+
+    /// Activating `minimal.wat` (`ArbWasm.ActivateProgram`, then `Module::activate`): the fixed
+    /// 1,659,168 gas, then 28 gas per estimated µs, each term rounded down on its own: wasm bytes
+    /// × 0.31733, one function × 0.17263 → 0, no data or element bytes, one page × 2,217, and the
+    /// 31 operators of the instrumented body × 0.535 → 16. Those 31 are the block's ink charge
+    /// (12) and its `i32.const`, `end`; the depth check on entry (12); the `return` Nitro appends
+    /// and the 4 that release the frame before it. The record write is one ArbOS storage write
+    /// (20,000). One gas less and the activation reverts with no data, taking all the gas.
+    #[test]
+    fn activation_costs_the_fixed_charge_plus_the_programs_estimate() {
+        let (wasm, code) = process(wat::MINIMAL);
+        let mut chain = chain();
+        let program = chain.deploy_stylus_unactivated(ALICE, &code).unwrap();
+        let data = activation(program);
+        let estimate =
+            28 * (wasm.len() as u64 * 31_733 / 100_000) + 28 * 2_217 + 28 * (31 * 535 / 1_000);
+        let gas = intrinsic(&data) + FIXED + CODE_READS + estimate + 20_000;
+        let short = send_with(&mut chain, ARB_WASM, 0, gas - 1, data.clone());
+        assert_eq!(end(&short), End::Revert(vec![]));
+        assert_eq!(short.gas_used(), gas - 1);
+        let receipt = send_with(&mut chain, ARB_WASM, 0, gas, data);
+        assert!(receipt.is_success(), "{:?}", receipt.result);
+        assert_eq!(receipt.gas_used(), gas, "wasm of {} bytes", wasm.len());
+    }
+
+    /// The fixed charge comes before anything else: an activation that reverts
+    /// `ProgramUpToDate` still pays it, and a gas limit below it reverts with no data.
+    #[test]
+    fn the_fixed_charge_is_paid_before_anything_else() {
+        let mut chain = chain();
+        let program = deploy(&mut chain, wat::MINIMAL);
+        let data = activation(program);
+        let up_to_date = send(&mut chain, ARB_WASM, data.clone());
+        assert_eq!(
+            end(&up_to_date),
+            End::Revert(IArbWasm::ProgramUpToDate {}.abi_encode())
+        );
+        assert_eq!(up_to_date.gas_used(), intrinsic(&data) + FIXED + CODE_READS);
+        let limit = intrinsic(&data) + FIXED - 1;
+        let short = send_with(&mut chain, ARB_WASM, 0, limit, data);
+        assert_eq!(end(&short), End::Revert(vec![]));
+        assert_eq!(short.gas_used(), limit);
+    }
+
+    /// Code that decompresses to a module Nitro cannot activate fails with
+    /// `ErrProgramActivation`: the precompile burns all the gas and reverts with no data.
+    #[rstest]
+    #[case::not_wasm(b"not a wasm module".to_vec())]
+    #[case::no_entrypoint(::wat::parse_str(r#"(module (memory (export "memory") 1 1))"#).unwrap())]
+    fn activating_invalid_wasm_reverts_without_data_and_takes_all_gas(#[case] wasm: Vec<u8>) {
+        let mut chain = chain();
+        let code = harness::artifact::compress(&wasm);
+        let program = chain.deploy_stylus_unactivated(ALICE, &code).unwrap();
+        let receipt = send(&mut chain, ARB_WASM, activation(program));
+        assert_eq!(end(&receipt), End::Revert(vec![]));
+        assert_eq!(receipt.gas_used(), GAS);
+    }
+
+    /// Code whose brotli payload is corrupt fails before activation, with an error that is not a
+    /// Solidity error: since ArbOS 11 Nitro reverts with no data but keeps the gas left.
+    #[test]
+    fn activating_corrupt_code_reverts_without_data_keeping_the_gas_left() {
+        let mut chain = chain();
+        let code = cat(&[&harness::artifact::STYLUS_PREFIX, &[0xff; 8]]);
+        let program = chain.deploy_stylus_unactivated(ALICE, &code).unwrap();
+        let data = activation(program);
+        let receipt = send(&mut chain, ARB_WASM, data.clone());
+        assert_eq!(end(&receipt), End::Revert(vec![]));
+        assert_eq!(receipt.gas_used(), intrinsic(&data) + FIXED + CODE_READS);
+    }
+
+    /// Nitro's precompile dispatch (`Precompile.Call`) reverts with no data and takes all gas
+    /// for calldata shorter than a selector, a selector no method has, and arguments that do
+    /// not decode.
+    #[rstest]
+    #[case::empty(vec![])]
+    #[case::three_bytes(vec![0x12, 0x34, 0x56])]
+    #[case::unknown_selector(vec![0xde, 0xad, 0xbe, 0xef])]
+    #[case::missing_argument(IArbWasm::activateProgramCall::SELECTOR.to_vec())]
+    fn undecodable_calls_revert_without_data_and_take_all_gas(#[case] data: Vec<u8>) {
+        let mut chain = chain();
+        let receipt = send(&mut chain, ARB_WASM, data);
+        assert_eq!(end(&receipt), End::Revert(vec![]));
+        assert_eq!(receipt.gas_used(), GAS);
+    }
+
+    /// Nitro checks a method's mutability before running it: value sent to a view, or
+    /// `activateProgram` in a static call, reverts with no data and takes all the gas.
+    #[test]
+    fn calls_against_a_methods_mutability_revert_without_data_and_take_all_gas() {
+        let mut chain = chain();
+        let view = IArbWasm::stylusVersionCall {}.abi_encode();
+        let free = send_with(&mut chain, ARB_WASM, 0, GAS, view.clone());
+        assert!(free.is_success(), "{:?}", free.result);
+        let paid = send_with(&mut chain, ARB_WASM, 1, GAS, view);
+        assert_eq!(end(&paid), End::Revert(vec![]));
+        assert_eq!(paid.gas_used(), GAS);
+
+        let program = deploy_copy(&mut chain, wat::MINIMAL);
+        let caller = deploy_evm(&mut chain, &evm::static_caller(ARB_WASM));
+        let receipt = send(&mut chain, caller, activation(program));
+        assert_eq!(
+            returned(&receipt),
+            word(U256::ZERO),
+            "the static call failed"
+        );
+        // The static call was given all but 1/64 of the gas left, and took it all.
+        assert!(
+            receipt.gas_used() > GAS - GAS / 64,
+            "gas used {}",
+            receipt.gas_used()
+        );
     }
 
     #[test]

@@ -95,8 +95,8 @@ pub fn decompress(code: &[u8], max_wasm: usize) -> Result<Vec<u8>, ArtifactError
     Ok(wasm)
 }
 
-/// `STYLUS_PREFIX` + brotli(`wasm`).
-fn compress(wasm: &[u8]) -> Vec<u8> {
+/// On-chain code for `wasm` as it is, unchecked: [`STYLUS_PREFIX`] + brotli(`wasm`).
+pub fn compress(wasm: &[u8]) -> Vec<u8> {
     let mut code = STYLUS_PREFIX.to_vec();
     let mut writer = brotli::CompressorWriter::new(&mut code, 4096, BROTLI_QUALITY, BROTLI_WINDOW);
     writer

@@ -14,7 +14,9 @@ pub mod purity;
 mod store;
 pub mod validate;
 
-pub use codec::{ArtifactError, MAX_CODE_SIZE, Processed, STYLUS_PREFIX, decompress, process};
+pub use codec::{
+    ArtifactError, MAX_CODE_SIZE, Processed, STYLUS_PREFIX, compress, decompress, process,
+};
 pub use purity::{PurityError, check_purity};
 pub use store::{
     ARTIFACTS_ENV, Artifacts, ArtifactsError, ContractSizes, Manifest, workspace_root,

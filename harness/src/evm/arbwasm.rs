@@ -3,12 +3,17 @@
 //!
 //! Activation records live in the precompile account's storage, one word per code hash, so they
 //! are part of the state: they roll back with a reverted transaction, survive snapshots and enter
-//! the state digest. Known differences from Nitro (documented in `docs/executor.md`): the data fee
-//! is zero and any value sent is refunded; activation gas follows Nitro's cost model only in
-//! shape (wasm bytes and initial pages); there is no program cache (`ArbWasmCache`).
+//! the state digest.
+//!
+//! Like Nitro's precompiles, a call either returns, reverts with a Solidity error keeping the gas
+//! left, or reverts with no data and no gas left: for calldata that names no method or does not
+//! decode, a write in a static call, value sent to a method that is not payable, running out of
+//! gas, and a program that fails activation. Known differences from Nitro (documented in
+//! `docs/executor.md`): the data fee is zero and any value sent is refunded; the ArbOS storage
+//! reads and writes are priced as a few fixed charges; there is no program cache (`ArbWasmCache`).
 
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
-use alloy_sol_types::{Revert, SolCall, SolError, SolEvent, SolInterface};
+use alloy_sol_types::{SolCall, SolError, SolEvent, SolInterface};
 use revm::{
     context::{ContextTr, JournalTr},
     context_interface::host::Host,
@@ -40,6 +45,9 @@ const ARBITRUM_EPOCH: u64 = 1_421_388_000;
 const STORAGE_READ_GAS: u64 = 800;
 /// Gas for one ArbOS storage write.
 const STORAGE_WRITE_GAS: u64 = 20_000;
+/// Gas `activateProgram` burns before anything else (Nitro's fixed activation cost), on top of
+/// the program's own activation gas.
+pub const ACTIVATION_FIXED_GAS: u64 = 1_659_168;
 
 /// What ArbOS records when a program is activated, packed into one storage word.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -175,27 +183,19 @@ fn hour_floor(t: u64) -> u64 {
     ARBITRUM_EPOCH + (t.saturating_sub(ARBITRUM_EPOCH) / 3600) * 3600
 }
 
-/// Gas Nitro's activation charges, modelled on its cost shape: 28 gas per estimated
-/// microsecond, 0.317 µs per wasm byte and 2,217 µs per initial page, plus the record write.
-fn activation_gas(wasm_len: usize, footprint: u16) -> u64 {
-    let micros = (wasm_len as u64 * 317).div_ceil(1000) + u64::from(footprint) * 2_217;
-    28 * micros + STORAGE_WRITE_GAS
-}
-
+/// How a call to the precompile fails.
 enum Failure {
+    /// Revert with this data (a Solidity error, or none), keeping the gas left.
     Revert(Vec<u8>),
-    OutOfGas,
-}
-
-fn revert_msg(msg: String) -> Failure {
-    Failure::Revert(Revert { reason: msg }.abi_encode())
+    /// Revert with no data and no gas left.
+    BurnOut,
 }
 
 fn charge(gas: &mut Gas, cost: u64) -> Result<(), Failure> {
     if gas.record_regular_cost(cost) {
         Ok(())
     } else {
-        Err(Failure::OutOfGas)
+        Err(Failure::BurnOut)
     }
 }
 
@@ -207,9 +207,9 @@ pub(crate) fn run(arbos: &mut ArbOs, ctx: &mut Ctx, inputs: &CallInputs) -> Inte
     let (result, output) = match outcome {
         Ok(output) => (InstructionResult::Return, output),
         Err(Failure::Revert(data)) => (InstructionResult::Revert, data),
-        Err(Failure::OutOfGas) => {
+        Err(Failure::BurnOut) => {
             gas.spend_all();
-            (InstructionResult::PrecompileOOG, Vec::new())
+            (InstructionResult::Revert, Vec::new())
         }
     };
     InterpreterResult {
@@ -250,10 +250,14 @@ fn dispatch(
     input: &[u8],
     gas: &mut Gas,
 ) -> Result<Vec<u8>, Failure> {
-    let call = Call::abi_decode(input)
-        .map_err(|_| revert_msg("ArbWasm: unknown method or malformed arguments".into()))?;
+    let call = Call::abi_decode(input).map_err(|_| Failure::BurnOut)?;
+    // `activateProgram` is the only method that writes or takes value.
+    let writes = matches!(call, Call::activateProgram(_));
+    if (writes && inputs.is_static) || (!writes && inputs.transfers_value()) {
+        return Err(Failure::BurnOut);
+    }
     let p = arbos.params.clone();
-    if !matches!(call, Call::activateProgram(_)) {
+    if !writes {
         charge(gas, STORAGE_READ_GAS)?;
     }
     use IArbWasm::*;
@@ -316,22 +320,19 @@ fn activate(
     program: Address,
     gas: &mut Gas,
 ) -> Result<Vec<u8>, Failure> {
-    if inputs.is_static {
-        return Err(revert_msg(
-            "ArbWasm: activateProgram cannot run in a static call".into(),
-        ));
-    }
+    charge(gas, ACTIVATION_FIXED_GAS)?;
     let code = stylus_code(ctx, program, gas)?;
     let codehash = keccak256(&code);
     if record(ctx, codehash).is_some_and(|existing| existing.version == arbos.params.version) {
         return Err(Failure::Revert(IArbWasm::ProgramUpToDate {}.abi_encode()));
     }
+    // Code that does not decompress is a plain error to Nitro: no data, the gas left kept.
     let wasm = artifact::decompress(&code, arbos.params.max_wasm_size as usize)
-        .map_err(|e| revert_msg(format!("ArbWasm: {e}")))?;
+        .map_err(|_| Failure::Revert(Vec::new()))?;
     let compiled = arbos
         .activate(codehash, &wasm)
-        .map_err(|e| revert_msg(format!("ArbWasm: program activation failed: {e}")))?;
-    charge(gas, activation_gas(wasm.len(), compiled.footprint))?;
+        .map_err(|_| Failure::BurnOut)?;
+    charge(gas, compiled.activation_gas + STORAGE_WRITE_GAS)?;
 
     let record = ProgramRecord {
         version: arbos.params.version,
@@ -342,14 +343,14 @@ fn activate(
         activated_at: hour_floor(ctx.block.timestamp.saturating_to()),
     };
     ctx.load_account_info_skip_cold_load(ARB_WASM, false, false)
-        .map_err(|_| Failure::OutOfGas)?;
+        .map_err(|_| Failure::BurnOut)?;
     ctx.sstore(ARB_WASM, record_slot(codehash), record.to_word());
     let value = inputs.value.get();
     if !value.is_zero() {
         // The harness charges no data fee: everything sent comes back.
         ctx.journal_mut()
             .transfer(ARB_WASM, inputs.caller, value)
-            .map_err(|_| Failure::OutOfGas)?;
+            .map_err(|_| Failure::BurnOut)?;
     }
     let event = IArbWasm::ProgramActivated {
         codehash,

@@ -87,6 +87,8 @@ pub struct Instrumented {
     pub cached_init_cost: u16,
     /// Estimated native code size in bytes.
     pub asm_estimate: u32,
+    /// Gas activating the module costs, on top of ArbWasm's fixed charge.
+    pub activation_gas: u64,
 }
 
 /// Why instrumentation failed.
@@ -123,24 +125,25 @@ fn instrument_module(wasm: &[u8], params: &StylusParams) -> Result<Instrumented,
     };
     let mut bodies = Vec::with_capacity(info.bodies.len());
     let mut type_len = 0_u64;
+    let mut code_ops = 0_u64;
     for (local, (body, exit)) in info.bodies.iter().zip(&exits.per_func).enumerate() {
         let local = local as u32;
         let ty = info.local_func_type(local)?;
         type_len += (ty.params().len() + ty.results().len()) as u64;
-        bodies.push(body::instrument(
-            &ctx,
-            wasm,
-            info.imported_funcs + local,
-            body,
-            *exit,
-        )?);
+        let (function, nitro_ops) =
+            body::instrument(&ctx, wasm, info.imported_funcs + local, body, *exit)?;
+        code_ops += nitro_ops as u64;
+        bodies.push(function);
     }
     let counts = activation::ModuleCounts {
         funcs: info.bodies.len() as u64,
         type_len,
         wasm_len: wasm.len() as u64,
         globals: u64::from(info.defined_globals + Globals::COUNT),
-        segment_bytes: info.segment_bytes,
+        segment_bytes: info.data_segment_bytes + info.element_bytes,
+        data_bytes: info.data_bytes,
+        element_bytes: info.element_bytes,
+        code_ops,
         footprint: heap.footprint,
     };
     let figures = activation::figures(&counts, params.version)?;
@@ -159,5 +162,6 @@ fn instrument_module(wasm: &[u8], params: &StylusParams) -> Result<Instrumented,
         init_cost: figures.init_cost,
         cached_init_cost: figures.cached_init_cost,
         asm_estimate: figures.asm_estimate,
+        activation_gas: figures.gas,
     })
 }

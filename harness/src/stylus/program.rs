@@ -94,6 +94,8 @@ pub struct Program {
     pub cached_init_cost: u16,
     /// Estimated native size in bytes.
     pub asm_estimate: u32,
+    /// Gas its activation cost, on top of ArbWasm's fixed charge.
+    pub activation_gas: u64,
     /// Keccak of the decompressed wasm.
     pub module_hash: B256,
     module: Module,
@@ -108,6 +110,7 @@ impl std::fmt::Debug for Program {
             .field("init_cost", &self.init_cost)
             .field("cached_init_cost", &self.cached_init_cost)
             .field("asm_estimate", &self.asm_estimate)
+            .field("activation_gas", &self.activation_gas)
             .field("module_hash", &self.module_hash)
             .finish_non_exhaustive()
     }
@@ -151,6 +154,7 @@ impl Program {
             init_cost: instrumented.init_cost,
             cached_init_cost: instrumented.cached_init_cost,
             asm_estimate: instrumented.asm_estimate,
+            activation_gas: instrumented.activation_gas,
             module_hash,
             module,
             linker: hostio::linker(engine)?,
@@ -219,6 +223,7 @@ mod tests {
             init_cost,
             cached_init_cost,
             asm_estimate: 0,
+            activation_gas: 0,
         };
         let params = StylusParams {
             version,
@@ -253,6 +258,7 @@ mod tests {
             init_cost: 0,
             cached_init_cost: 0,
             asm_estimate: 0,
+            activation_gas: 0,
         };
         let err = Program::compile(
             instrumented,

@@ -109,6 +109,7 @@ pub(crate) fn compile_as_is(wasm: Vec<u8>) -> Program {
         init_cost: 0,
         cached_init_cost: 0,
         asm_estimate: 0,
+        activation_gas: 0,
     };
     Program::compile(
         instrumented,

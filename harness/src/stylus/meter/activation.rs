@@ -12,6 +12,16 @@
 //! init_cost        = funcs·8,252/1,000 + types·1,059/1,000 + bytes·1,286/10,000
 //!                  (+ cached_init_cost for Stylus version 1)
 //! ```
+//!
+//! Activation also charges gas for the work (Nitro's `Module::activate`, ArbOS ≥ 32): an estimate
+//! in microseconds, 28 gas each, paid term by term, with `data` the payload bytes of the data
+//! segments, `elements` the bytes of the element segments and `ops` the operators of every body
+//! once Nitro has instrumented it:
+//!
+//! ```text
+//! gas = 28·(bytes·31,733/100,000) + 28·(funcs·17,263/100,000) + 28·(data·17,376/100,000)
+//!     + 28·(elements·17,376/100,000) + 28·(pages·2,217) + 28·(ops·535/1,000)
+//! ```
 
 use super::error::Rejection;
 
@@ -28,6 +38,12 @@ pub(super) struct ModuleCounts {
     pub(super) globals: u64,
     /// Bytes of data and element segments.
     pub(super) segment_bytes: u64,
+    /// Payload bytes of the data segments.
+    pub(super) data_bytes: u64,
+    /// Bytes of the element segments.
+    pub(super) element_bytes: u64,
+    /// Operators of all bodies as Nitro instruments them.
+    pub(super) code_ops: u64,
     /// Initial memory pages.
     pub(super) footprint: u16,
 }
@@ -41,11 +57,32 @@ pub(super) struct Figures {
     pub(super) cached_init_cost: u16,
     /// Estimated native code bytes.
     pub(super) asm_estimate: u32,
+    /// Gas the activation itself costs.
+    pub(super) gas: u64,
 }
 
 /// `value · num / den`, saturating, rounded down.
 fn scaled(value: u64, num: u64, den: u64) -> u64 {
     value.saturating_mul(num) / den
+}
+
+/// Gas per estimated microsecond of activation work (Nitro's `us_to_gas`).
+const GAS_PER_MICROSECOND: u64 = 28;
+
+/// Nitro's activation gas: each term's microseconds rounded down, then priced.
+fn activation_gas(c: &ModuleCounts) -> u64 {
+    [
+        scaled(c.wasm_len, 31_733, 100_000),
+        scaled(c.funcs, 17_263, 100_000),
+        scaled(c.data_bytes, 17_376, 100_000),
+        scaled(c.element_bytes, 17_376, 100_000),
+        u64::from(c.footprint) * 2_217,
+        scaled(c.code_ops, 535, 1_000),
+    ]
+    .into_iter()
+    .fold(0, |gas, micros| {
+        gas.saturating_add(micros.saturating_mul(GAS_PER_MICROSECOND))
+    })
 }
 
 /// Computes the figures for a program of Stylus `version`.
@@ -74,5 +111,6 @@ pub(super) fn figures(c: &ModuleCounts, version: u16) -> Result<Figures, Rejecti
         asm_estimate: asm_estimate
             .try_into()
             .map_err(|_| overflow("asm estimate", asm_estimate))?,
+        gas: activation_gas(c),
     })
 }

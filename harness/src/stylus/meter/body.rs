@@ -87,14 +87,15 @@ pub(super) struct FuncContext<'m> {
 }
 
 /// Instruments the body of function `func`; `wasm` is the module the body was read from and
-/// `exit` a block type with the function's results.
+/// `exit` a block type with the function's results. Returns the body and the number of operators
+/// Nitro's instrumented form of it has.
 pub(super) fn instrument(
     ctx: &FuncContext,
     wasm: &[u8],
     func: u32,
     body: &FunctionBody,
     exit: EncBlockType,
-) -> Result<Function, Rejection> {
+) -> Result<(Function, usize), Rejection> {
     let mut locals = Vec::new();
     let mut local_count = 0_u32;
     for group in body.get_locals_reader()? {
@@ -128,8 +129,8 @@ pub(super) fn instrument(
         ctx.sigs,
         func,
     )?;
-    check_nitro_op_count(&metered, ctx.pay_func.is_some(), func)?;
-    Ok(emit(metered, locals, units, ctx, exit))
+    let nitro_ops = nitro_op_count(&metered, ctx.pay_func.is_some(), func)?;
+    Ok((emit(metered, locals, units, ctx, exit), nitro_ops))
 }
 
 /// Nitro's Meter and DynamicMeter applied to the input operators.
@@ -231,9 +232,9 @@ fn byte_charge(g: Globals, per_byte: u64) -> [Added; 17] {
     ]
 }
 
-/// Refuses a body whose Nitro-instrumented form (metered ops, entry check, a trailing
-/// `return`, a release before every `return`, the grow payments) exceeds Nitro's op limit.
-fn check_nitro_op_count(metered: &[Item], pays: bool, func: u32) -> Result<(), Rejection> {
+/// Operators of a body's Nitro-instrumented form (metered ops, entry check, a trailing `return`,
+/// a release before every `return`, the grow payments); refuses one beyond Nitro's op limit.
+fn nitro_op_count(metered: &[Item], pays: bool, func: u32) -> Result<usize, Rejection> {
     let count_of = |test| metered.iter().filter(|item| item.is_input(test)).count();
     let returns = count_of(|op| matches!(op, Operator::Return)) + 1;
     let grows = if pays {
@@ -250,7 +251,7 @@ fn check_nitro_op_count(metered: &[Item], pays: bool, func: u32) -> Result<(), R
             limit: MAX_NITRO_OPS,
         });
     }
-    Ok(())
+    Ok(count)
 }
 
 /// Writes the final body: reserve `units`, run the metered body inside a block typed `exit`

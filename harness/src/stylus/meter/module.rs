@@ -73,8 +73,12 @@ pub(super) struct ModuleInfo<'a> {
     pub(super) has_start: bool,
     /// Bodies of the module's own functions.
     pub(super) bodies: Vec<FunctionBody<'a>>,
-    /// Bytes of all data and element segments, headers included (as Nitro counts them).
-    pub(super) segment_bytes: u64,
+    /// Bytes of the data segments, headers included.
+    pub(super) data_segment_bytes: u64,
+    /// Payload bytes of the data segments.
+    pub(super) data_bytes: u64,
+    /// Bytes of the element segments, headers included.
+    pub(super) element_bytes: u64,
 }
 
 impl<'a> ModuleInfo<'a> {
@@ -128,13 +132,14 @@ impl<'a> ModuleInfo<'a> {
                 Payload::ElementSection(reader) => {
                     for element in reader {
                         let range = element?.range;
-                        info.segment_bytes += range.end - range.start;
+                        info.element_bytes += (range.end - range.start) as u64;
                     }
                 }
                 Payload::DataSection(reader) => {
                     for data in reader {
-                        let range = data?.range;
-                        info.segment_bytes += range.end - range.start;
+                        let data = data?;
+                        info.data_segment_bytes += (data.range.end - data.range.start) as u64;
+                        info.data_bytes += data.data.len() as u64;
                     }
                 }
                 Payload::CodeSectionEntry(body) => info.bodies.push(body),

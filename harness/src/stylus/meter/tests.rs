@@ -425,6 +425,19 @@ fn activation_figures_follow_the_formula() {
     assert_eq!(u64::from(out.asm_estimate), asm);
     assert_eq!(u64::from(out.cached_init_cost), cached);
     assert_eq!(u64::from(out.init_cost), init);
+    // Activation gas, 28 per µs: 4 data bytes × 0.17376 → 0; the body's 31 Nitro operators are
+    // its block charge (12) + `local.get`, `end` + the entry check (12) + `return` + release (4).
+    let micros = [
+        len * 31_733 / 100_000,
+        17_263 / 100_000,
+        4 * 17_376 / 100_000,
+        pages * 2_217,
+        31 * 535 / 1_000,
+    ];
+    assert_eq!(
+        out.activation_gas,
+        micros.iter().map(|us| 28 * us).sum::<u64>()
+    );
     // Version 1 folds the cached cost into the init cost.
     let v1 = StylusParams {
         version: 1,
