@@ -37,7 +37,6 @@ use cloudless_client::manifest::Manifest;
 use tokio::sync::{Notify, watch};
 
 pub use crash::CRASH_AT;
-pub use metrics::render as render_metrics;
 pub use sender::LOST_RACE;
 
 /// Fees: what the keeper pays and how it replaces a stuck transaction.
