@@ -6,6 +6,8 @@
 //! - [`receipts`]: signed EIP-712 receipts and an epoch's receipts root, as the court checks them.
 //! - [`revert`]: revert data decoded by name against the marketplace's and token's errors, with
 //!   a hint of what to do next.
+//! - [`serve`]: the HTTP serving the provider node and the keeper share: an axum app until a
+//!   stop signal, and Prometheus metrics as an answer.
 //! - [`transact`]: a transaction's simulation (reverts named) and fee basis.
 
 pub mod calls;
@@ -13,4 +15,5 @@ pub mod manifest;
 pub mod proofs;
 pub mod receipts;
 pub mod revert;
+pub mod serve;
 pub mod transact;

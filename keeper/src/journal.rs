@@ -6,7 +6,7 @@
 //! already on the wire). The keeper writes a few rows per transaction, so FULL costs nothing
 //! that matters.
 //!
-//! Schema:
+//! Schema (version [`SCHEMA_VERSION`], in `PRAGMA user_version`; see `MIGRATIONS`):
 //! - `meta(key, value)`: the chain id and keeper address the journal belongs to.
 //! - `jobs(id, key, kind, target, calldata, nonce UNIQUE, status, attempts, last_error,
 //!   created_block, mined_block)`: one row per nonce the keeper assigned. `status` is
@@ -26,9 +26,61 @@
 use std::path::Path;
 
 use alloy_primitives::{Address, B256, Bytes, keccak256};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use crate::Error;
+
+/// The schema's migrations, oldest first: applying `MIGRATIONS[v]` takes a journal from
+/// `user_version` `v` to `v + 1`. Version 1 is the schema from before versioning, written with
+/// `IF NOT EXISTS` so that an unversioned journal (version 0, its tables already there) keeps
+/// its rows. Append new versions; never edit a released one.
+const MIGRATIONS: &[&str] = &[
+    // 1: meta, jobs, txs, failures, verified.
+    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+     CREATE TABLE IF NOT EXISTS jobs (
+         id INTEGER PRIMARY KEY, key TEXT NOT NULL, kind TEXT NOT NULL,
+         target BLOB NOT NULL, calldata BLOB NOT NULL, nonce INTEGER NOT NULL UNIQUE,
+         status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 1, last_error TEXT,
+         created_block INTEGER NOT NULL, mined_block INTEGER);
+     CREATE INDEX IF NOT EXISTS jobs_status ON jobs(status);
+     CREATE TABLE IF NOT EXISTS txs (
+         hash BLOB PRIMARY KEY, job_id INTEGER NOT NULL REFERENCES jobs(id),
+         raw BLOB NOT NULL, max_fee TEXT NOT NULL, tip TEXT NOT NULL,
+         noop INTEGER NOT NULL, sent_block INTEGER NOT NULL);
+     CREATE TABLE IF NOT EXISTS failures (
+         key TEXT NOT NULL, calldata_hash BLOB NOT NULL, count INTEGER NOT NULL,
+         retry_at INTEGER NOT NULL, parked INTEGER NOT NULL, last_error TEXT,
+         PRIMARY KEY (key, calldata_hash));
+     CREATE TABLE IF NOT EXISTS verified (
+         placement INTEGER NOT NULL, epoch INTEGER NOT NULL, outcome TEXT NOT NULL,
+         bond TEXT NOT NULL, at_epoch INTEGER NOT NULL,
+         PRIMARY KEY (placement, epoch));",
+];
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+
+/// Brings the journal to [`SCHEMA_VERSION`] in one transaction; refuses a newer one.
+fn migrate(db: &mut Connection) -> Result<(), Error> {
+    // IMMEDIATE: a second keeper opening the same file waits instead of migrating alongside.
+    let tx = db.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let version: u32 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if version > SCHEMA_VERSION {
+        return Err(Error::JournalTooNew {
+            version,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    if version == SCHEMA_VERSION {
+        return Ok(());
+    }
+    for migration in &MIGRATIONS[version as usize..] {
+        tx.execute_batch(migration)?;
+    }
+    tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+    tx.commit()?;
+    Ok(())
+}
 
 /// A job the keeper assigned a nonce to.
 #[derive(Clone, Debug)]
@@ -112,31 +164,11 @@ impl Journal {
     /// Opens (or creates) the journal at `path` for `chain_id` and `keeper`; refuses a journal
     /// written for another chain or account.
     pub fn open(path: &Path, chain_id: u64, keeper: Address) -> Result<Self, Error> {
-        let db = Connection::open(path)?;
+        let mut db = Connection::open(path)?;
         db.pragma_update(None, "journal_mode", "WAL")?;
         db.pragma_update(None, "synchronous", "FULL")?;
         db.busy_timeout(std::time::Duration::from_secs(5))?;
-        db.execute_batch(
-            "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-             CREATE TABLE IF NOT EXISTS jobs (
-                 id INTEGER PRIMARY KEY, key TEXT NOT NULL, kind TEXT NOT NULL,
-                 target BLOB NOT NULL, calldata BLOB NOT NULL, nonce INTEGER NOT NULL UNIQUE,
-                 status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 1, last_error TEXT,
-                 created_block INTEGER NOT NULL, mined_block INTEGER);
-             CREATE INDEX IF NOT EXISTS jobs_status ON jobs(status);
-             CREATE TABLE IF NOT EXISTS txs (
-                 hash BLOB PRIMARY KEY, job_id INTEGER NOT NULL REFERENCES jobs(id),
-                 raw BLOB NOT NULL, max_fee TEXT NOT NULL, tip TEXT NOT NULL,
-                 noop INTEGER NOT NULL, sent_block INTEGER NOT NULL);
-             CREATE TABLE IF NOT EXISTS failures (
-                 key TEXT NOT NULL, calldata_hash BLOB NOT NULL, count INTEGER NOT NULL,
-                 retry_at INTEGER NOT NULL, parked INTEGER NOT NULL, last_error TEXT,
-                 PRIMARY KEY (key, calldata_hash));
-             CREATE TABLE IF NOT EXISTS verified (
-                 placement INTEGER NOT NULL, epoch INTEGER NOT NULL, outcome TEXT NOT NULL,
-                 bond TEXT NOT NULL, at_epoch INTEGER NOT NULL,
-                 PRIMARY KEY (placement, epoch));",
-        )?;
+        migrate(&mut db)?;
         let journal = Self { db };
         journal.check_meta("chain_id", &chain_id.to_string())?;
         journal.check_meta("keeper", &keeper.to_string())?;
@@ -477,5 +509,92 @@ mod tests {
         );
         assert!(j.mined_attempts("evict:1").unwrap().is_empty());
         assert!(Journal::open(&path, 2, keeper).is_err());
+    }
+
+    fn user_version(path: &Path) -> u32 {
+        let db = Connection::open(path).unwrap();
+        db.pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap()
+    }
+
+    #[test]
+    fn a_new_journal_has_the_latest_schema_version() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("k.sqlite");
+        Journal::open(&path, 1, Address::ZERO).unwrap();
+        assert_eq!(user_version(&path), SCHEMA_VERSION);
+    }
+
+    #[test]
+    fn an_unversioned_journal_upgrades_and_keeps_its_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("k.sqlite");
+        // What keepers wrote before versioning: version 1's tables, `user_version` 0.
+        let db = Connection::open(&path).unwrap();
+        db.execute_batch(MIGRATIONS[0]).unwrap();
+        db.execute("INSERT INTO meta VALUES ('chain_id', '1')", [])
+            .unwrap();
+        db.execute(
+            "INSERT INTO jobs (key, kind, target, calldata, nonce, status, created_block)
+             VALUES ('match:1', 'match', ?1, x'01', 7, 'pending', 1)",
+            [Address::repeat_byte(2).as_slice()],
+        )
+        .unwrap();
+        drop(db);
+        assert_eq!(user_version(&path), 0);
+
+        let journal = Journal::open(&path, 1, Address::ZERO).unwrap();
+        assert_eq!(user_version(&path), SCHEMA_VERSION);
+        let pending = journal.pending().unwrap();
+        assert_eq!(pending.len(), 1, "the old journal's job survives");
+        assert_eq!((pending[0].key.as_str(), pending[0].nonce), ("match:1", 7));
+        // The chain id written before versioning still guards the journal.
+        assert!(Journal::open(&path, 2, Address::ZERO).is_err());
+    }
+
+    #[test]
+    fn a_journal_from_a_newer_keeper_is_refused_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("k.sqlite");
+        Journal::open(&path, 1, Address::ZERO).unwrap();
+        let db = Connection::open(&path).unwrap();
+        db.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+            .unwrap();
+        drop(db);
+        let refused = Journal::open(&path, 1, Address::ZERO).err();
+        assert!(
+            matches!(
+                refused,
+                Some(Error::JournalTooNew { version, supported })
+                    if version == SCHEMA_VERSION + 1 && supported == SCHEMA_VERSION
+            ),
+            "{refused:?}"
+        );
+        assert_eq!(user_version(&path), SCHEMA_VERSION + 1);
+    }
+
+    #[test]
+    fn a_failed_migration_leaves_the_journal_as_it_was() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("k.sqlite");
+        // A table where version 1 creates an index: its migration fails half way.
+        let db = Connection::open(&path).unwrap();
+        db.execute_batch("CREATE TABLE jobs_status (x)").unwrap();
+        drop(db);
+        assert!(Journal::open(&path, 1, Address::ZERO).is_err());
+        let db = Connection::open(&path).unwrap();
+        let tables: Vec<String> = db
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            tables,
+            ["jobs_status"],
+            "the tables created before it rolled back"
+        );
+        assert_eq!(user_version(&path), 0);
     }
 }

@@ -37,7 +37,6 @@ use cloudless_client::manifest::Manifest;
 use tokio::sync::{Notify, watch};
 
 pub use crash::CRASH_AT;
-pub use metrics::render as render_metrics;
 pub use sender::LOST_RACE;
 
 /// Fees: what the keeper pays and how it replaces a stuck transaction.
@@ -172,6 +171,17 @@ pub enum Error {
     /// The journal cannot be used.
     #[error("journal: {0}")]
     Journal(String),
+    /// The journal was written by a newer keeper: its schema is unknown to this build.
+    #[error(
+        "journal: schema version {version} is newer than this keeper's {supported}: run the \
+         keeper release that wrote it (or a later one), or start on a new journal file"
+    )]
+    JournalTooNew {
+        /// The journal's `user_version`.
+        version: u32,
+        /// The newest version this build knows.
+        supported: u32,
+    },
     /// Waiting timed out.
     #[error("timed out: {0}")]
     Timeout(String),

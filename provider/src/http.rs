@@ -14,6 +14,7 @@ use axum::{
     routing::{get, post},
 };
 use cloudless_abi::{court::Receipt, merkle};
+use cloudless_client::serve;
 use serde_json::{Value, json};
 
 use crate::{
@@ -280,27 +281,6 @@ pub fn leaf_json(
     })
 }
 
-/// Serves `app` on `listener` until `stop` turns true (requests in flight finish); logs
-/// what failed as `what`.
-pub fn spawn_serving(
-    listener: tokio::net::TcpListener,
-    app: Router,
-    mut stop: tokio::sync::watch::Receiver<bool>,
-    what: &'static str,
-) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let shutdown = async move {
-            let _ = stop.wait_for(|&s| s).await;
-        };
-        if let Err(error) = axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await
-        {
-            tracing::error!(%error, "{what} failed");
-        }
-    })
-}
-
 async fn health(State(s): State<Arc<Shared>>) -> Response {
     let view = s.view();
     let synced = view.fresh(s.stale_after);
@@ -320,8 +300,7 @@ async fn health(State(s): State<Arc<Shared>>) -> Response {
 }
 
 async fn metrics(State(s): State<Arc<Shared>>) -> Response {
-    let content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8";
-    ([(header::CONTENT_TYPE, content_type)], s.metrics.render()).into_response()
+    serve::openmetrics(s.metrics.render())
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! The node's Prometheus metrics (`GET /metrics`).
 
 use prometheus_client::{
-    encoding::{EncodeLabelSet, text::encode},
+    encoding::EncodeLabelSet,
     metrics::{counter::Counter, family::Family, gauge::Gauge, histogram::Histogram},
     registry::Registry,
 };
@@ -101,9 +101,7 @@ impl Default for Metrics {
 impl Metrics {
     /// The metrics in Prometheus' text format.
     pub fn render(&self) -> String {
-        let mut out = String::new();
-        encode(&mut out, &self.registry).expect("writing to a String cannot fail");
-        out
+        cloudless_client::serve::render(&self.registry)
     }
 }
 

@@ -19,8 +19,8 @@ use alloy_primitives::U256;
 use alloy_sol_types::SolEvent;
 use anyhow::{Context, Result};
 use cloudless_abi::{court::ICourt, market::IMarket};
-use cloudless_client::calls::Caller;
-use cloudless_provider::{Config, Node, NodeHandle, Tamper, http::spawn_serving};
+use cloudless_client::{calls::Caller, serve::spawn_serving};
+use cloudless_provider::{Config, Node, NodeHandle, Tamper};
 use tokio::{net::TcpListener, sync::watch, task::JoinHandle};
 
 use super::{actors::Cast, progress::line, usdc};
