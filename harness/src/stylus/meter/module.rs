@@ -132,13 +132,13 @@ impl<'a> ModuleInfo<'a> {
                 Payload::ElementSection(reader) => {
                     for element in reader {
                         let range = element?.range;
-                        info.element_bytes += (range.end - range.start) as u64;
+                        info.element_bytes += range.end - range.start;
                     }
                 }
                 Payload::DataSection(reader) => {
                     for data in reader {
                         let data = data?;
-                        info.data_segment_bytes += (data.range.end - data.range.start) as u64;
+                        info.data_segment_bytes += data.range.end - data.range.start;
                         info.data_bytes += data.data.len() as u64;
                     }
                 }
