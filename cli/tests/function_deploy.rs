@@ -95,3 +95,24 @@ fn deploy_creates_and_activates_a_function_that_answers_calls() {
     );
     assert_eq!(answer, format!("0x{}", hex::encode("Hi Ada!")));
 }
+
+#[test]
+fn a_pure_wasm_that_is_no_stylus_program_fails_activation_with_a_hint() {
+    let node = NodeProcess::start(&[]);
+    let folder = tempfile::tempdir().unwrap();
+    let wasm = folder.path().join("no-entrypoint.code");
+    // Pure (no imports at all), but without `user_entrypoint` ArbWasm refuses it, silently.
+    // Given as on-chain code, it is sent as it is and refused by the chain.
+    let module = wat::parse_str(r#"(module (memory (export "memory") 1))"#).unwrap();
+    std::fs::write(&wasm, harness::artifact::compress(&module)).unwrap();
+
+    let (success, report, stderr) = deploy(&node, &["--wasm", wasm.to_str().unwrap()]);
+
+    assert!(
+        !success,
+        "a program without an entrypoint deployed: {report}\n{stderr}"
+    );
+    assert_eq!(report["error"], "revert", "{report}");
+    let hint = report["hint"].as_str().unwrap();
+    assert!(hint.contains("user_entrypoint"), "{report}");
+}

@@ -65,6 +65,9 @@ fn revert_data(error: &TransportError) -> Option<Bytes> {
     }
 }
 
+/// The detail of a revert without data.
+pub const NO_DATA: &str = "(no data)";
+
 /// Decodes revert `data` from `action`.
 pub fn decode(action: &str, data: &[u8]) -> Reverted {
     let (name, detail, hint) = describe(data);
@@ -80,7 +83,7 @@ fn describe(data: &[u8]) -> (String, String, String) {
     if data.is_empty() {
         return (
             "revert".into(),
-            "(no data)".into(),
+            NO_DATA.into(),
             "the call reverted without a reason: check the manifest's addresses and the arguments"
                 .into(),
         );

@@ -47,6 +47,9 @@ pub async fn create(client: &Client, action: &str, init: Bytes) -> anyhow::Resul
     client.transact(action, tx).await
 }
 
+/// What to do when ArbWasm refuses a program without a reason.
+const ACTIVATION_FAILED: &str = "ArbWasm refused to activate the program and, as on Nitro, says not why: it is no valid Stylus program (no `user_entrypoint` export or no exported memory, an import Stylus does not provide, or over the size, depth or memory limits); build it with `cloudless function build` or `cloudless contracts build`";
+
 /// Activates `program` through ArbWasm unless its code hash is active already; the data fee is
 /// learnt with an `eth_call` first and sent with a 20% margin (Nitro refunds the excess).
 pub async fn activate(
@@ -71,11 +74,18 @@ pub async fn activate(
         .with_input(call.abi_encode())
         .with_value(balance);
     let action = format!("activate {name}");
-    let output = client
-        .provider
-        .call(probe)
-        .await
-        .map_err(|error| revert::from_rpc(error, &action))?;
+    let output = client.provider.call(probe).await.map_err(|error| {
+        let error = revert::from_rpc(error, &action);
+        match error.downcast::<revert::Reverted>() {
+            // Nitro's ArbWasm gives no reason when a program fails activation.
+            Ok(mut reverted) if reverted.detail == revert::NO_DATA => {
+                reverted.hint = ACTIVATION_FAILED.into();
+                reverted.into()
+            }
+            Ok(reverted) => reverted.into(),
+            Err(error) => error,
+        }
+    })?;
     let fee = IArbWasm::activateProgramCall::abi_decode_returns(&output)
         .context("decoding activateProgram's data fee")?
         .dataFee;
