@@ -1,4 +1,5 @@
-//! Test support: a `cloudless devnode` subprocess and a tiny blocking JSON-RPC client.
+//! Test support: a `cloudless devnode` subprocess, a blocking JSON-RPC client over an alloy
+//! provider, and raw HTTP for the tests of malformed input.
 #![allow(dead_code)]
 
 pub mod market;
@@ -14,7 +15,9 @@ use std::{
 
 use alloy::{
     primitives::{Address, Bytes},
+    providers::{Provider, ProviderBuilder},
     sol_types::{Revert, SolError},
+    transports::RpcError,
 };
 use serde_json::Value;
 
@@ -225,10 +228,30 @@ fn dechunk(mut body: &str) -> String {
     out
 }
 
-/// Calls `method` with `params`; returns the whole response object.
+/// Calls `method` with `params` through an alloy HTTP provider; returns the response as its
+/// JSON-RPC object, `{"result": …}` or `{"error": {code, message, data}}`. Blocking, from any
+/// thread (async tests included: the call runs on a thread and runtime of its own).
 pub fn rpc(url: &str, method: &str, params: Value) -> Value {
-    let body = serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
-    post(url, &body.to_string())
+    let (url, method) = (url.to_owned(), method.to_owned());
+    thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        runtime.block_on(async {
+            let provider = ProviderBuilder::new().connect_http(url.parse().expect("an http URL"));
+            match provider
+                .raw_request::<_, Value>(method.clone().into(), params)
+                .await
+            {
+                Ok(result) => serde_json::json!({ "result": result }),
+                Err(RpcError::ErrorResp(error)) => serde_json::json!({ "error": error }),
+                Err(error) => panic!("{method}: {error}"),
+            }
+        })
+    })
+    .join()
+    .expect("the RPC thread")
 }
 
 /// Calls `method` and returns its `result`, panicking on an error response.
