@@ -172,3 +172,27 @@ fn cast_sends_from_unlocked_accounts_and_shows_revert_reasons() {
         "no revert reason in: {stderr}"
     );
 }
+
+#[test]
+fn cast_deploys_through_the_create2_factory_at_its_usual_address() {
+    let node = NodeProcess::start(&[]);
+    let url = node.rpc_url.as_str();
+    let factory = devnode::predeploys::CREATE2_FACTORY;
+    assert_ne!(
+        cast(&["code", &factory.to_string(), "--rpc-url", url]),
+        "0x"
+    );
+    let init = deploy_code_init(&[0x60, 0x2a, 0x60, 0x00, 0x52, 0x60, 0x20, 0x60, 0x00, 0xf3]);
+    let salt = alloy::primitives::B256::repeat_byte(0x07);
+    let calldata = format!("0x{}{}", hex::encode(salt), hex::encode(&init));
+    let expected = factory.create2(salt, alloy::primitives::keccak256(&init));
+
+    let receipt = cast_send(url, &node.accounts[0].1, &[&factory.to_string(), &calldata]);
+
+    assert_eq!(receipt["status"], "0x1", "{receipt}");
+    let code = cast(&["code", &expected.to_string(), "--rpc-url", url]);
+    assert_eq!(
+        code, "0x602a60005260206000f3",
+        "the contract is at the CREATE2 address"
+    );
+}

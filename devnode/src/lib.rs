@@ -25,6 +25,7 @@ mod filters;
 mod history;
 mod node;
 mod overrides;
+pub mod predeploys;
 mod rpc;
 mod server;
 mod shape;

@@ -123,6 +123,7 @@ impl Node {
         for account in accounts {
             chain.fund(account.address, DEV_BALANCE);
         }
+        crate::predeploys::install(&mut chain);
         let digest = StateDigest::of(chain.db());
         let genesis = MinedBlock::seal(
             BlockParts {

@@ -1,0 +1,80 @@
+//! Contracts the dev node has from genesis, at the addresses other local nodes use, so tools
+//! that expect them work unchanged: the deterministic CREATE2 factory (foundry's `--salt`
+//! deployments, `cast create2`).
+
+use alloy_primitives::{Address, Bytes, address};
+use harness::evm::Chain;
+
+/// The CREATE2 factory every local chain has (the one nitro-devnode and anvil have).
+pub const CREATE2_FACTORY: Address = address!("0x4e59b44847b379578588920ca78fbf26c0b4956c");
+
+/// The factory's runtime code, written for this node with the same interface: calldata is a
+/// 32-byte salt followed by init code; it deploys with `CREATE2(callvalue, init, salt)` and
+/// returns the new address as 20 bytes, or reverts with no data when the creation fails.
+const CREATE2_FACTORY_CODE: [u8; 36] = [
+    0x60, 0x20, // PUSH1 32
+    0x36, // CALLDATASIZE
+    0x03, // SUB: the init code's size
+    0x80, // DUP1
+    0x60, 0x20, // PUSH1 32
+    0x60, 0x00, // PUSH1 0
+    0x37, // CALLDATACOPY(0, 32, size)
+    0x60, 0x00, // PUSH1 0
+    0x35, // CALLDATALOAD: the salt
+    0x90, // SWAP1
+    0x60, 0x00, // PUSH1 0
+    0x34, // CALLVALUE
+    0xf5, // CREATE2(value, 0, size, salt)
+    0x80, // DUP1
+    0x60, 0x1b, // PUSH1 27: the JUMPDEST below
+    0x57, // JUMPI when created
+    0x60, 0x00, 0x60, 0x00, 0xfd, // REVERT(0, 0)
+    0x5b, // JUMPDEST
+    0x60, 0x00, // PUSH1 0
+    0x52, // MSTORE the address
+    0x60, 0x14, // PUSH1 20
+    0x60, 0x0c, // PUSH1 12
+    0xf3, // RETURN its 20 bytes
+];
+
+/// Installs the predeploys in a chain at genesis.
+pub(crate) fn install(chain: &mut Chain) {
+    chain.set_code(CREATE2_FACTORY, Bytes::from_static(&CREATE2_FACTORY_CODE));
+}
+
+#[cfg(test)]
+mod tests {
+    use alloy_primitives::{B256, U256, keccak256};
+    use harness::evm::chain::{TxRequest, deploy_code_init};
+
+    use super::*;
+
+    #[test]
+    fn the_factory_deploys_at_the_create2_address_and_refuses_a_second_time() {
+        let mut chain = Chain::default();
+        install(&mut chain);
+        let deployer = Address::repeat_byte(0xd0);
+        chain.fund(deployer, U256::from(10u64.pow(18)));
+        let init = deploy_code_init(&[0x60, 0x2a, 0x60, 0x00, 0x52, 0x60, 0x20, 0x60, 0x00, 0xf3]);
+        let salt = B256::repeat_byte(0x5a);
+        let calldata = [salt.as_slice(), &init].concat();
+        let expected = CREATE2_FACTORY.create2(salt, keccak256(&init));
+
+        let returned = chain
+            .view(CREATE2_FACTORY, Bytes::from(calldata.clone()))
+            .unwrap();
+        assert_eq!(returned.as_ref(), expected.as_slice());
+        let receipt = chain
+            .send(TxRequest::call(deployer, CREATE2_FACTORY, calldata.clone()))
+            .unwrap();
+        assert!(receipt.is_success());
+        assert!(!chain.code(expected).is_empty(), "the contract is there");
+
+        // The same salt and code again: the address is taken, the factory reverts.
+        let again = chain
+            .send(TxRequest::call(deployer, CREATE2_FACTORY, calldata))
+            .unwrap();
+        assert!(!again.is_success());
+        assert!(again.output().is_empty(), "no revert data");
+    }
+}
