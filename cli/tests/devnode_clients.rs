@@ -386,4 +386,13 @@ fn viem_polls_filters_and_block_numbers() {
     assert!(number(to) > number(from), "{seen}");
     assert_eq!(seen["uninstalled"], true, "{seen}");
     assert_eq!(seen["afterUninstall"], "filter not found", "{seen}");
+    // viem's multicall goes through the predeployed Multicall3 (`aggregate3`).
+    let multicalled = &seen["multicalled"];
+    assert_eq!(multicalled[0]["status"], "success", "{seen}");
+    assert_eq!(
+        multicalled[0]["result"],
+        seen["chainId"].to_string(),
+        "{seen}"
+    );
+    assert_eq!(multicalled[1]["result"], seen["balance"], "{seen}");
 }

@@ -1,12 +1,15 @@
 //! Contracts the dev node has from genesis, at the addresses other local nodes use, so tools
 //! that expect them work unchanged: the deterministic CREATE2 factory (foundry's `--salt`
-//! deployments, `cast create2`).
+//! deployments) and Multicall3 (viem's `multicall`).
 
 use alloy_primitives::{Address, Bytes, address};
 use harness::evm::Chain;
 
 /// The CREATE2 factory every local chain has (the one nitro-devnode and anvil have).
 pub const CREATE2_FACTORY: Address = address!("0x4e59b44847b379578588920ca78fbf26c0b4956c");
+
+/// Multicall3's address on every chain; the code is `test-fixtures/solidity/Multicall3.sol`.
+pub const MULTICALL3: Address = address!("0xcA11bde05977b3631167028862bE2a173976CA11");
 
 /// The factory's runtime code, written for this node with the same interface: calldata is a
 /// 32-byte salt followed by init code; it deploys with `CREATE2(callvalue, init, salt)` and
@@ -40,14 +43,62 @@ const CREATE2_FACTORY_CODE: [u8; 36] = [
 /// Installs the predeploys in a chain at genesis.
 pub(crate) fn install(chain: &mut Chain) {
     chain.set_code(CREATE2_FACTORY, Bytes::from_static(&CREATE2_FACTORY_CODE));
+    let multicall = test_fixtures::solidity("Multicall3");
+    chain.set_code(MULTICALL3, multicall.runtime.clone());
 }
 
 #[cfg(test)]
 mod tests {
     use alloy_primitives::{B256, U256, keccak256};
+    use alloy_sol_types::SolCall;
     use harness::evm::chain::{TxRequest, deploy_code_init};
 
     use super::*;
+
+    alloy_sol_types::sol! {
+        struct Call3 { address target; bool allowFailure; bytes callData; }
+        struct Result { bool success; bytes returnData; }
+        function aggregate3(Call3[] calls) returns (Result[] returnData);
+        function getEthBalance(address addr) returns (uint256);
+        function getChainId() returns (uint256);
+    }
+
+    #[test]
+    fn multicall3_batches_calls_and_reports_each_failure_it_allows() {
+        let mut chain = Chain::default();
+        install(&mut chain);
+        let rich = Address::repeat_byte(0xab);
+        chain.fund(rich, U256::from(777));
+        let balance = getEthBalanceCall { addr: rich }.abi_encode();
+        let calls = vec![
+            Call3 {
+                target: MULTICALL3,
+                allowFailure: false,
+                callData: balance.into(),
+            },
+            Call3 {
+                target: MULTICALL3,
+                allowFailure: true,
+                callData: Bytes::from_static(&[0xde, 0xad, 0xbe, 0xef]),
+            },
+            Call3 {
+                target: MULTICALL3,
+                allowFailure: false,
+                callData: getChainIdCall {}.abi_encode().into(),
+            },
+        ];
+        let out = chain
+            .view(MULTICALL3, aggregate3Call { calls }.abi_encode())
+            .unwrap();
+        let results = aggregate3Call::abi_decode_returns(&out).unwrap();
+        assert_eq!(results.len(), 3);
+        assert!(results[0].success && !results[1].success && results[2].success);
+        assert_eq!(U256::from_be_slice(&results[0].returnData), U256::from(777));
+        assert_eq!(
+            U256::from_be_slice(&results[2].returnData),
+            U256::from(chain.evm_mut().ctx.cfg.chain_id)
+        );
+    }
 
     #[test]
     fn the_factory_deploys_at_the_create2_address_and_refuses_a_second_time() {

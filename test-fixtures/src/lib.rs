@@ -33,6 +33,7 @@ const EMBEDDED: &[(&str, &str)] = embed![
     "DaoTreasury",
     "Deployer",
     "FeeToken",
+    "Multicall3",
     "NoBoolToken",
     "ReentrantToken",
     "Store",

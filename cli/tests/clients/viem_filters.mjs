@@ -1,6 +1,7 @@
 // viem against `cloudless devnode`: event, block and pending-transaction filters polled with
-// getFilterChanges, watchBlockNumber polling, and uninstallFilter. Sends from an unlocked dev
-// account (viem's JSON-RPC account, so the node signs).
+// getFilterChanges, watchBlockNumber polling, uninstallFilter, and multicall through the
+// predeployed Multicall3. Sends from an unlocked dev account (viem's JSON-RPC account, so the
+// node signs).
 //
 // Usage: node viem_filters.mjs RPC_URL DEV_ACCOUNT STORE_ADDRESS
 // Prints one JSON object with what it saw; numbers are decimal strings.
@@ -71,6 +72,19 @@ try {
   afterUninstall = error.details;
 }
 
+const multicallAbi = parseAbi([
+  'function getChainId() view returns (uint256)',
+  'function getEthBalance(address addr) view returns (uint256)',
+]);
+const multicall3 = '0xcA11bde05977b3631167028862bE2a173976CA11';
+const multicalled = await client.multicall({
+  multicallAddress: multicall3,
+  contracts: [
+    { address: multicall3, abi: multicallAbi, functionName: 'getChainId' },
+    { address: multicall3, abi: multicallAbi, functionName: 'getEthBalance', args: [account] },
+  ],
+});
+
 const decoded = (list) =>
   list.map((log) => ({ value: log.args.value, transactionHash: log.transactionHash }));
 const seen = {
@@ -82,5 +96,8 @@ const seen = {
   watched,
   uninstalled,
   afterUninstall,
+  multicalled,
+  chainId: await client.getChainId(),
+  balance: await client.getBalance({ address: account }),
 };
 console.log(JSON.stringify(seen, (_, v) => (typeof v === 'bigint' ? v.toString() : v)));
