@@ -171,12 +171,18 @@ fn notifications_get_no_reply_and_non_objects_are_invalid_requests() {
     let url = &node.rpc_url;
     let json = [("Content-Type", "application/json")];
 
-    // A request without an id is a notification: no JSON-RPC response at all.
-    let notification = r#"{"jsonrpc":"2.0","method":"eth_chainId","params":[]}"#;
+    // A request without an id is a notification: it runs, with no JSON-RPC response at all.
+    let head_before = quantity(&call(url, "eth_blockNumber", json!([])));
+    let notification = r#"{"jsonrpc":"2.0","method":"evm_mine","params":[]}"#;
     let response = exchange(url, "POST", &json, notification);
     let (head, body) = response.split_once("\r\n\r\n").unwrap();
     assert!(head.starts_with("HTTP/1.1 200"), "{response}");
     assert_eq!(body, "", "a notification was answered: {response}");
+    assert_eq!(
+        quantity(&call(url, "eth_blockNumber", json!([]))),
+        head_before + 1,
+        "the notification to mine was not run"
+    );
 
     // JSON that is neither a request object nor a batch is an invalid request, not a parse error.
     for body in ["1", r#""x""#, "true", "null", " 2.5 "] {

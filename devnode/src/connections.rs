@@ -1,8 +1,8 @@
 //! Serving connections: jsonrpsee answers HTTP and WebSocket on one port, but under separate
 //! caps ([`MAX_HTTP_REQUESTS`] in flight, [`MAX_WS_CONNECTIONS`] open), so idle WebSocket
 //! clients cannot starve HTTP. Over a cap the answer is a JSON-RPC error object. HTTP bodies
-//! are read here first, so that notifications get no reply and JSON that is not a request
-//! object gets an invalid-request error ([`shape`]).
+//! are read here first, so that notifications run but get no reply and JSON that is not a
+//! request object gets an invalid-request error ([`shape`]).
 
 use std::{
     future::{Ready, ready},
@@ -121,8 +121,13 @@ impl Service<http::Request<Incoming>> for Router {
         };
         Box::pin(async move {
             let answer = match checked(request).await {
-                Ok(request) => jsonrpsee.call(request).await,
-                Err(answer) => Ok(answer),
+                Checked::Forward(request) => jsonrpsee.call(request).await,
+                Checked::Notification(request) => {
+                    // Run it as a request, then answer nothing, as the spec says.
+                    let _ = jsonrpsee.call(request).await;
+                    Ok(response::ok_response(HttpBody::empty()))
+                }
+                Checked::Answer(answer) => Ok(answer),
             };
             drop(permit);
             answer
@@ -130,28 +135,47 @@ impl Service<http::Request<Incoming>> for Router {
     }
 }
 
-/// `request` with its body read for jsonrpsee, or the answer to it if jsonrpsee's would be
-/// wrong (see [`shape`]).
-async fn checked(
-    request: http::Request<Incoming>,
-) -> Result<http::Request<HttpBody>, HttpResponse> {
-    let (parts, body) = request.into_parts();
+/// What to do with an HTTP request.
+enum Checked {
+    /// Give it to jsonrpsee and send its answer.
+    Forward(http::Request<HttpBody>),
+    /// A notification, given an id so that jsonrpsee runs it; its answer is dropped.
+    Notification(http::Request<HttpBody>),
+    /// Send this answer (jsonrpsee's would be wrong, see [`shape`]).
+    Answer(HttpResponse),
+}
+
+/// `request` with its body read, sorted by what to do with it.
+async fn checked(request: http::Request<Incoming>) -> Checked {
+    let (mut parts, body) = request.into_parts();
     let body = match Limited::new(body, MAX_REQUEST_BYTES as usize)
         .collect()
         .await
     {
         Ok(body) => body.to_bytes(),
-        Err(e) if e.is::<LengthLimitError>() => return Err(response::too_large(MAX_REQUEST_BYTES)),
-        Err(_) => return Err(response::malformed()),
+        Err(e) if e.is::<LengthLimitError>() => {
+            return Checked::Answer(response::too_large(MAX_REQUEST_BYTES));
+        }
+        Err(_) => return Checked::Answer(response::malformed()),
     };
+    let forward = |parts, body| http::Request::from_parts(parts, HttpBody::new(Full::new(body)));
     match shape(&body) {
-        Shape::ForJsonrpsee => Ok(http::Request::from_parts(
-            parts,
-            HttpBody::new(Full::new(body)),
-        )),
-        // jsonrpsee would not run it either.
-        Shape::Notification => Err(response::ok_response(HttpBody::empty())),
-        Shape::NotARequest => Err(error(
+        Shape::ForJsonrpsee => Checked::Forward(forward(parts, body)),
+        Shape::Notification => {
+            let Ok(mut object) =
+                serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(&body)
+            else {
+                return Checked::Forward(forward(parts, body));
+            };
+            object.insert("id".into(), serde_json::Value::from(0));
+            let body =
+                hyper::body::Bytes::from(serde_json::to_vec(&object).expect("JSON serializes"));
+            parts
+                .headers
+                .insert(http::header::CONTENT_LENGTH, body.len().into());
+            Checked::Notification(forward(parts, body))
+        }
+        Shape::NotARequest => Checked::Answer(error(
             http::StatusCode::BAD_REQUEST,
             ErrorCode::InvalidRequest.into(),
         )),
