@@ -1,5 +1,6 @@
-//! The `submitProof` half of `cloudless bench devnode`: a marketplace with enough live
-//! placements that every client proves its own placements, two epochs each.
+//! Proof traffic for `cloudless bench devnode` (one `submitProof` a transaction) and the
+//! history `cloudless bench audit` replays (`submitProofs` batches): a marketplace with enough
+//! live placements that every client proves its own placements, two epochs each.
 
 use alloy::{
     primitives::{Bytes, U256},
