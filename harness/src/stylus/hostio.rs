@@ -23,7 +23,7 @@ mod price;
 mod storage;
 mod suspend;
 
-pub(crate) use env::{Env, Escape, Exports, HostState, HostioError, MeterState};
+pub(crate) use env::{Env, Escape, Exports, HostState, MeterState};
 pub(crate) use linker::linker;
 pub(crate) use suspend::answer;
 

@@ -3,34 +3,17 @@
 //! program finishes ([`Step::Finished`]). One wasmi store per invocation; no threads, no
 //! recursion into the EVM.
 
-use wasmi::{
-    AsContextMut, Instance, Store, TypedFunc, TypedResumableCall, TypedResumableCallHostTrap,
-};
+use std::sync::Arc;
+
+use wasmi::{AsContextMut, TypedResumableCall, TypedResumableCallHostTrap};
 
 use super::{
     api::{EvmData, Outcome, Response, Step},
-    hostio::{self, Env, Escape, Exports, HostState, HostioError, MeterState},
-    meter,
+    hostio::{self, Env, Escape, HostState, MeterState},
+    instances::{Pool, Warm},
     params::StylusParams,
     program::Program,
 };
-
-/// The exported entry point.
-const ENTRYPOINT: &str = "user_entrypoint";
-
-/// Why a program could not start.
-#[derive(Debug, thiserror::Error)]
-enum StartError {
-    /// Instantiation failed (imports, data segments…).
-    #[error("instantiation failed: {0}")]
-    Instantiate(#[from] wasmi::Error),
-    /// A required export is missing or has the wrong type.
-    #[error("the program does not export {0} with the expected type")]
-    MissingExport(&'static str),
-    /// The meter globals could not be set.
-    #[error(transparent)]
-    Meter(#[from] HostioError),
-}
 
 /// How the wasm stopped, before the meter has its say.
 enum Stop {
@@ -54,17 +37,29 @@ impl Stop {
     }
 }
 
-/// A running or suspended program invocation.
+/// A running or suspended program invocation. Dropped, it gives its instance back to the
+/// program's pool unless it is suspended mid-call.
 pub struct Invocation {
-    store: Store<HostState>,
+    /// The instance; `None` when the program could not start.
+    warm: Option<Warm>,
     suspended: Option<TypedResumableCallHostTrap<u32>>,
+    pool: Arc<Pool>,
 }
 
 impl std::fmt::Debug for Invocation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Invocation")
+            .field("started", &self.warm.is_some())
             .field("suspended", &self.suspended.is_some())
             .finish()
+    }
+}
+
+impl Drop for Invocation {
+    fn drop(&mut self) {
+        if let (Some(warm), None) = (self.warm.take(), &self.suspended) {
+            self.pool.put(warm);
+        }
     }
 }
 
@@ -79,20 +74,28 @@ impl Invocation {
         params: &StylusParams,
     ) -> (Self, Step) {
         let args_len = calldata.len() as u32;
-        let store = program.store(HostState::new(data, calldata, params));
         let mut invocation = Self {
-            store,
+            warm: None,
             suspended: None,
+            pool: program.pool(),
         };
-        let step = match invocation.instantiate(program, ink, params.max_stack_depth) {
-            Ok(entry) => {
-                let result = entry.call_resumable(&mut invocation.store, args_len);
-                invocation.step(result)
+        let failed = |reason: String| Step::Finished {
+            outcome: Outcome::Failure(reason),
+            ink_left: ink,
+        };
+        let step = match program.warm(HostState::new(data, calldata, params)) {
+            Ok(warm) => {
+                let warm = invocation.warm.insert(warm);
+                let mut env = Env::new(warm.store.as_context_mut());
+                match env.start_meter(ink, params.max_stack_depth) {
+                    Ok(()) => {
+                        let result = warm.entry.call_resumable(&mut warm.store, args_len);
+                        invocation.step(result)
+                    }
+                    Err(error) => failed(error.to_string()),
+                }
             }
-            Err(error) => Step::Finished {
-                outcome: Outcome::Failure(error.to_string()),
-                ink_left: ink,
-            },
+            Err(error) => failed(error.to_string()),
         };
         (invocation, step)
     }
@@ -100,52 +103,21 @@ impl Invocation {
     /// Answers the pending request and runs the program to its next request or its end. A
     /// response of the wrong kind, or one with no request pending, fails the program.
     pub fn resume(&mut self, response: Response) -> Step {
-        let Some(trap) = self.suspended.take() else {
+        let (Some(trap), Some(warm)) = (self.suspended.take(), self.warm.as_mut()) else {
             return self.finish(Stop::failure("resumed an invocation that is not suspended"));
         };
-        match hostio::answer(&mut self.env(), response) {
+        match hostio::answer(&mut Env::new(warm.store.as_context_mut()), response) {
             Ok(result) => {
-                let result = trap.resume(&mut self.store, result.as_slice());
+                let result = trap.resume(&mut warm.store, result.as_slice());
                 self.step(result)
             }
             Err(escape) => self.escaped(&escape),
         }
     }
 
-    fn env(&mut self) -> Env<'_> {
-        Env::new(self.store.as_context_mut())
-    }
-
-    /// Instantiates the program, finds its exports and sets the meter.
-    fn instantiate(
-        &mut self,
-        program: &Program,
-        ink: u64,
-        stack: u32,
-    ) -> Result<TypedFunc<u32, u32>, StartError> {
-        let instance = program.instantiate(&mut self.store)?;
-        let exports = self.exports(instance)?;
-        self.store.data_mut().exports = Some(exports);
-        self.env().start_meter(ink, stack)?;
-        instance
-            .get_typed_func::<u32, u32>(&self.store, ENTRYPOINT)
-            .map_err(|_| StartError::MissingExport(ENTRYPOINT))
-    }
-
-    fn exports(&self, instance: Instance) -> Result<Exports, StartError> {
-        let global = |name: &'static str| {
-            instance
-                .get_global(&self.store, name)
-                .ok_or(StartError::MissingExport(name))
-        };
-        Ok(Exports {
-            memory: instance
-                .get_memory(&self.store, "memory")
-                .ok_or(StartError::MissingExport("memory"))?,
-            ink_left: global(meter::INK_LEFT)?,
-            ink_status: global(meter::STATUS)?,
-            stack_left: global(meter::STACK_LEFT)?,
-        })
+    /// The host state, once the program started.
+    fn state(&mut self) -> Option<&mut HostState> {
+        self.warm.as_mut().map(|warm| warm.store.data_mut())
     }
 
     /// Turns what wasmi reports into the next step.
@@ -173,7 +145,8 @@ impl Invocation {
                 return self.finish(Stop::failure(reason));
             }
         }
-        match self.store.data_mut().request.take() {
+        let request = self.state().and_then(|state| state.request.take());
+        match request {
             Some(request) => {
                 self.suspended = Some(trap);
                 Step::Request(request)
@@ -195,7 +168,15 @@ impl Invocation {
     /// The outcome, as Nitro decides it: out of stack first, then out of ink, then how the
     /// program stopped.
     fn finish(&mut self, stop: Stop) -> Step {
-        let (outcome, ink_left) = match (self.env().meter(), stop) {
+        let Some(warm) = self.warm.as_mut() else {
+            let outcome = Outcome::Failure("the program did not start".into());
+            return Step::Finished {
+                outcome,
+                ink_left: 0,
+            };
+        };
+        let meter = Env::new(warm.store.as_context_mut()).meter();
+        let (outcome, ink_left) = match (meter, stop) {
             (Ok(MeterState::OutOfStack), _)
             | (
                 _,
@@ -206,7 +187,7 @@ impl Invocation {
             ) => (Outcome::OutOfStack, 0),
             (Ok(MeterState::Exhausted), _) | (_, Stop::OutOfInk) => (Outcome::OutOfInk, 0),
             (Ok(MeterState::Ready(ink)), Stop::Exit(status)) => {
-                let output = std::mem::take(&mut self.store.data_mut().outs);
+                let output = std::mem::take(&mut warm.store.data_mut().outs);
                 let outcome = if status == 0 {
                     Outcome::Success(output)
                 } else {
@@ -332,6 +313,6 @@ mod tests {
         else {
             panic!("{step:?}")
         };
-        assert!(reason.contains(meter::INK_LEFT), "{reason}");
+        assert!(reason.contains(crate::stylus::meter::INK_LEFT), "{reason}");
     }
 }

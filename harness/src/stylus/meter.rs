@@ -66,6 +66,10 @@ pub const INK_LEFT: &str = "stylus_ink_left";
 pub const STATUS: &str = "stylus_ink_status";
 /// Exported mutable i32 global holding the stack depth units left.
 pub const STACK_LEFT: &str = "stylus_stack_left";
+/// Prefix of the names under which every other mutable global is exported (the program's own,
+/// such as its stack pointer, and the meter's scratch slot), followed by the global's index:
+/// the host resets them to recycle an instance (see `instances.rs`).
+pub const MUTABLE_GLOBAL_PREFIX: &str = "stylus_global_";
 
 /// [`STATUS`] while the program runs normally.
 pub const STATUS_RUNNING: i32 = 0;
@@ -153,6 +157,7 @@ fn instrument_module(wasm: &[u8], params: &StylusParams) -> Result<Instrumented,
             appended_types: &exits.appended,
             memory: heap.memory,
             globals: ctx.globals,
+            mutable_globals: &info.mutable_globals,
             bodies,
         },
     )?;

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod cache;
 pub mod hostio;
+mod instances;
 pub mod invocation;
 pub mod memory;
 pub mod meter;

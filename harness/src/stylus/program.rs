@@ -1,11 +1,14 @@
 //! Activated programs: a validated, instrumented and compiled user wasm, with the figures ArbOS
 //! records for it, ready to start [`Invocation`](super::invocation::Invocation)s.
 
+use std::sync::Arc;
+
 use alloy_primitives::{B256, keccak256};
-use wasmi::{Config, Engine, Instance, Linker, Module, Store};
+use wasmi::{Config, Engine, Linker, Module, Store};
 
 use super::{
     hostio::{self, HostState},
+    instances::{Pool, StartError, Warm},
     meter::{self, InstrumentError, Instrumented},
     params::StylusParams,
 };
@@ -40,7 +43,6 @@ pub fn engine() -> Engine {
         .wasm_tail_call(false)
         .wasm_extended_const(false)
         .wasm_multi_memory(false)
-        .wasm_memory64(false)
         .wasm_wide_arithmetic(false)
         .wasm_custom_page_sizes(false)
         .allow_start_fn(false)
@@ -100,6 +102,7 @@ pub struct Program {
     pub module_hash: B256,
     module: Module,
     linker: Linker<HostState>,
+    pool: Arc<Pool>,
 }
 
 impl std::fmt::Debug for Program {
@@ -156,6 +159,7 @@ impl Program {
             asm_estimate: instrumented.asm_estimate,
             activation_gas: instrumented.activation_gas,
             module_hash,
+            pool: Arc::new(Pool::new(&instrumented.wasm)),
             module,
             linker: hostio::linker(engine)?,
         })
@@ -172,17 +176,29 @@ impl Program {
         )
     }
 
-    /// A store for one invocation of this program.
-    pub(crate) fn store(&self, state: HostState) -> Store<HostState> {
-        Store::new(self.module.engine(), state)
+    /// An instance for one invocation with host state `state`: an idle one from the pool, or
+    /// a new one with the hostios linked.
+    pub(crate) fn warm(&self, state: HostState) -> Result<Warm, StartError> {
+        let mut warm = match self.pool.take() {
+            Some(mut warm) => {
+                *warm.store.data_mut() = state;
+                warm
+            }
+            None => {
+                let mut store = Store::new(self.module.engine(), state);
+                let instance = self.linker.instantiate_and_start(&mut store, &self.module)?;
+                let warm = Warm::new(store, instance)?;
+                self.pool.first_seen(&warm);
+                warm
+            }
+        };
+        warm.store.data_mut().exports = Some(warm.exports);
+        Ok(warm)
     }
 
-    /// Instantiates the program in `store` with the hostios linked.
-    pub(crate) fn instantiate(
-        &self,
-        store: &mut Store<HostState>,
-    ) -> Result<Instance, wasmi::Error> {
-        self.linker.instantiate_and_start(store, &self.module)
+    /// Where this program's instances go back when their invocations end.
+    pub(crate) fn pool(&self) -> Arc<Pool> {
+        self.pool.clone()
     }
 }
 

@@ -2,7 +2,8 @@
 //! copied byte for byte; the type section gains the exit block types, the memory its page
 //! bound, the global section the four instrumentation globals, the export section keeps only
 //! `user_entrypoint` and `memory` (as Nitro's activation does) and gains the three host-facing
-//! globals, and the code section gets the instrumented bodies.
+//! globals and every other mutable global (for the host to reset), and the code section gets the
+//! instrumented bodies.
 
 use wasm_encoder::{
     CodeSection, ConstExpr, Encode, ExportKind, ExportSection, Function, GlobalType, MemorySection,
@@ -12,7 +13,7 @@ use wasmparser::{BinaryReader, ExternalKind, MemoryType, Parser, Payload};
 
 use super::body::Globals;
 use super::error::Rejection;
-use super::{INK_LEFT, STACK_LEFT, STATUS};
+use super::{INK_LEFT, MUTABLE_GLOBAL_PREFIX, STACK_LEFT, STATUS};
 
 /// Section id of the type section.
 const TYPE_ID: u8 = 1;
@@ -31,6 +32,8 @@ pub(super) struct Rewrite<'p> {
     pub(super) memory: MemoryType,
     /// The added globals.
     pub(super) globals: Globals,
+    /// The input's own mutable globals.
+    pub(super) mutable_globals: &'p [u32],
     /// The instrumented bodies, in order.
     pub(super) bodies: Vec<Function>,
 }
@@ -212,12 +215,17 @@ impl Writer<'_> {
         Ok(())
     }
 
-    /// Writes `exports` followed by the host-facing globals.
+    /// Writes `exports` followed by the host-facing globals, then every other mutable global
+    /// under [`MUTABLE_GLOBAL_PREFIX`].
     fn write_exports(&mut self, mut exports: ExportSection) {
         let g = self.plan.globals;
         exports.export(INK_LEFT, ExportKind::Global, g.ink);
         exports.export(STATUS, ExportKind::Global, g.status);
         exports.export(STACK_LEFT, ExportKind::Global, g.stack);
+        for &index in self.plan.mutable_globals.iter().chain([&g.scratch]) {
+            let name = format!("{MUTABLE_GLOBAL_PREFIX}{index}");
+            exports.export(&name, ExportKind::Global, index);
+        }
         self.module.section(&exports);
         self.exports_done = true;
     }

@@ -63,6 +63,8 @@ pub(super) struct ModuleInfo<'a> {
     pub(super) imported_globals: u32,
     /// Number of globals the global section defines.
     pub(super) defined_globals: u32,
+    /// Indices of the mutable ones among them.
+    pub(super) mutable_globals: Vec<u32>,
     /// Memories of the memory section.
     pub(super) memories: Vec<MemoryType>,
     /// Whether memory 0 is exported as `memory`.
@@ -119,7 +121,14 @@ impl<'a> ModuleInfo<'a> {
                         info.memories.push(memory?);
                     }
                 }
-                Payload::GlobalSection(reader) => info.defined_globals = reader.count(),
+                Payload::GlobalSection(reader) => {
+                    info.defined_globals = reader.count();
+                    for (defined, global) in reader.into_iter().enumerate() {
+                        if global?.ty.mutable {
+                            info.mutable_globals.push(info.imported_globals + defined as u32);
+                        }
+                    }
+                }
                 Payload::ExportSection(reader) => {
                     for export in reader {
                         let export = export?;

@@ -2,7 +2,7 @@
 
 use wasmi::{Caller, Engine, Extern, Linker, Module, Store, Val};
 
-use super::{INK_LEFT, Instrumented, STACK_LEFT, STATUS, instrument};
+use super::{INK_LEFT, Instrumented, MUTABLE_GLOBAL_PREFIX, STACK_LEFT, STATUS, instrument};
 use crate::stylus::params::StylusParams;
 
 /// Ink per basic block on top of its operators.
@@ -390,9 +390,19 @@ fn other_sections_survive() {
             _ => {}
         }
     }
+    // `$g` is global 0; the scratch slot is the third of the meter's globals after it.
+    let reset = |index: u32| format!("{MUTABLE_GLOBAL_PREFIX}{index}");
     assert_eq!(
         exports,
-        ["memory", "user_entrypoint", INK_LEFT, STATUS, STACK_LEFT]
+        [
+            "memory",
+            "user_entrypoint",
+            INK_LEFT,
+            STATUS,
+            STACK_LEFT,
+            &reset(0),
+            &reset(3)
+        ]
     );
     assert!(has_data && has_names);
     assert_eq!(run(&out, INK, STACK, 0).result.unwrap(), 9);
