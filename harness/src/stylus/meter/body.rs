@@ -24,6 +24,8 @@ const NITRO_ENTRY_OPS: usize = 12;
 const NITRO_RELEASE_OPS: usize = 4;
 /// Operators Nitro adds in front of a `memory.grow` to pay for it.
 const NITRO_GROW_OPS: usize = 4;
+/// Operators of Nitro's charge of a basic block.
+const CHARGE_OPS: usize = 12;
 
 /// An operator of a metered body.
 enum Item<'a> {
@@ -31,14 +33,45 @@ enum Item<'a> {
     Input(Operator<'a>, &'a [u8]),
     /// An operator the meter added.
     Added(Added),
+    /// A basic block's charge of this much ink: Nitro's operators ([`block_charge`]) in the
+    /// model, a shorter equivalent ([`emit_charge`]) in the output.
+    Charge(u64),
+}
+
+/// The operators of an [`Item`] in Nitro's instrumented form.
+enum Operators<'a> {
+    /// An input or added operator.
+    One(Option<Operator<'a>>),
+    /// A block charge.
+    Charge(std::array::IntoIter<Added, CHARGE_OPS>),
+}
+
+impl<'a> Iterator for Operators<'a> {
+    type Item = Operator<'a>;
+
+    fn next(&mut self) -> Option<Operator<'a>> {
+        match self {
+            Self::One(op) => op.take(),
+            Self::Charge(ops) => ops.next().map(Added::operator),
+        }
+    }
 }
 
 impl<'a> Item<'a> {
-    /// The operator, for the stack model.
-    fn operator(&self) -> Operator<'a> {
+    /// The operators Nitro's instrumented form has for this item, for the stack model.
+    fn operators(&self, g: Globals) -> Operators<'a> {
         match self {
-            Self::Input(op, _) => op.clone(),
-            Self::Added(added) => added.operator(),
+            Self::Input(op, _) => Operators::One(Some(op.clone())),
+            Self::Added(added) => Operators::One(Some(added.operator())),
+            Self::Charge(ink) => Operators::Charge(block_charge(g, *ink).into_iter()),
+        }
+    }
+
+    /// How many operators Nitro's instrumented form has for this item.
+    fn nitro_len(&self) -> usize {
+        match self {
+            Self::Charge(_) => CHARGE_OPS,
+            _ => 1,
         }
     }
 
@@ -124,13 +157,17 @@ pub(super) fn instrument(
 
     let metered = meter(inputs, ctx, func)?;
     let units = depth::frame_units(
-        metered.iter().map(Item::operator),
+        metered.iter().flat_map(|item| item.operators(ctx.globals)),
         local_count,
         ctx.sigs,
         func,
     )?;
     let nitro_ops = nitro_op_count(&metered, ctx.pay_func.is_some(), func)?;
-    Ok((emit(metered, locals, units, ctx, exit), nitro_ops))
+    // The output's one extra local, after the parameters and the declared locals.
+    let params = ctx.sigs.of_func(func)?.params().len() as u32;
+    let ink_copy = params.saturating_add(local_count);
+    locals.push((1, wasm_encoder::ValType::I64));
+    Ok((emit(metered, locals, units, ink_copy, ctx, exit), nitro_ops))
 }
 
 /// Nitro's Meter and DynamicMeter applied to the input operators.
@@ -147,8 +184,7 @@ fn meter<'a>(
         let ends = ends_basic_block(&op);
         block.push((op, bytes));
         if ends {
-            let charge = block_charge(ctx.globals, ink.saturating_add(HEADER_INK));
-            out.extend(charge.map(Item::Added));
+            out.push(Item::Charge(ink.saturating_add(HEADER_INK)));
             for (op, bytes) in block.drain(..) {
                 if let Some(per_byte) = per_byte_ink(&op, func)? {
                     out.extend(byte_charge(ctx.globals, per_byte).map(Item::Added));
@@ -187,8 +223,9 @@ fn per_byte_ink(op: &Operator, func: u32) -> Result<Option<u64>, Rejection> {
     }
 }
 
-/// Charge of a basic block: trap with status 1 when fewer than `ink` are left, else subtract.
-fn block_charge(g: Globals, ink: u64) -> [Added; 12] {
+/// Charge of a basic block, as Nitro writes it: trap with status 1 when fewer than `ink` are
+/// left, else subtract.
+fn block_charge(g: Globals, ink: u64) -> [Added; CHARGE_OPS] {
     // Bit pattern of the u64 price; the comparison is unsigned.
     let price = Added::I64Const(ink as i64);
     [
@@ -242,8 +279,9 @@ fn nitro_op_count(metered: &[Item], pays: bool, func: u32) -> Result<usize, Reje
     } else {
         0
     };
+    let metered_ops: usize = metered.iter().map(Item::nitro_len).sum();
     let count =
-        metered.len() + NITRO_ENTRY_OPS + 1 + NITRO_RELEASE_OPS * returns + NITRO_GROW_OPS * grows;
+        metered_ops + NITRO_ENTRY_OPS + 1 + NITRO_RELEASE_OPS * returns + NITRO_GROW_OPS * grows;
     if count > MAX_NITRO_OPS {
         return Err(Rejection::TooManyOps {
             func,
@@ -256,10 +294,12 @@ fn nitro_op_count(metered: &[Item], pays: bool, func: u32) -> Result<usize, Reje
 
 /// Writes the final body: reserve `units`, run the metered body inside a block typed `exit`
 /// (so that a branch to the function's label lands before the release), release, return.
+/// `ink_copy` is the i64 local block charges use.
 fn emit(
     metered: Vec<Item>,
     locals: Vec<(u32, wasm_encoder::ValType)>,
     units: u32,
+    ink_copy: u32,
     ctx: &FuncContext,
     exit: EncBlockType,
 ) -> Function {
@@ -290,6 +330,7 @@ fn emit(
             Item::Added(added) => {
                 f.instruction(&added.instruction());
             }
+            Item::Charge(ink) => emit_charge(&mut f, g, ink_copy, ink),
             Item::Input(op, bytes) => {
                 match (op, ctx.pay_func) {
                     (Operator::Return, _) => release(&mut f, g, units),
@@ -310,6 +351,28 @@ fn emit(
     release(&mut f, g, units);
     f.instructions().end();
     f
+}
+
+/// A block charge with one read of the ink global instead of Nitro's two: the value is kept in
+/// the local `ink_copy` for the subtraction. The trap point, the status and the ink left are the
+/// same as [`block_charge`]'s.
+fn emit_charge(f: &mut Function, g: Globals, ink_copy: u32, ink: u64) {
+    // Bit pattern of the u64 price; the comparison is unsigned.
+    let price = ink as i64;
+    f.instructions()
+        .global_get(g.ink)
+        .local_tee(ink_copy)
+        .i64_const(price)
+        .i64_lt_u()
+        .if_(EncBlockType::Empty)
+        .i32_const(STATUS_OUT_OF_INK)
+        .global_set(g.status)
+        .unreachable()
+        .end()
+        .local_get(ink_copy)
+        .i64_const(price)
+        .i64_sub()
+        .global_set(g.ink);
 }
 
 /// Gives the frame's stack units back.
