@@ -9,7 +9,10 @@
 //! is exported (instrumentation exports them all; see `meter::MUTABLE_GLOBAL_PREFIX`). An
 //! instance whose memory grew, or whose invocation was abandoned mid-call, is not kept.
 
-use std::sync::{Mutex, OnceLock, PoisonError};
+use std::{
+    ops::Range,
+    sync::{Mutex, OnceLock, PoisonError},
+};
 
 use wasmi::{Global, Instance, Memory, Store, TypedFunc, Val};
 use wasmparser::{ExternalKind, Parser, Payload};
@@ -91,7 +94,7 @@ pub(crate) struct Pool {
     /// Whether instances may be recycled: every mutable global is exported.
     recyclable: bool,
     /// The memory of a new instance, taken from the first one.
-    image: OnceLock<Box<[u8]>>,
+    image: OnceLock<Image>,
     idle: Mutex<Vec<Warm>>,
 }
 
@@ -117,14 +120,17 @@ impl Pool {
     /// An idle instance, if there is one; otherwise the caller makes a new one and passes it to
     /// [`Pool::first_seen`].
     pub(crate) fn take(&self) -> Option<Warm> {
-        self.idle.lock().unwrap_or_else(PoisonError::into_inner).pop()
+        self.idle
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop()
     }
 
     /// Notes the memory image of a new instance, before it runs.
     pub(crate) fn first_seen(&self, warm: &Warm) {
         if self.recyclable {
             self.image
-                .get_or_init(|| warm.memory().data(&warm.store).into());
+                .get_or_init(|| Image::new(warm.memory().data(&warm.store)));
         }
     }
 
@@ -135,10 +141,9 @@ impl Pool {
             return;
         };
         let memory = warm.memory().data_mut(&mut warm.store);
-        if memory.len() != image.len() {
+        if !image.restore(memory) {
             return;
         }
-        memory.copy_from_slice(image);
         for (global, value) in &warm.globals {
             if global.set(&mut warm.store, value.clone()).is_err() {
                 return;
@@ -148,6 +153,49 @@ impl Pool {
         if idle.len() < MAX_IDLE {
             idle.push(warm);
         }
+    }
+}
+
+/// A new instance's memory: mostly zeros, with the data segments' bytes in a few places.
+#[derive(Debug)]
+struct Image {
+    bytes: Box<[u8]>,
+    /// The ranges holding nonzero bytes, in order, apart by more than [`Image::GAP`].
+    nonzero: Vec<Range<usize>>,
+}
+
+impl Image {
+    /// Zeros shorter than this stay inside a copied range.
+    const GAP: usize = 64;
+
+    fn new(bytes: &[u8]) -> Self {
+        let mut nonzero: Vec<Range<usize>> = Vec::new();
+        for (at, _) in bytes.iter().enumerate().filter(|(_, byte)| **byte != 0) {
+            match nonzero.last_mut() {
+                Some(last) if at - last.end <= Self::GAP => last.end = at + 1,
+                _ => nonzero.push(at..at + 1),
+            }
+        }
+        Self {
+            bytes: bytes.into(),
+            nonzero,
+        }
+    }
+
+    /// Writes the image over `memory` (zero-filling between the nonzero ranges, which is
+    /// cheaper than copying); false, and nothing written, when the sizes differ.
+    fn restore(&self, memory: &mut [u8]) -> bool {
+        if memory.len() != self.bytes.len() {
+            return false;
+        }
+        let mut at = 0;
+        for range in &self.nonzero {
+            memory[at..range.start].fill(0);
+            memory[range.clone()].copy_from_slice(&self.bytes[range.clone()]);
+            at = range.end;
+        }
+        memory[at..].fill(0);
+        true
     }
 }
 
@@ -252,7 +300,11 @@ mod tests {
         let p = scribbler();
         let fresh = Outcome::Success(vec![b'A', 7, 1]);
         assert_eq!(report(&p, 0, 0), fresh);
-        assert_eq!(p.pool().idle(), 1, "a finished invocation gives its instance back");
+        assert_eq!(
+            p.pool().idle(),
+            1,
+            "a finished invocation gives its instance back"
+        );
         assert!(matches!(report(&p, 0, 1), Outcome::Failure(_)));
         assert_eq!(p.pool().idle(), 1);
         assert_eq!(report(&p, 0, 0), fresh);
@@ -270,6 +322,7 @@ mod tests {
     #[test]
     fn a_module_with_a_hidden_mutable_global_is_never_recycled() {
         let wat = r#"(module
+            (import "vm_hooks" "write_result" (func $write_result (param i32 i32)))
             (memory (export "memory") 1)
             (global (export "stylus_ink_left") (mut i64) (i64.const 0))
             (global (export "stylus_ink_status") (mut i32) (i32.const 0))
@@ -277,12 +330,33 @@ mod tests {
             (global $hidden (mut i32) (i32.const 0))
             (func (export "user_entrypoint") (param i32) (result i32)
                 (global.set $hidden (i32.add (global.get $hidden) (i32.const 1)))
-                (global.get $hidden)))"#;
+                (i32.store8 (i32.const 0) (global.get $hidden))
+                (call $write_result (i32.const 0) (i32.const 1))
+                (i32.const 0)))"#;
         let p = compile_as_is(wat::parse_str(wat).unwrap());
         for _ in 0..2 {
             let outcome = run(&p, EvmData::default(), &[], no_evm).outcome;
-            assert_eq!(outcome, Outcome::Revert(vec![]), "status 1 every time");
+            assert_eq!(
+                outcome,
+                Outcome::Success(vec![1]),
+                "a new instance every time"
+            );
         }
         assert_eq!(p.pool().idle(), 0);
+    }
+
+    #[test]
+    fn restoring_an_image_writes_it_byte_for_byte() {
+        let mut bytes = vec![0u8; 4096];
+        bytes[0] = 1;
+        bytes[10] = 2;
+        bytes[1000..1010].fill(3);
+        bytes[4095] = 4;
+        let image = Image::new(&bytes);
+        assert_eq!(image.nonzero, [0..11, 1000..1010, 4095..4096]);
+        let mut memory = vec![0xee; 4096];
+        assert!(image.restore(&mut memory));
+        assert_eq!(memory, bytes);
+        assert!(!image.restore(&mut [0; 10]), "another size is left alone");
     }
 }

@@ -186,7 +186,9 @@ impl Program {
             }
             None => {
                 let mut store = Store::new(self.module.engine(), state);
-                let instance = self.linker.instantiate_and_start(&mut store, &self.module)?;
+                let instance = self
+                    .linker
+                    .instantiate_and_start(&mut store, &self.module)?;
                 let warm = Warm::new(store, instance)?;
                 self.pool.first_seen(&warm);
                 warm

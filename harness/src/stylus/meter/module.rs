@@ -125,7 +125,8 @@ impl<'a> ModuleInfo<'a> {
                     info.defined_globals = reader.count();
                     for (defined, global) in reader.into_iter().enumerate() {
                         if global?.ty.mutable {
-                            info.mutable_globals.push(info.imported_globals + defined as u32);
+                            info.mutable_globals
+                                .push(info.imported_globals + defined as u32);
                         }
                     }
                 }
