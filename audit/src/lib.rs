@@ -20,6 +20,7 @@ pub mod compare;
 pub mod driver;
 pub mod ledger;
 pub mod plot;
+pub mod prefetch;
 pub mod replay;
 pub mod rpc;
 pub mod rpc_db;

@@ -27,6 +27,7 @@ use crate::{
     AuditError,
     compare::{self, AccountFacts, Difference, ReceiptFacts},
     ledger::{Ledger, LedgerLog},
+    prefetch,
     rpc::Rpc,
     rpc_db::RpcDb,
 };
@@ -102,7 +103,8 @@ pub struct Summary {
     pub prestate_fetched: u64,
     /// Seconds spent replaying and comparing receipts (fetching blocks included).
     pub replay_seconds: f64,
-    /// Of those, fetching blocks and receipts from the node.
+    /// Of those, waiting for blocks and receipts from the node (they are fetched ahead, on
+    /// another thread, while earlier blocks execute).
     pub fetch_seconds: f64,
     /// Executing transactions, lazy pre-state reads from the node or its cache included.
     pub execute_seconds: f64,
@@ -169,11 +171,13 @@ pub fn replay(
         ..Summary::default()
     };
     let mut ledger = Ledger::new(config.sources);
+    let fetched = prefetch::blocks(&config.rpc_url, from, to)?;
     for number in from..=to {
-        let fetching = Instant::now();
-        let block = rpc.block(number)?;
-        let receipts = rpc.receipts(number)?;
-        summary.fetch_seconds += fetching.elapsed().as_secs_f64();
+        let waiting = Instant::now();
+        let (block, receipts) = fetched.recv().map_err(|_| {
+            AuditError::Missing(format!("block {number}: the block fetcher stopped"))
+        })??;
+        summary.fetch_seconds += waiting.elapsed().as_secs_f64();
         replay_block(
             &mut chain,
             &db,
