@@ -152,8 +152,13 @@ fn a_provider_and_a_developer_walk_the_market_in_a_browser() {
     };
     assert!(
         status.success(),
-        "the walk failed ({status}); screenshots in {}: {steps:#?}",
-        shots.display()
+        "the walk failed ({status}); screenshots in {}: {steps:#?}\nconsole: {}\nprovider node: {}",
+        shots.display(),
+        console.stderr(),
+        provider_node
+            .as_ref()
+            .map(Served::stderr)
+            .unwrap_or_default(),
     );
 
     let refused = step("refused");
