@@ -2,8 +2,9 @@
 //! (`cli/tests/clients/console_walk.mjs`), with an injected EIP-1193 wallet signing with dev
 //! keys against a `cloudless devnode`. A provider registers, stakes and opens an offer; a
 //! developer's deposit below the minimum is refused by name with the CLI's hint; the developer's
-//! deployment is matched by a real keeper, called through the gateway and proven by the
-//! provider node; the provider claims. The console's ledger equals `audit replay`'s.
+//! deployment is topped up, matched by a real keeper, called through the gateway and proven by
+//! the provider node; the provider claims, reprices and pauses its offer; the developer
+//! withdraws and cancels. The console's ledger equals `audit replay`'s.
 //! Screenshots of every page go to `$CARGO_TARGET_TMPDIR/console_browser/`.
 //! Needs `cloudless contracts build`, `npm ci` and /usr/bin/chromium (scripts/test.sh installs it).
 
@@ -186,7 +187,18 @@ fn a_provider_and_a_developer_walk_the_market_in_a_browser() {
     );
     assert_eq!(step("done")["pageErrors"], serde_json::json!([]));
 
-    // What the page did is on the chain: the placement proven, the pay claimed.
+    // What the page did is on the chain: the placement proven, the pay claimed, the offer
+    // repriced and paused, the deployment topped up, drawn from and cancelled.
+    let offer = &market.offers()[0];
+    assert_eq!(
+        (&offer["price"], &offer["capacity"], &offer["status"]),
+        (
+            &serde_json::json!("1500000"),
+            &serde_json::json!(3),
+            &serde_json::json!("Paused")
+        ),
+        "{offer}"
+    );
     let placements = market.ok(Some(&key(1)), &["provider", "placements"]);
     assert!(
         support::market::amount(&placements["claimable"]) == 0,
@@ -194,6 +206,7 @@ fn a_provider_and_a_developer_walk_the_market_in_a_browser() {
     );
     let status = market.status(1);
     assert_eq!(status["placed"], 1, "{status}");
+    assert!(!status["end_epoch"].is_null(), "cancelled: {status}");
 
     // The Audit page's ledger is `audit replay`'s, at the same head.
     drop(provider_node);
@@ -204,6 +217,20 @@ fn a_provider_and_a_developer_walk_the_market_in_a_browser() {
         serde_json::from_str(&std::fs::read_to_string(out.join("ledger.json")).unwrap()).unwrap();
     let served = get_json(&format!("{}/api/ledger", console.url));
     assert_eq!(served, replayed, "the console's ledger is the replay's");
+    let row = &served["deployments"]["1"];
+    assert_eq!(
+        (
+            &row["funded"],
+            &row["withdrawn"],
+            &row["cancelled"].is_null()
+        ),
+        (
+            &serde_json::json!("5000000"),
+            &serde_json::json!("2000000"),
+            &false
+        ),
+        "{row}"
+    );
     let provider = node.accounts[1].0.to_string();
     let claimed = served["claimed"].as_object().unwrap();
     assert!(

@@ -172,6 +172,7 @@ try {
   await mustSubmit('create', { ...form, deposit: '1000' })
   await sectionShows('Their placements', 'yes')
   report('placed')
+  await mustSubmit('topup', { deployment: '1', amount: '5' })
 
   // In the placement's first epoch a call through the gateway returns the response with its
   // verified receipt (retried until the provider node has seen the new epoch).
@@ -208,6 +209,17 @@ try {
   await mustSubmit('claim')
   report('claimed', { claimable })
   await shot('provider')
+
+  // The provider reprices and pauses its offer (the live placement stays); the developer
+  // withdraws a little and cancels.
+  await mustSubmit('update-offer', { offer: '1', price: '1.5', capacity: '3' })
+  await mustSubmit('pause-offer', { offer: '1', paused: 'yes' })
+  await sectionShows('Your offers', 'Paused')
+  signer = 'developer'
+  await open('developer')
+  await mustSubmit('withdraw', { deployment: '1', amount: '2' })
+  await mustSubmit('cancel', { deployment: '1' })
+  await sectionShows('Your deployments', 'Ending')
 
   // The auditor's view of the deployment, and the Market page at phone width.
   await open('audit')
