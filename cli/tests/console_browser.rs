@@ -168,10 +168,11 @@ fn a_provider_and_a_developer_walk_the_market_in_a_browser() {
         refused["text"].as_str().unwrap().contains("hint: "),
         "the hint is shown: {refused}"
     );
+    let after = step("after the refusal");
     assert_eq!(
-        step("deployments after the refusal")["count"],
-        0,
-        "the refused deposit created nothing"
+        (&after["deployments"], &after["allowance"]),
+        (&serde_json::json!(0), &serde_json::json!("0")),
+        "the refused deposit created nothing and approved nothing"
     );
     assert!(
         step("call")["status"]

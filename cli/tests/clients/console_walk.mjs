@@ -168,7 +168,13 @@ try {
     abi: marketAbi,
     functionName: 'deploymentCount',
   })
-  report('deployments after the refusal', { count: Number(before) })
+  const allowance = await node.readContract({
+    address: config.manifest.token,
+    abi: erc20Abi,
+    functionName: 'allowance',
+    args: [privateKeyToAccount(keys.developer).address, config.manifest.contracts.market.address],
+  })
+  report('after the refusal', { deployments: Number(before), allowance: String(allowance) })
   await mustSubmit('create', { ...form, deposit: '1000' })
   await sectionShows('Their placements', 'yes')
   report('placed')
