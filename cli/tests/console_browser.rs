@@ -38,19 +38,32 @@ fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap()
 }
 
-fn get_json(url: &str) -> Value {
+/// `GET url` (or `POST body` as JSON): (status, content type, body).
+fn fetch(url: &str, body: Option<&Value>) -> (u16, String, String) {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
     runtime.block_on(async {
-        let answer = reqwest::get(url).await.unwrap();
-        assert!(
-            answer.status().is_success(),
-            "GET {url}: {}",
-            answer.status()
-        );
-        serde_json::from_str(&answer.text().await.unwrap()).unwrap()
+        let client = reqwest::Client::new();
+        let request = match body {
+            Some(body) => client
+                .post(url)
+                .header("content-type", "application/json")
+                .body(body.to_string()),
+            None => client.get(url),
+        };
+        let answer = request.send().await.unwrap();
+        let content_type = answer
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        (
+            answer.status().as_u16(),
+            content_type,
+            answer.text().await.unwrap(),
+        )
     })
 }
 
@@ -216,8 +229,16 @@ fn a_provider_and_a_developer_walk_the_market_in_a_browser() {
     market.ok(None, &["audit", "replay", "--out", out.to_str().unwrap()]);
     let replayed: Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("ledger.json")).unwrap()).unwrap();
-    let served = get_json(&format!("{}/api/ledger", console.url));
+    let (status, _, served) = fetch(&format!("{}/api/ledger", console.url), None);
+    assert_eq!(status, 200, "{served}");
+    let served: Value = serde_json::from_str(&served).unwrap();
     assert_eq!(served, replayed, "the console's ledger is the replay's");
+    let (status, content_type, plot) = fetch(&format!("{}/api/ledger.svg", console.url), None);
+    assert_eq!(
+        (status, content_type.as_str()),
+        (200, "image/svg+xml"),
+        "{plot}"
+    );
     let row = &served["deployments"]["1"];
     assert_eq!(
         (
@@ -240,4 +261,10 @@ fn a_provider_and_a_developer_walk_the_market_in_a_browser() {
             .any(|account| account.eq_ignore_ascii_case(&provider)),
         "the provider's claim is in the ledger: {served}"
     );
+
+    // Revert data that is not hex is refused by name.
+    let bad = serde_json::json!({ "action": "createDeployment", "data": "zz" });
+    let (status, _, refusal) = fetch(&format!("{}/api/revert", console.url), Some(&bad));
+    assert_eq!(status, 400, "{refusal}");
+    assert!(refusal.contains("is not hex"), "{refusal}");
 }
