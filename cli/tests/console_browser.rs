@@ -177,9 +177,20 @@ fn a_provider_and_a_developer_walk_the_market_in_a_browser() {
 
     let refused = step("refused");
     assert_eq!(refused["error"], "InsufficientDeposit", "{refused}");
+    // The same deployment refused by the CLI: the page shows its hint.
+    let (cli, _) = market.refused(
+        Some(&key(2)),
+        &[
+            &["deploy", "create", "--instances", "1", "--regions", "0"][..],
+            &["--max-price", "2000000", "--max-per-provider", "1"],
+            &["--function", &market.function, "--deposit", "1"],
+        ]
+        .concat(),
+    );
+    let hint = format!("hint: {}", cli["hint"].as_str().unwrap());
     assert!(
-        refused["text"].as_str().unwrap().contains("hint: "),
-        "the hint is shown: {refused}"
+        refused["text"].as_str().unwrap().contains(&hint),
+        "the page shows the CLI's {hint:?}: {refused}"
     );
     let after = step("after the refusal");
     assert_eq!(
