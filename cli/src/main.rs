@@ -5,6 +5,7 @@ mod audit;
 mod bench;
 mod call;
 mod chain;
+mod console;
 mod contracts;
 mod demo;
 mod developer;
@@ -79,6 +80,8 @@ enum Group {
     /// Audit a chain: replay it in the harness against any node and build the billing ledger.
     #[command(subcommand)]
     Audit(audit::Command),
+    /// The web console: the marketplace in a browser, writes signed by the user's own wallet.
+    Console(console::Args),
 }
 
 fn main() -> ExitCode {
@@ -97,6 +100,7 @@ fn main() -> ExitCode {
         Group::Token(command) => token::run(command),
         Group::Keeper(command) => keeper::run(command),
         Group::Audit(command) => audit::run(command),
+        Group::Console(args) => console::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -33,7 +33,7 @@ use cloudless_abi::{
 use cloudless_client::receipts::recover;
 use serde_json::{Value, json};
 use support::{
-    NodeProcess, call, capture_stderr, kill,
+    NodeProcess, Served, call, capture_stderr, kill,
     market::{KeeperProcess, Market, cloudless, wait_for},
 };
 
@@ -697,42 +697,6 @@ fn every_receipt_acknowledged_before_a_kill_is_in_the_proven_root() {
     }
 }
 
-/// A `cloudless gateway --json` child.
-struct GatewayProcess {
-    url: String,
-    child: Option<Child>,
-}
-
-impl GatewayProcess {
-    fn start(market: &Market) -> GatewayProcess {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_cloudless"))
-            .args(["gateway", "--listen", "127.0.0.1:0", "--json"])
-            .args(["--rpc-url", &market.rpc_url, "--manifest", &market.manifest])
-            .env_remove("ETH_RPC_URL")
-            .env_remove("CLOUDLESS_MANIFEST")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("spawn cloudless gateway");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let ready: Value = serde_json::from_str(line.trim()).expect("the gateway's ready line");
-        GatewayProcess {
-            url: ready["url"].as_str().unwrap().to_owned(),
-            child: Some(child),
-        }
-    }
-}
-
-impl Drop for GatewayProcess {
-    fn drop(&mut self) {
-        kill(&mut self.child);
-    }
-}
-
 /// The user's side: `cloudless call` verifies and keeps the answer; the gateway answers the
 /// same way over HTTP with CORS; `cloudless dispute` takes the kept answer to the court (an
 /// honest one is `ResultCorrect`), challenges a sample and an inclusion that the node answers
@@ -772,7 +736,8 @@ fn calls_and_disputes_from_the_cli_and_the_gateway() {
     assert!(error.to_string().contains("ResultCorrect"), "{error}");
 
     // The gateway: the same verified answer over HTTP, CORS for browsers, named refusals.
-    let gateway = GatewayProcess::start(market);
+    let chain = ["--rpc-url", &market.rpc_url, "--manifest", &market.manifest];
+    let gateway = Served::start(&[&["gateway", "--listen", "127.0.0.1:0"][..], &chain].concat());
     let url = format!("{}/d/{deployment}", gateway.url);
     let reply = setup.http.post(&url, REQUEST);
     let (receipt, _) = verified(&reply, setup.node.chain_id, market.market, setup.worker);

@@ -173,6 +173,69 @@ impl Drop for NodeProcess {
     }
 }
 
+/// A `cloudless <args> --json` server child whose first stdout line is `{"url": …}`; killed on
+/// drop.
+pub struct Served {
+    /// Where it listens.
+    pub url: String,
+    child: Option<Child>,
+    stderr: Arc<Mutex<String>>,
+}
+
+impl Served {
+    /// Starts `cloudless args… --json` and waits for its URL.
+    pub fn start(args: &[&str]) -> Served {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_cloudless"))
+            .args(args)
+            .arg("--json")
+            .env_remove("ETH_RPC_URL")
+            .env_remove("CLOUDLESS_MANIFEST")
+            .env_remove("CLOUDLESS_PRIVATE_KEY")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("spawn cloudless {args:?}: {e}"));
+        let stderr = capture_stderr(&mut child);
+        let mut stdout = BufReader::new(child.stdout.take().expect("stdout piped"));
+        let mut line = String::new();
+        stdout.read_line(&mut line).unwrap_or(0);
+        let ready: Value = serde_json::from_str(line.trim()).unwrap_or_else(|_| {
+            let _ = child.wait();
+            panic!(
+                "cloudless {args:?} printed no URL: {line:?}\n{}",
+                stderr.lock().unwrap()
+            )
+        });
+        thread::spawn(move || {
+            let mut rest = String::new();
+            while stdout.read_line(&mut rest).unwrap_or(0) > 0 {
+                rest.clear();
+            }
+        });
+        Served {
+            url: ready["url"]
+                .as_str()
+                .expect("a url")
+                .trim_end_matches('/')
+                .to_owned(),
+            child: Some(child),
+            stderr,
+        }
+    }
+
+    /// What it wrote to stderr so far.
+    pub fn stderr(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        kill(&mut self.child);
+    }
+}
+
 /// POSTs `body` to `url` and returns the parsed JSON response body.
 pub fn post(url: &str, body: &str) -> Value {
     let text = exchange(url, "POST", &[("Content-Type", "application/json")], body);

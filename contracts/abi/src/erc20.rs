@@ -6,6 +6,7 @@ use alloy_sol_types::sol;
 sol! {
     /// The Stylus test token's interface: ERC-20 plus an unrestricted `mint`.
     #[derive(Debug, PartialEq, Eq)]
+    #[sol(abi)]
     interface IStylusToken {
         /// `value` tokens moved from `from` to `to` (`from` is zero on mint).
         event Transfer(address indexed from, address indexed to, uint256 value);

@@ -1,13 +1,15 @@
 //! The integrators' exports of the marketplace ABI, generated from its one source of truth,
 //! `contracts/abi/src/{market,court}.rs`: `contracts/abi/solidity/{ICloudless,ICourt}.sol`
 //! (the `sol!` blocks are Solidity already: only the Rust attributes go) and
-//! `contracts/abi/json/<Interface>.json` (standard JSON ABIs from the `sol!` types). The Solidity fixtures compile against the
+//! `contracts/abi/json/<Interface>.json` (standard JSON ABIs from the `sol!` types, the payment token's
+//! included: the web console bundles them). The Solidity fixtures compile against the
 //! generated interface, and `build-solidity --check` fails when a committed export is stale.
 
 use std::path::PathBuf;
 
 use cloudless_abi::{
     court::ICourt,
+    erc20::IStylusToken,
     market::{IGoverned, IMarket, IRegistry},
 };
 
@@ -67,6 +69,10 @@ pub fn exports(layout: &Layout) -> Result<Vec<(PathBuf, String)>, BuildError> {
         (
             dir.join("json/IMarket.json"),
             json(&IMarket::abi::contract()),
+        ),
+        (
+            dir.join("json/IStylusToken.json"),
+            json(&IStylusToken::abi::contract()),
         ),
     ])
 }
