@@ -9,7 +9,10 @@ use wasmi::{
 
 use super::{
     api::{EvmData, Outcome, Response, Step},
-    hostio::{self, Env, Escape, Exports, HostState, HostioError, MeterState},
+    hostio::{
+        self, Env, Escape, Exports, HostState, HostioError, HostioRecord, MeterState,
+        trace::{self, HostioTrace},
+    },
     meter,
     params::StylusParams,
     program::Program,
@@ -78,14 +81,44 @@ impl Invocation {
         ink: u64,
         params: &StylusParams,
     ) -> (Self, Step) {
-        let args_len = calldata.len() as u32;
-        let store = program.store(HostState::new(data, calldata, params));
+        Self::launch(program, HostState::new(data, calldata, params), ink, params)
+    }
+
+    /// [`Invocation::start`], recording every hostio for [`Invocation::take_hostios`].
+    pub fn start_traced(
+        program: &Program,
+        data: EvmData,
+        calldata: Vec<u8>,
+        ink: u64,
+        params: &StylusParams,
+    ) -> (Self, Step) {
+        let mut state = HostState::new(data, calldata, params);
+        state.trace = Some(HostioTrace::default());
+        Self::launch(program, state, ink, params)
+    }
+
+    /// The hostios recorded since the last call, oldest first (none unless started traced).
+    pub fn take_hostios(&mut self) -> Vec<HostioRecord> {
+        self.store
+            .data_mut()
+            .trace
+            .as_mut()
+            .map(HostioTrace::take)
+            .unwrap_or_default()
+    }
+
+    fn launch(program: &Program, state: HostState, ink: u64, params: &StylusParams) -> (Self, Step) {
+        let args_len = state.args.len() as u32;
+        let store = program.store(state);
         let mut invocation = Self {
             store,
             suspended: None,
         };
         let step = match invocation.instantiate(program, ink, params.max_stack_depth) {
             Ok(entry) => {
+                if let Some(trace) = invocation.store.data_mut().trace.as_mut() {
+                    trace.mark("user_entrypoint", args_len.to_be_bytes().to_vec(), Vec::new(), ink);
+                }
                 let result = entry.call_resumable(&mut invocation.store, args_len);
                 invocation.step(result)
             }
@@ -103,7 +136,9 @@ impl Invocation {
         let Some(trap) = self.suspended.take() else {
             return self.finish(Stop::failure("resumed an invocation that is not suspended"));
         };
-        match hostio::answer(&mut self.env(), response) {
+        let answer = hostio::answer(&mut self.env(), response);
+        trace::answered(&mut self.env(), &answer);
+        match answer {
             Ok(result) => {
                 let result = trap.resume(&mut self.store, result.as_slice());
                 self.step(result)
@@ -206,6 +241,9 @@ impl Invocation {
             ) => (Outcome::OutOfStack, 0),
             (Ok(MeterState::Exhausted), _) | (_, Stop::OutOfInk) => (Outcome::OutOfInk, 0),
             (Ok(MeterState::Ready(ink)), Stop::Exit(status)) => {
+                if let Some(trace) = self.store.data_mut().trace.as_mut() {
+                    trace.mark("user_returned", Vec::new(), status.to_be_bytes().to_vec(), ink);
+                }
                 let output = std::mem::take(&mut self.store.data_mut().outs);
                 let outcome = if status == 0 {
                     Outcome::Success(output)
