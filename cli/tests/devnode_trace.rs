@@ -186,19 +186,28 @@ fn traces_of_solidity_and_stylus_transactions() {
         .collect();
     assert_eq!(storage, [(U256::ZERO, U256::from(7))], "{sstore}");
     assert!(sstore["stack"].is_array());
-    assert!(logs.iter().all(|l| l["pc"].is_u64() && l["gasCost"].is_u64()));
+    assert!(
+        logs.iter()
+            .all(|l| l["pc"].is_u64() && l["gasCost"].is_u64())
+    );
     let bare = cast_rpc(
         url,
         "debug_traceTransaction",
         &[tx, r#"{"disableStack":true,"disableStorage":true}"#],
     );
     let first = &bare["structLogs"][0];
-    assert!(first.get("stack").is_none() && first.get("storage").is_none(), "{first}");
+    assert!(
+        first.get("stack").is_none() && first.get("storage").is_none(),
+        "{first}"
+    );
 
     let calls = cast_rpc(
         url,
         "debug_traceTransaction",
-        &[tx, r#"{"tracer":"callTracer","tracerConfig":{"withLog":true}}"#],
+        &[
+            tx,
+            r#"{"tracer":"callTracer","tracerConfig":{"withLog":true}}"#,
+        ],
     );
     assert_eq!(calls["type"], "CALL");
     assert_eq!(address(&calls["to"]), caller);
@@ -227,7 +236,10 @@ fn traces_of_solidity_and_stylus_transactions() {
     let calls = cast_rpc(
         url,
         "debug_traceTransaction",
-        &[relay_tx, r#"{"tracer":"callTracer","tracerConfig":{"withLog":true}}"#],
+        &[
+            relay_tx,
+            r#"{"tracer":"callTracer","tracerConfig":{"withLog":true}}"#,
+        ],
     );
     assert_eq!(address(&calls["to"]), probe);
     assert_eq!(calls["calls"].as_array().map(Vec::len), Some(1), "{calls}");
@@ -245,7 +257,10 @@ fn traces_of_solidity_and_stylus_transactions() {
     let only_top = cast_rpc(
         url,
         "debug_traceTransaction",
-        &[relay_tx, r#"{"tracer":"callTracer","tracerConfig":{"onlyTopCall":true}}"#],
+        &[
+            relay_tx,
+            r#"{"tracer":"callTracer","tracerConfig":{"onlyTopCall":true}}"#,
+        ],
     );
     assert!(only_top.get("calls").is_none(), "{only_top}");
 
@@ -303,7 +318,10 @@ fn traces_of_solidity_and_stylus_transactions() {
     let calls = cast_rpc(
         url,
         "debug_traceTransaction",
-        &[forward_tx, r#"{"tracer":"callTracer","tracerConfig":{"withLog":true}}"#],
+        &[
+            forward_tx,
+            r#"{"tracer":"callTracer","tracerConfig":{"withLog":true}}"#,
+        ],
     );
     let inner = &calls["calls"][0];
     assert_eq!(address(&inner["to"]), probe);
@@ -328,7 +346,12 @@ fn traces_of_solidity_and_stylus_transactions() {
     let cached = find(steps, "storage_cache_bytes32");
     assert_eq!(&cached.args[..32], &[0u8; 32]);
     assert_eq!(U256::from_be_slice(&cached.args[32..]), U256::from(1));
-    for name in ["storage_flush_cache", "emit_log", "msg_sender", "write_result"] {
+    for name in [
+        "storage_flush_cache",
+        "emit_log",
+        "msg_sender",
+        "write_result",
+    ] {
         find(steps, name);
     }
     assert_eq!(
@@ -404,9 +427,17 @@ fn tracing_refuses_unknown_transactions_and_tracers() {
 
     // A plain transfer: one top call, no steps of any program, and the chain did not move.
     let head = quantity(&rpc(url, "eth_blockNumber", json!([]))["result"]);
-    let calls = cast_rpc(url, "debug_traceTransaction", &[tx, r#"{"tracer":"callTracer"}"#]);
+    let calls = cast_rpc(
+        url,
+        "debug_traceTransaction",
+        &[tx, r#"{"tracer":"callTracer"}"#],
+    );
     assert_eq!(calls["value"], "0x1");
-    let steps = cast_rpc(url, "debug_traceTransaction", &[tx, r#"{"tracer":"stylusTracer"}"#]);
+    let steps = cast_rpc(
+        url,
+        "debug_traceTransaction",
+        &[tx, r#"{"tracer":"stylusTracer"}"#],
+    );
     assert_eq!(steps, json!([]));
     assert_eq!(
         quantity(&rpc(url, "eth_blockNumber", json!([]))["result"]),

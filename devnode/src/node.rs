@@ -696,17 +696,24 @@ impl Node {
             return Err(RpcError::server(format!("transaction {hash} not found")));
         };
         let state = self.state_at(block.number() - 1).into_owned();
-        let out = self.in_block(Some(state), block.number(), block.timestamp(), |evm| -> Result<Executed, ReplayError> {
-            for mined in &block.txs[..index] {
-                let out = evm.transact(tx_env(&mined.tx, mined.from)?)?;
-                evm.ctx.journaled_state.database.commit(out.state);
-            }
-            let mined = &block.txs[index];
-            Ok(execute(evm, tx_env(&mined.tx, mined.from)?)?)
-        });
+        let out = self.in_block(
+            Some(state),
+            block.number(),
+            block.timestamp(),
+            |evm| -> Result<Executed, ReplayError> {
+                for mined in &block.txs[..index] {
+                    let out = evm.transact(tx_env(&mined.tx, mined.from)?)?;
+                    evm.ctx.journaled_state.database.commit(out.state);
+                }
+                let mined = &block.txs[index];
+                Ok(execute(evm, tx_env(&mined.tx, mined.from)?)?)
+            },
+        );
         out.map_err(|e| match e {
             ReplayError::Rpc(e) => e,
-            ReplayError::Evm(e) => RpcError::server(format!("transaction {hash} does not replay: {e}")),
+            ReplayError::Evm(e) => {
+                RpcError::server(format!("transaction {hash} does not replay: {e}"))
+            }
         })
     }
 

@@ -20,9 +20,11 @@ use crate::{
     rpc::errors::{RpcError, RpcResult},
 };
 
-/// The tracers this node runs, named as in the error for any other.
-const SUPPORTED: &str =
-    "callTracer, stylusTracer, or no tracer for the struct logger (cargo stylus: --use-native-tracer)";
+/// The tracers this node runs, as the error for any other names them.
+const SUPPORTED: &str = concat!(
+    "callTracer, stylusTracer, or no tracer for the struct logger ",
+    "(cargo stylus trace needs --use-native-tracer)"
+);
 
 /// Runs a transaction on the EVM it is given (the tracers pass one that inspects).
 pub(crate) type Execute<'a> = &'a mut dyn FnMut(&mut StylusEvm, TxEnv) -> Result<Executed, TxError>;
@@ -80,7 +82,8 @@ impl Tracer {
                 )
             }
             Self::Call(config) => {
-                let inspector = TracingInspector::new(TracingInspectorConfig::from_geth_call_config(&config));
+                let inspector =
+                    TracingInspector::new(TracingInspectorConfig::from_geth_call_config(&config));
                 let (out, inspector) = inspected(inspector, run)?;
                 serde_json::to_value(
                     GethTraceBuilder::new(inspector.into_traces().into_nodes())

@@ -36,10 +36,7 @@ fn step<'a>(steps: &'a [HostioStep], name: &str) -> &'a HostioStep {
 
 /// Probe `a` relays `increment()` to probe `b` through Solidity's Caller: Stylus → EVM → Stylus.
 fn relay_through_caller(chain: &mut Chain) -> (Address, Address, Address, Vec<u8>) {
-    let (a, b) = (
-        deploy_stylus(chain, "probe"),
-        deploy_stylus(chain, "probe"),
-    );
+    let (a, b) = (deploy_stylus(chain, "probe"), deploy_stylus(chain, "probe"));
     let caller = deploy_solidity(chain, "Caller");
     let forward = Caller::forwardCall {
         target: b,
@@ -73,11 +70,10 @@ fn inspecting_changes_neither_outcome_nor_state() {
 fn the_call_tree_goes_through_programs() {
     let mut chain = chain();
     let (a, b, caller, data) = relay_through_caller(&mut chain);
-    let mut inspector = TracingInspector::new(TracingInspectorConfig::default_geth());
-    let out = chain
-        .evm_mut()
-        .inspect(tx(&chain, a, data), &mut inspector)
-        .unwrap();
+    let config = TracingInspectorConfig::default_geth().set_record_logs(true);
+    let mut inspector = TracingInspector::new(config);
+    let env = tx(&chain, a, data);
+    let out = chain.evm_mut().inspect(env, &mut inspector).unwrap();
     assert!(out.result.is_success());
     let nodes = inspector.into_traces().into_nodes();
     let frames: Vec<(usize, Address, Address)> = nodes
@@ -90,9 +86,19 @@ fn the_call_tree_goes_through_programs() {
         "Stylus → Solidity → Stylus"
     );
     assert!(nodes.iter().all(|n| n.trace.success));
-    assert_eq!(nodes[2].logs.len(), 1, "b's Incremented log is in b's frame");
-    assert!(nodes[0].trace.steps.is_empty(), "a program has no opcode steps");
-    assert!(!nodes[1].trace.steps.is_empty(), "Caller's opcodes are stepped");
+    assert_eq!(
+        nodes[2].logs.len(),
+        1,
+        "b's Incremented log is in b's frame"
+    );
+    assert!(
+        nodes[0].trace.steps.is_empty(),
+        "a program has no opcode steps"
+    );
+    assert!(
+        !nodes[1].trace.steps.is_empty(),
+        "Caller's opcodes are stepped"
+    );
 }
 
 #[test]
@@ -100,10 +106,8 @@ fn the_hostio_trace_nests_the_frames_a_program_opens() {
     let mut chain = chain();
     let (a, b, caller, data) = relay_through_caller(&mut chain);
     let mut tracer = HostioTracer::default();
-    chain
-        .evm_mut()
-        .inspect(tx(&chain, a, data.clone()), &mut tracer)
-        .unwrap();
+    let env = tx(&chain, a, data.clone());
+    chain.evm_mut().inspect(env, &mut tracer).unwrap();
     let steps = tracer.into_steps();
     assert_eq!(steps[0].name, "user_entrypoint");
     assert_eq!(steps[0].args.as_ref(), (data.len() as u32).to_be_bytes());
@@ -141,10 +145,8 @@ fn an_evm_only_transaction_has_no_hostios() {
     }
     .abi_encode();
     let mut tracer = HostioTracer::default();
-    let out = chain
-        .evm_mut()
-        .inspect(tx(&chain, store, data), &mut tracer)
-        .unwrap();
+    let env = tx(&chain, store, data);
+    let out = chain.evm_mut().inspect(env, &mut tracer).unwrap();
     assert!(out.result.is_success());
     assert!(tracer.into_steps().is_empty());
 }

@@ -1,8 +1,7 @@
 //! The JSON-RPC module: `eth_*`, `net_*`, `web3_*` ([`eth`]), `eth_createAccessList`
 //! ([`access_list`]), polling filters ([`filters`]), the unlocked dev accounts ([`wallet`]),
 //! anvil's `evm_*` ([`dev`]), `eth_subscribe` ([`subscribe`]) and the `debug_trace*` methods
-//! ([`debug`]). Chain work runs on the chain
-//! thread, one job at a time.
+//! ([`debug`]). Chain work runs on the chain thread, one job at a time.
 
 pub(crate) mod access_list;
 pub(crate) mod convert;

@@ -11,7 +11,7 @@
 use alloy_primitives::{Address, Bytes};
 use revm::{
     Inspector,
-    interpreter::{CallInputs, CallOutcome, CallScheme, CreateInputs, CreateScheme, CreateOutcome},
+    interpreter::{CallInputs, CallOutcome, CallScheme, CreateInputs, CreateOutcome, CreateScheme},
 };
 use serde::Serialize;
 

@@ -107,7 +107,12 @@ impl Invocation {
             .unwrap_or_default()
     }
 
-    fn launch(program: &Program, state: HostState, ink: u64, params: &StylusParams) -> (Self, Step) {
+    fn launch(
+        program: &Program,
+        state: HostState,
+        ink: u64,
+        params: &StylusParams,
+    ) -> (Self, Step) {
         let args_len = state.args.len() as u32;
         let store = program.store(state);
         let mut invocation = Self {
@@ -117,7 +122,12 @@ impl Invocation {
         let step = match invocation.instantiate(program, ink, params.max_stack_depth) {
             Ok(entry) => {
                 if let Some(trace) = invocation.store.data_mut().trace.as_mut() {
-                    trace.mark("user_entrypoint", args_len.to_be_bytes().to_vec(), Vec::new(), ink);
+                    trace.mark(
+                        "user_entrypoint",
+                        args_len.to_be_bytes().to_vec(),
+                        Vec::new(),
+                        ink,
+                    );
                 }
                 let result = entry.call_resumable(&mut invocation.store, args_len);
                 invocation.step(result)
@@ -242,7 +252,12 @@ impl Invocation {
             (Ok(MeterState::Exhausted), _) | (_, Stop::OutOfInk) => (Outcome::OutOfInk, 0),
             (Ok(MeterState::Ready(ink)), Stop::Exit(status)) => {
                 if let Some(trace) = self.store.data_mut().trace.as_mut() {
-                    trace.mark("user_returned", Vec::new(), status.to_be_bytes().to_vec(), ink);
+                    trace.mark(
+                        "user_returned",
+                        Vec::new(),
+                        status.to_be_bytes().to_vec(),
+                        ink,
+                    );
                 }
                 let output = std::mem::take(&mut self.store.data_mut().outs);
                 let outcome = if status == 0 {

@@ -177,17 +177,14 @@ fn args(env: &Env<'_>, name: &str, a: &[u64]) -> Vec<u8> {
         "exit_early" => be32(arg(0)),
         "read_return_data" => [be32(arg(1)), be32(arg(2))].concat(),
         "storage_load_bytes32" | "transient_load_bytes32" => word(0),
-        "storage_cache_bytes32" | "transient_store_bytes32" | "math_div" | "math_mod"
+        "storage_cache_bytes32"
+        | "transient_store_bytes32"
+        | "math_div"
+        | "math_mod"
         | "math_pow" => [word(0), word(1)].concat(),
         "math_add_mod" | "math_mul_mod" => [word(0), word(1), word(2)].concat(),
         "storage_flush_cache" => vec![arg(0) as u8],
-        "call_contract" => [
-            address(0),
-            be64(arg(4)),
-            word(3),
-            mem(env, arg(1), arg(2)),
-        ]
-        .concat(),
+        "call_contract" => [address(0), be64(arg(4)), word(3), mem(env, arg(1), arg(2))].concat(),
         "delegate_call_contract" | "static_call_contract" => {
             [address(0), be64(arg(3)), mem(env, arg(1), arg(2))].concat()
         }
@@ -209,13 +206,13 @@ fn outs(env: &Env<'_>, name: &str, a: &[u64], value: Option<u64>) -> Vec<u8> {
         "read_args" => env.state().args.clone(),
         "read_return_data" => mem(env, arg(0), value),
         "account_code" => mem(env, arg(3), value),
-        "storage_load_bytes32" | "transient_load_bytes32" | "account_balance"
+        "storage_load_bytes32"
+        | "transient_load_bytes32"
+        | "account_balance"
         | "account_codehash" => mem(env, arg(1), 32),
         "block_basefee" | "msg_value" | "tx_gas_price" | "math_div" | "math_mod" | "math_pow"
         | "math_add_mod" | "math_mul_mod" => mem(env, arg(0), 32),
-        "block_coinbase" | "contract_address" | "msg_sender" | "tx_origin" => {
-            mem(env, arg(0), 20)
-        }
+        "block_coinbase" | "contract_address" | "msg_sender" | "tx_origin" => mem(env, arg(0), 20),
         "native_keccak256" => mem(env, arg(2), 32),
         "call_contract" => [be32(u64::from(mem_u32(env, arg(5)))), vec![value as u8]].concat(),
         "delegate_call_contract" | "static_call_contract" => {
@@ -223,9 +220,7 @@ fn outs(env: &Env<'_>, name: &str, a: &[u64], value: Option<u64>) -> Vec<u8> {
         }
         "create1" => [mem(env, arg(3), 20), be32(u64::from(mem_u32(env, arg(4))))].concat(),
         "create2" => [mem(env, arg(4), 20), be32(u64::from(mem_u32(env, arg(5))))].concat(),
-        "return_data_size" | "account_code_size" | "msg_reentrant" | "tx_ink_price" => {
-            be32(value)
-        }
+        "return_data_size" | "account_code_size" | "msg_reentrant" | "tx_ink_price" => be32(value),
         "block_gas_limit" | "block_number" | "block_timestamp" | "chainid" | "evm_gas_left"
         | "evm_ink_left" => be64(value),
         _ => Vec::new(),
