@@ -2,65 +2,14 @@
 
 mod support;
 
-use std::{path::PathBuf, process::Command};
-
 use alloy::primitives::{U256, hex};
 use harness::evm::chain::deploy_code_init;
 use serde_json::Value;
-use support::{NodeProcess, reverter_init};
-
-fn cast_path() -> PathBuf {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../node_modules/@foundry-rs/cast-linux-amd64/bin/cast");
-    assert!(
-        path.exists(),
-        "foundry's cast is missing at {}; run `npm ci` in the workspace root",
-        path.display()
-    );
-    path
-}
-
-/// Runs cast with `args`; returns whether it succeeded, its stdout and its stderr.
-fn run_cast(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(cast_path())
-        .args(args)
-        .env("FOUNDRY_DISABLE_NIGHTLY_WARNING", "1")
-        .output()
-        .expect("run cast");
-    (
-        out.status.success(),
-        String::from_utf8(out.stdout).unwrap().trim().to_string(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn cast(args: &[&str]) -> String {
-    let (ok, stdout, stderr) = run_cast(args);
-    assert!(ok, "cast {args:?} failed: {stdout}{stderr}");
-    stdout
-}
-
-/// `cast send --json` signed with `key`; returns the receipt.
-fn cast_send(url: &str, key: &str, args: &[&str]) -> Value {
-    let mut all = vec!["send", "--json", "--rpc-url", url, "--private-key", key];
-    all.extend(args);
-    serde_json::from_str(&cast(&all)).unwrap()
-}
-
-/// `cast send --json --unlocked --from from`: the node signs; returns the receipt.
-fn cast_send_unlocked(url: &str, from: &str, args: &[&str]) -> Value {
-    let mut all = vec![
-        "send",
-        "--json",
-        "--rpc-url",
-        url,
-        "--unlocked",
-        "--from",
-        from,
-    ];
-    all.extend(args);
-    serde_json::from_str(&cast(&all)).unwrap()
-}
+use support::{
+    NodeProcess,
+    cast::{cast, cast_send, cast_send_unlocked, run_cast},
+    reverter_init,
+};
 
 #[test]
 fn cast_talks_to_the_dev_node() {

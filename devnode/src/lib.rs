@@ -7,6 +7,7 @@
 //!   the block model with real headers; `admission`: raw transaction checks.
 //! - `history`: per-block undo records for queries at past blocks; `overrides`: state overrides
 //!   for simulations; `filters`: the installed `eth_newFilter` filters.
+//! - `tracers`: the `debug_trace*` tracers (struct logger, `callTracer`, `stylusTracer`).
 //! - `state_file`: the append-only JSON-lines log replayed on restart.
 //! - `rpc`: the method handlers; `connections`: HTTP and WebSocket under separate caps, with
 //!   `shape` telling notifications and non-requests apart; `server`: [`start`] and [`DevNode`].
@@ -30,6 +31,7 @@ mod rpc;
 mod server;
 mod shape;
 mod state_file;
+mod tracers;
 
 pub use accounts::DevAccount;
 pub use config::{Config, Error};

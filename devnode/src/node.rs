@@ -13,7 +13,7 @@ use harness::evm::{
     Chain, ChainConfig,
     chain::{DEFAULT_TX_GAS, GENESIS_TIMESTAMP},
     digest::StateDigest,
-    machine::Db,
+    machine::{Db, StylusEvm, TxError},
 };
 use revm::{
     DatabaseCommit,
@@ -642,6 +642,17 @@ impl Node {
         at: At,
         overrides: Option<&StateOverride>,
     ) -> RpcResult<ExecResultAndState<ExecutionResult>> {
+        self.simulate_with(env, at, overrides, StylusEvm::transact)
+    }
+
+    /// [`Node::simulate`] with `execute` running the transaction (under an inspector, say).
+    pub(crate) fn simulate_with(
+        &mut self,
+        env: TxEnv,
+        at: At,
+        overrides: Option<&StateOverride>,
+        execute: impl FnOnce(&mut StylusEvm, TxEnv) -> Result<Executed, TxError>,
+    ) -> RpcResult<Executed> {
         let (number, timestamp) = if at.pending {
             (self.head() + 1, self.next_timestamp())
         } else {
@@ -657,26 +668,95 @@ impl Node {
         } else {
             None
         };
+        let out = self.in_block(state, number, timestamp, |evm| {
+            evm.ctx.cfg.disable_balance_check = true;
+            evm.ctx.cfg.disable_base_fee = true;
+            evm.ctx.cfg.disable_nonce_check = true;
+            let out = execute(evm, env);
+            evm.ctx.cfg.disable_balance_check = false;
+            evm.ctx.cfg.disable_base_fee = false;
+            evm.ctx.cfg.disable_nonce_check = false;
+            out
+        });
+        out.map_err(|e| match e {
+            EVMError::Transaction(e) => RpcError::invalid_tx(&e),
+            e => RpcError::server(e.to_string()),
+        })
+    }
+
+    /// Re-executes mined transaction `hash` with `execute` (under an inspector, say): from the
+    /// state before its block, the transactions before it in the block are run and committed
+    /// to a copy, then it runs. The live state is untouched.
+    pub(crate) fn replay_transaction(
+        &mut self,
+        hash: &B256,
+        execute: impl FnOnce(&mut StylusEvm, TxEnv) -> Result<Executed, TxError>,
+    ) -> RpcResult<Executed> {
+        let Some((block, index)) = self.transaction(hash).map(|(b, i)| (b.clone(), i)) else {
+            return Err(RpcError::server(format!("transaction {hash} not found")));
+        };
+        let state = self.state_at(block.number() - 1).into_owned();
+        let out = self.in_block(
+            Some(state),
+            block.number(),
+            block.timestamp(),
+            |evm| -> Result<Executed, ReplayError> {
+                for mined in &block.txs[..index] {
+                    let out = evm.transact(tx_env(&mined.tx, mined.from)?)?;
+                    evm.ctx.journaled_state.database.commit(out.state);
+                }
+                let mined = &block.txs[index];
+                Ok(execute(evm, tx_env(&mined.tx, mined.from)?)?)
+            },
+        );
+        out.map_err(|e| match e {
+            ReplayError::Rpc(e) => e,
+            ReplayError::Evm(e) => {
+                RpcError::server(format!("transaction {hash} does not replay: {e}"))
+            }
+        })
+    }
+
+    /// Runs `f` on the EVM in block `number` at `timestamp`, over `state` if given (else the
+    /// live state), then puts the live state and the next block back.
+    fn in_block<T>(
+        &mut self,
+        state: Option<Db>,
+        number: u64,
+        timestamp: u64,
+        f: impl FnOnce(&mut StylusEvm) -> T,
+    ) -> T {
         let saved_block: BlockEnv = self.chain.block().clone();
         let live = state.map(|db| std::mem::replace(self.db_mut(), db));
         self.set_block(number, timestamp);
-        let evm = self.chain.evm_mut();
-        evm.ctx.cfg.disable_balance_check = true;
-        evm.ctx.cfg.disable_base_fee = true;
-        evm.ctx.cfg.disable_nonce_check = true;
-        let out = evm.transact(env);
-        evm.ctx.cfg.disable_balance_check = false;
-        evm.ctx.cfg.disable_base_fee = false;
-        evm.ctx.cfg.disable_nonce_check = false;
-        evm.ctx.block = saved_block;
+        let out = f(self.chain.evm_mut());
+        self.chain.evm_mut().ctx.block = saved_block;
         if let Some(live) = live {
             *self.db_mut() = live;
         }
-        match out {
-            Ok(out) => Ok(out),
-            Err(EVMError::Transaction(e)) => Err(RpcError::invalid_tx(&e)),
-            Err(e) => Err(RpcError::server(e.to_string())),
-        }
+        out
+    }
+}
+
+/// A transaction's result and state changes, uncommitted.
+pub(crate) type Executed = ExecResultAndState<ExecutionResult>;
+
+/// Why a replay failed: a stored transaction that no longer converts, or one the EVM refuses.
+#[derive(Debug)]
+enum ReplayError {
+    Rpc(RpcError),
+    Evm(TxError),
+}
+
+impl From<RpcError> for ReplayError {
+    fn from(e: RpcError) -> Self {
+        Self::Rpc(e)
+    }
+}
+
+impl From<TxError> for ReplayError {
+    fn from(e: TxError) -> Self {
+        Self::Evm(e)
     }
 }
 

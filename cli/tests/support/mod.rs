@@ -1,7 +1,8 @@
 //! Test support: a `cloudless devnode` subprocess, a blocking JSON-RPC client over an alloy
-//! provider, and raw HTTP for the tests of malformed input.
+//! provider, raw HTTP for the tests of malformed input, and foundry's `cast` ([`cast`]).
 #![allow(dead_code)]
 
+pub mod cast;
 pub mod market;
 
 use std::{

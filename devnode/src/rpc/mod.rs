@@ -1,10 +1,11 @@
 //! The JSON-RPC module: `eth_*`, `net_*`, `web3_*` ([`eth`]), `eth_createAccessList`
 //! ([`access_list`]), polling filters ([`filters`]), the unlocked dev accounts ([`wallet`]),
-//! anvil's `evm_*` ([`dev`]) and `eth_subscribe` ([`subscribe`]). Chain work runs on the chain
-//! thread, one job at a time.
+//! anvil's `evm_*` ([`dev`]), `eth_subscribe` ([`subscribe`]) and the `debug_trace*` methods
+//! ([`debug`]). Chain work runs on the chain thread, one job at a time.
 
 pub(crate) mod access_list;
 pub(crate) mod convert;
+pub(crate) mod debug;
 pub(crate) mod dev;
 pub(crate) mod errors;
 pub(crate) mod eth;
@@ -104,6 +105,7 @@ pub(crate) fn module(shared: Shared) -> Result<RpcModule<Shared>, Error> {
     wallet::register(&mut module)?;
     dev::register(&mut module)?;
     subscribe::register(&mut module)?;
+    debug::register(&mut module)?;
     Ok(module)
 }
 

@@ -19,7 +19,9 @@ use revm::{
         evm::{ContextDbError, FrameInitResult},
         instructions::EthInstructions,
     },
-    interpreter::{FrameInput, interpreter::EthInterpreter, interpreter_action::FrameInit},
+    interpreter::{
+        FrameInput, InterpreterAction, interpreter::EthInterpreter, interpreter_action::FrameInit,
+    },
     state::EvmState,
 };
 
@@ -94,7 +96,7 @@ impl DatabaseRef for PreState {
 
 /// The revm context of the harness.
 pub type Ctx = Context<BlockEnv, TxEnv, CfgEnv, Db, Journal<Db>, ()>;
-type Instructions = EthInstructions<EthInterpreter, Ctx>;
+pub(super) type Instructions = EthInstructions<EthInterpreter, Ctx>;
 /// Errors of a transaction that could not be executed at all.
 pub type TxError = EVMError<Infallible, InvalidTransaction>;
 
@@ -104,6 +106,9 @@ pub(crate) struct TxScope {
     open: HashMap<Address, u32>,
     /// The memory model's open and ever-used pages.
     pub(crate) pages: PageCounters,
+    /// Whether programs record their host I/O (under a [`super::inspect::StylusInspector`] that
+    /// asks for it).
+    pub(crate) record_hostios: bool,
 }
 
 impl TxScope {
@@ -129,10 +134,10 @@ impl TxScope {
 pub struct StylusEvm {
     /// The revm context: block, transaction, config and journaled state.
     pub ctx: Ctx,
-    instruction: Instructions,
+    pub(super) instruction: Instructions,
     /// ArbOS: precompiles, Stylus parameters, compiled programs.
     pub arbos: ArbOs,
-    frame_stack: FrameStack<Frame>,
+    pub(super) frame_stack: FrameStack<Frame>,
     tx: TxScope,
 }
 
@@ -159,12 +164,48 @@ impl StylusEvm {
 
     /// Executes `tx` on the current state without committing; the state changes come back.
     pub fn transact(&mut self, tx: TxEnv) -> Result<ExecResultAndState<ExecutionResult>, TxError> {
+        self.execute(tx, false, |evm| {
+            MainnetHandler::<Self, TxError, Frame>::default().run(evm)
+        })
+    }
+
+    /// Runs `tx` with `run` in a fresh transaction scope and collects the state changes.
+    pub(super) fn execute(
+        &mut self,
+        tx: TxEnv,
+        record_hostios: bool,
+        run: impl FnOnce(&mut Self) -> Result<ExecutionResult, TxError>,
+    ) -> Result<ExecResultAndState<ExecutionResult>, TxError> {
         self.ctx.tx = tx;
-        self.tx = TxScope::default();
-        let result = MainnetHandler::<Self, TxError, Frame>::default().run(self);
+        self.tx = TxScope {
+            record_hostios,
+            ..TxScope::default()
+        };
+        let result = run(self);
         let state: EvmState = self.ctx.journal_mut().finalize();
         result.map(|result| ExecResultAndState::new(result, state))
     }
+}
+
+/// Turns what an EVM frame's interpreter stopped on into a child frame or the frame's result,
+/// marking the frame finished on a result. EIP-3541 rejects new code starting `0xEF`; Arbitrum
+/// exempts Stylus programs, so a creation returning one is accepted.
+pub(super) fn process_eth_action(
+    ctx: &mut Ctx,
+    frame: &mut EthFrame<EthInterpreter>,
+    action: InterpreterAction,
+) -> Result<FrameInitOrResult<Frame>, ContextDbError<Ctx>> {
+    let stylus_deploy = matches!(frame.data, revm::handler::FrameData::Create(_))
+        && matches!(&action, InterpreterAction::Return(r)
+            if r.result.is_ok() && is_stylus_program(&r.output));
+    ctx.cfg.disable_eip3541 = stylus_deploy;
+    let next = frame.process_next_action::<_, ContextDbError<Ctx>>(ctx, action);
+    ctx.cfg.disable_eip3541 = false;
+    let next = next?;
+    if next.is_result() {
+        frame.set_finished(true);
+    }
+    Ok(next)
 }
 
 impl EvmTr for StylusEvm {
@@ -291,20 +332,7 @@ impl EvmTr for StylusEvm {
             self.instruction.gas_table(),
             &mut self.ctx,
         );
-        // EIP-3541 rejects new code starting 0xEF; Arbitrum exempts Stylus programs.
-        let stylus_deploy = matches!(frame.eth.data, revm::handler::FrameData::Create(_))
-            && matches!(&action, revm::interpreter::InterpreterAction::Return(r)
-                if r.result.is_ok() && is_stylus_program(&r.output));
-        self.ctx.cfg.disable_eip3541 = stylus_deploy;
-        let next = frame
-            .eth
-            .process_next_action::<_, ContextDbError<Ctx>>(&mut self.ctx, action);
-        self.ctx.cfg.disable_eip3541 = false;
-        let next = next?;
-        if next.is_result() {
-            frame.eth.set_finished(true);
-        }
-        Ok(next)
+        process_eth_action(&mut self.ctx, &mut frame.eth, action)
     }
 
     fn frame_return_result(

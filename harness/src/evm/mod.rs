@@ -8,6 +8,8 @@
 //!   turns its calls and creates into child frames.
 //! - [`machine`]: the [`machine::StylusEvm`] that ties them into revm's handler loop.
 //! - [`chain`]: the deterministic chain that tests, the dev node and replays drive.
+//! - [`inspect`]: transactions under a revm inspector (traces), Stylus frames included;
+//!   [`hostio_trace`]: Nitro's `stylusTracer` over it.
 
 pub mod arbos;
 pub mod arbwasm;
@@ -15,6 +17,8 @@ mod bridge;
 pub mod chain;
 pub mod digest;
 mod frame;
+pub mod hostio_trace;
+pub mod inspect;
 pub mod machine;
 mod stylus_frame;
 

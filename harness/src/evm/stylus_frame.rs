@@ -23,6 +23,7 @@ use crate::{
     artifact,
     stylus::{
         api::{EvmData, Outcome, Response, Step},
+        hostio::HostioRecord,
         invocation::Invocation,
         memory::MemoryModel,
     },
@@ -139,7 +140,11 @@ impl StylusFrame {
         };
         let calldata = inputs.input.bytes(ctx).to_vec();
         let ink = arbos.params.gas_to_ink(limit - entry);
-        let (invocation, step) = Invocation::start(&program, data, calldata, ink, &arbos.params);
+        let start = match tx.record_hostios {
+            false => Invocation::start,
+            true => Invocation::start_traced,
+        };
+        let (invocation, step) = start(&program, data, calldata, ink, &arbos.params);
         ItemOrResult::Item(Box::new(Self {
             inputs,
             depth,
@@ -200,6 +205,16 @@ impl StylusFrame {
                 }
             }
         }
+    }
+
+    /// The call that started the frame.
+    pub(super) fn inputs(&self) -> &CallInputs {
+        &self.inputs
+    }
+
+    /// The hostios the program made since the last call (none unless traced).
+    pub(super) fn take_hostios(&mut self) -> Vec<HostioRecord> {
+        self.invocation.take_hostios()
     }
 
     /// Takes a child frame's result; the program resumes with it on the next run.

@@ -22,10 +22,12 @@ mod math;
 mod price;
 mod storage;
 mod suspend;
+pub(crate) mod trace;
 
 pub(crate) use env::{Env, Escape, Exports, HostState, MeterState};
 pub(crate) use linker::linker;
 pub(crate) use suspend::answer;
+pub use trace::HostioRecord;
 
 #[cfg(test)]
 pub(crate) mod testkit;

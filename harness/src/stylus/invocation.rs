@@ -9,7 +9,10 @@ use wasmi::{AsContextMut, TypedResumableCall, TypedResumableCallHostTrap};
 
 use super::{
     api::{EvmData, Outcome, Response, Step},
-    hostio::{self, Env, Escape, HostState, MeterState},
+    hostio::{
+        self, Env, Escape, HostState, HostioRecord, MeterState,
+        trace::{self, HostioTrace},
+    },
     instances::{Pool, Warm},
     params::StylusParams,
     program::Program,
@@ -73,7 +76,37 @@ impl Invocation {
         ink: u64,
         params: &StylusParams,
     ) -> (Self, Step) {
-        let args_len = calldata.len() as u32;
+        Self::launch(program, HostState::new(data, calldata, params), ink, params)
+    }
+
+    /// [`Invocation::start`], recording every hostio for [`Invocation::take_hostios`].
+    pub fn start_traced(
+        program: &Program,
+        data: EvmData,
+        calldata: Vec<u8>,
+        ink: u64,
+        params: &StylusParams,
+    ) -> (Self, Step) {
+        let mut state = HostState::new(data, calldata, params);
+        state.trace = Some(HostioTrace::default());
+        Self::launch(program, state, ink, params)
+    }
+
+    /// The hostios recorded since the last call, oldest first (none unless started traced).
+    pub fn take_hostios(&mut self) -> Vec<HostioRecord> {
+        self.state()
+            .and_then(|state| state.trace.as_mut())
+            .map(HostioTrace::take)
+            .unwrap_or_default()
+    }
+
+    fn launch(
+        program: &Program,
+        state: HostState,
+        ink: u64,
+        params: &StylusParams,
+    ) -> (Self, Step) {
+        let args_len = state.args.len() as u32;
         let mut invocation = Self {
             warm: None,
             suspended: None,
@@ -83,12 +116,16 @@ impl Invocation {
             outcome: Outcome::Failure(reason),
             ink_left: ink,
         };
-        let step = match program.warm(HostState::new(data, calldata, params)) {
+        let step = match program.warm(state) {
             Ok(warm) => {
                 let warm = invocation.warm.insert(warm);
                 let mut env = Env::new(warm.store.as_context_mut());
                 match env.start_meter(ink, params.max_stack_depth) {
                     Ok(()) => {
+                        if let Some(trace) = warm.store.data_mut().trace.as_mut() {
+                            let args = args_len.to_be_bytes().to_vec();
+                            trace.mark("user_entrypoint", args, Vec::new(), ink);
+                        }
                         let result = warm.entry.call_resumable(&mut warm.store, args_len);
                         invocation.step(result)
                     }
@@ -106,7 +143,10 @@ impl Invocation {
         let (Some(trap), Some(warm)) = (self.suspended.take(), self.warm.as_mut()) else {
             return self.finish(Stop::failure("resumed an invocation that is not suspended"));
         };
-        match hostio::answer(&mut Env::new(warm.store.as_context_mut()), response) {
+        let mut env = Env::new(warm.store.as_context_mut());
+        let answer = hostio::answer(&mut env, response);
+        trace::answered(&mut env, &answer);
+        match answer {
             Ok(result) => {
                 let result = trap.resume(&mut warm.store, result.as_slice());
                 self.step(result)
@@ -187,6 +227,10 @@ impl Invocation {
             ) => (Outcome::OutOfStack, 0),
             (Ok(MeterState::Exhausted), _) | (_, Stop::OutOfInk) => (Outcome::OutOfInk, 0),
             (Ok(MeterState::Ready(ink)), Stop::Exit(status)) => {
+                if let Some(trace) = warm.store.data_mut().trace.as_mut() {
+                    let outs = status.to_be_bytes().to_vec();
+                    trace.mark("user_returned", Vec::new(), outs, ink);
+                }
                 let output = std::mem::take(&mut warm.store.data_mut().outs);
                 let outcome = if status == 0 {
                     Outcome::Success(output)

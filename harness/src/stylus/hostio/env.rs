@@ -4,7 +4,7 @@
 use alloy_primitives::{Address, B256, U256};
 use wasmi::{Global, Memory, StoreContextMut, Val};
 
-use super::suspend::Then;
+use super::{suspend::Then, trace::HostioTrace};
 use crate::stylus::{
     api::{EvmData, Request},
     cache::StorageCache,
@@ -130,6 +130,8 @@ pub(crate) struct HostState {
     pub then: Option<Then>,
     /// The instance's exports, once instantiated.
     pub exports: Option<Exports>,
+    /// The host I/O record, when the invocation is traced.
+    pub trace: Option<HostioTrace>,
 }
 
 impl HostState {
@@ -146,6 +148,7 @@ impl HostState {
             request: None,
             then: None,
             exports: None,
+            trace: None,
         }
     }
 }
@@ -228,6 +231,13 @@ impl<'a> Env<'a> {
             Ok(()) => Escape::OutOfInk,
             Err(e) => e.into(),
         }
+    }
+
+    /// Ink left as the meter's global holds it, without checking the meter (for traces).
+    pub fn ink_peek(&self) -> u64 {
+        self.exports()
+            .and_then(|e| self.ink_global(e))
+            .unwrap_or_default()
     }
 
     /// Ink left; out of ink if the meter is not running.

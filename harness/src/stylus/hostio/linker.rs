@@ -11,19 +11,27 @@ use super::{
     math::{self, binary, modular},
     price::{ADD_MOD_INK, DIV_INK, MUL_MOD_INK, flat},
     storage,
+    trace::{self, Returned},
 };
 use crate::stylus::api::CallKind;
 
 /// The import module the hostios live in.
 const MODULE: &str = "vm_hooks";
 
-/// Runs a hostio on the caller's store; an [`Escape`] becomes a wasmi host error, which suspends
-/// a resumable call.
-fn run<R>(
+/// Runs hostio `name` on the caller's store, recording it if the invocation is traced (`raw` are
+/// its wasm arguments); an [`Escape`] becomes a wasmi host error, which suspends a resumable call.
+fn run<R: Returned>(
     caller: &mut Caller<'_, HostState>,
+    name: &'static str,
+    raw: &[u64],
     hostio: impl FnOnce(&mut Env<'_>) -> Result<R, Escape>,
 ) -> Result<R, wasmi::Error> {
-    hostio(&mut Env::new(caller.as_context_mut())).map_err(wasmi::Error::host)
+    let result = if caller.data().trace.is_none() {
+        hostio(&mut Env::new(caller.as_context_mut()))
+    } else {
+        trace::traced(caller, name, raw, hostio)
+    };
+    result.map_err(wasmi::Error::host)
 }
 
 /// Defines `name(args) = |env| body` hooks; every argument is a wasm `i32` (`u32`) or `i64` (`u64`).
@@ -33,7 +41,9 @@ macro_rules! hooks {
             $linker.func_wrap(
                 MODULE,
                 stringify!($name),
-                |mut caller: Caller<'_, HostState>, $($arg: $ty),*| run(&mut caller, $hostio),
+                |mut caller: Caller<'_, HostState>, $($arg: $ty),*| {
+                    run(&mut caller, stringify!($name), &[$(u64::from($arg)),*], $hostio)
+                },
             )?;
         )*
     };
