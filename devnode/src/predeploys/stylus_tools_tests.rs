@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use alloy_json_abi::JsonAbi;
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
-use alloy_sol_types::{SolCall, SolError, SolEvent, SolEventInterface, SolInterface};
+use alloy_sol_types::{SolCall, SolError, SolEvent};
 use cloudless_abi::{
     arbwasm::IArbWasm,
     cache_manager::ICacheManager,
