@@ -123,7 +123,8 @@ impl Node {
         for account in accounts {
             chain.fund(account.address, DEV_BALANCE);
         }
-        crate::predeploys::install(&mut chain);
+        let cache_owner = accounts.first().map_or(Address::ZERO, |a| a.address);
+        crate::predeploys::install(&mut chain, cache_owner);
         let digest = StateDigest::of(chain.db());
         let genesis = MinedBlock::seal(
             BlockParts {

@@ -1,15 +1,28 @@
 //! Contracts the dev node has from genesis, at the addresses other local nodes use, so tools
 //! that expect them work unchanged: the deterministic CREATE2 factory (foundry's `--salt`
-//! deployments) and Multicall3 (viem's `multicall`).
+//! deployments), Multicall3 (viem's `multicall`), the StylusDeployer (`cargo stylus deploy` of
+//! a program with a constructor) and a CacheManager registered with ArbWasmCache
+//! (`cargo stylus cache bid|status`).
 
-use alloy_primitives::{Address, Bytes, address};
-use harness::evm::Chain;
+use alloy_primitives::{Address, Bytes, U256, address};
+use harness::evm::{Chain, arbwasm_cache};
 
 /// The CREATE2 factory every local chain has (the one nitro-devnode and anvil have).
 pub const CREATE2_FACTORY: Address = address!("0x4e59b44847b379578588920ca78fbf26c0b4956c");
 
 /// Multicall3's address on every chain; the code is `test-fixtures/solidity/Multicall3.sol`.
 pub const MULTICALL3: Address = address!("0xcA11bde05977b3631167028862bE2a173976CA11");
+
+/// The StylusDeployer, where nitro-devnode has it; the code is
+/// `test-fixtures/solidity/StylusDeployer.sol`.
+pub const STYLUS_DEPLOYER: Address = address!("0xcEcba2F1DC234f70Dd89F2041029807F8D03A990");
+
+/// The CacheManager; tools find it as the last of ArbWasmCache's `allCacheManagers`, so its
+/// address is this node's choice. The code is `test-fixtures/solidity/CacheManager.sol`.
+pub const CACHE_MANAGER: Address = address!("0x000000000000000000000000000000000000cace");
+
+/// Bytes the program cache holds at genesis (the owner may `setCacheSize`).
+pub const CACHE_SIZE: u64 = 64 << 20;
 
 /// The factory's runtime code, written for this node with the same interface: calldata is a
 /// 32-byte salt followed by init code; it deploys with `CREATE2(callvalue, init, salt)` and
@@ -40,12 +53,27 @@ const CREATE2_FACTORY_CODE: [u8; 36] = [
     0xf3, // RETURN its 20 bytes
 ];
 
-/// Installs the predeploys in a chain at genesis.
-pub(crate) fn install(chain: &mut Chain) {
+/// Installs the predeploys in a chain at genesis; `cache_owner` may change the CacheManager's
+/// parameters, pause it and evict programs.
+pub(crate) fn install(chain: &mut Chain, cache_owner: Address) {
     chain.set_code(CREATE2_FACTORY, Bytes::from_static(&CREATE2_FACTORY_CODE));
-    let multicall = test_fixtures::solidity("Multicall3");
-    chain.set_code(MULTICALL3, multicall.runtime.clone());
+    let fixture = |name| test_fixtures::solidity(name).runtime.clone();
+    chain.set_code(MULTICALL3, fixture("Multicall3"));
+    chain.set_code(STYLUS_DEPLOYER, fixture("StylusDeployer"));
+    chain.set_code(CACHE_MANAGER, fixture("CacheManager"));
+    // CacheManager.sol's layout: slot 0 packs cacheSize, queueSize, decay (zero: bids do not
+    // age) and isPaused from the low end; slot 1 holds the owner.
+    chain.set_storage(CACHE_MANAGER, U256::ZERO, U256::from(CACHE_SIZE));
+    chain.set_storage(
+        CACHE_MANAGER,
+        U256::from(1),
+        U256::from_be_slice(cache_owner.as_slice()),
+    );
+    arbwasm_cache::add_manager(chain, CACHE_MANAGER);
 }
+
+#[cfg(test)]
+mod stylus_tools_tests;
 
 #[cfg(test)]
 mod tests {
@@ -54,6 +82,9 @@ mod tests {
     use harness::evm::chain::{TxRequest, deploy_code_init};
 
     use super::*;
+
+    /// The CacheManager's owner in these tests.
+    pub(super) const OWNER: Address = Address::repeat_byte(0x0e);
 
     alloy_sol_types::sol! {
         struct Call3 { address target; bool allowFailure; bytes callData; }
@@ -66,7 +97,7 @@ mod tests {
     #[test]
     fn multicall3_batches_calls_and_reports_each_failure_it_allows() {
         let mut chain = Chain::default();
-        install(&mut chain);
+        install(&mut chain, OWNER);
         let rich = Address::repeat_byte(0xab);
         chain.fund(rich, U256::from(777));
         let balance = getEthBalanceCall { addr: rich }.abi_encode();
@@ -103,7 +134,7 @@ mod tests {
     #[test]
     fn the_factory_deploys_at_the_create2_address_and_refuses_a_second_time() {
         let mut chain = Chain::default();
-        install(&mut chain);
+        install(&mut chain, OWNER);
         let deployer = Address::repeat_byte(0xd0);
         chain.fund(deployer, U256::from(10u64.pow(18)));
         let init = deploy_code_init(&[0x60, 0x2a, 0x60, 0x00, 0x52, 0x60, 0x20, 0x60, 0x00, 0xf3]);

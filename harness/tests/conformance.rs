@@ -1097,4 +1097,151 @@ mod arbwasm {
             vec![1, 2, 3]
         );
     }
+
+    const DAY: u64 = 86_400;
+
+    fn keepalive(codehash: B256) -> Vec<u8> {
+        IArbWasm::codehashKeepaliveCall { codehash }.abi_encode()
+    }
+
+    /// Nitro's `ProgramKeepalive` asks for an active program (`getActiveProgram`:
+    /// `ProgramNotActivated`, `ProgramNeedsUpgrade`, `ProgramExpired(age)`) at least
+    /// `KeepaliveDays` (31) old: a younger one reverts `ProgramKeepaliveTooSoon(age)`. Each is a
+    /// Solidity error, so the gas left is kept.
+    #[test]
+    fn keepalive_refuses_programs_that_are_not_active_or_too_young() {
+        let mut chain = chain();
+        let (_, code) = process(wat::ECHO);
+        let codehash = keccak256(&code);
+        let program = chain.deploy_stylus_unactivated(ALICE, &code).unwrap();
+        let refused = |chain: &mut harness::evm::Chain, error: Vec<u8>| {
+            let receipt = send(chain, ARB_WASM, keepalive(codehash));
+            assert_eq!(end(&receipt), End::Revert(error));
+            assert!(receipt.gas_used() < GAS);
+        };
+        refused(&mut chain, IArbWasm::ProgramNotActivated {}.abi_encode());
+
+        chain.activate(ALICE, program).unwrap();
+        chain.set_timestamp(GENESIS_TIMESTAMP + 31 * DAY - 1);
+        let age = 31 * DAY - 1;
+        refused(
+            &mut chain,
+            IArbWasm::ProgramKeepaliveTooSoon { ageInSeconds: age }.abi_encode(),
+        );
+
+        chain.set_timestamp(GENESIS_TIMESTAMP + YEAR + 1);
+        let age = YEAR + 1;
+        refused(
+            &mut chain,
+            IArbWasm::ProgramExpired { ageInSeconds: age }.abi_encode(),
+        );
+    }
+
+    /// A program activated under another Stylus version needs `activateProgram` again, not a
+    /// keepalive (`ProgramNeedsUpgrade(version, stylusVersion)`). The record is written
+    /// directly: ArbWasm's layout puts the version in the word's top two bytes and the
+    /// activation time in bytes 12..20.
+    #[test]
+    fn keepalive_of_an_older_version_reverts_needs_upgrade() {
+        let mut chain = chain();
+        let program = deploy(&mut chain, wat::ECHO);
+        let codehash = keccak256(chain.code(program));
+        let mut record = [0u8; 32];
+        record[..2].copy_from_slice(&1u16.to_be_bytes());
+        record[12..20].copy_from_slice(&GENESIS_TIMESTAMP.to_be_bytes());
+        let slot = U256::from_be_bytes(codehash.0);
+        chain.set_storage(ARB_WASM, slot, U256::from_be_bytes(record));
+        chain.set_timestamp(GENESIS_TIMESTAMP + 40 * DAY);
+        let receipt = send(&mut chain, ARB_WASM, keepalive(codehash));
+        let error = IArbWasm::ProgramNeedsUpgrade {
+            version: 1,
+            stylusVersion: 2,
+        };
+        assert_eq!(end(&receipt), End::Revert(error.abi_encode()));
+    }
+
+    /// A keepalive restarts the 365 days from its own hour (Nitro: `activatedAt =
+    /// hoursSinceArbitrum(time)`), logs `ProgramLifetimeExtended(codehash, dataFee)` and, like
+    /// activation, returns what the data fee (zero in the harness) leaves of the value sent.
+    /// A second keepalive right after is too soon.
+    #[test]
+    fn keepalive_restarts_the_expiry_clock_from_its_hour() {
+        let mut chain = chain();
+        let program = deploy(&mut chain, wat::ECHO);
+        let codehash = keccak256(chain.code(program));
+        let kept_at = GENESIS_TIMESTAMP + 40 * DAY + 1_800;
+        chain.set_timestamp(kept_at);
+        let balance = chain.balance(ALICE);
+
+        let receipt = send_with(&mut chain, ARB_WASM, 5, GAS, keepalive(codehash));
+
+        assert_eq!(end(&receipt), End::Success(vec![]));
+        let extended = IArbWasm::ProgramLifetimeExtended {
+            codehash,
+            dataFee: U256::ZERO,
+        };
+        assert_eq!(
+            receipt.logs(),
+            &[Log {
+                address: ARB_WASM,
+                data: alloy_sol_types::SolEvent::encode_log_data(&extended),
+            }]
+        );
+        assert_eq!(chain.balance(ALICE), balance, "the value came back");
+        let left = chain
+            .view_sol(ARB_WASM, &IArbWasm::programTimeLeftCall { program })
+            .unwrap();
+        assert_eq!(left, YEAR - 1_800, "counted from the hour before");
+
+        let age = 1_800;
+        assert_eq!(
+            end(&send(&mut chain, ARB_WASM, keepalive(codehash))),
+            End::Revert(IArbWasm::ProgramKeepaliveTooSoon { ageInSeconds: age }.abi_encode())
+        );
+        let hour = kept_at - 1_800;
+        chain.set_timestamp(hour + YEAR);
+        assert_eq!(
+            end(&send(&mut chain, program, vec![7])),
+            End::Success(vec![7])
+        );
+        chain.set_timestamp(hour + YEAR + 1);
+        assert_eq!(end(&send(&mut chain, program, vec![7])), End::NotActivated);
+    }
+
+    /// `codehashKeepalive` writes: in a static call it reverts with no data and takes all the
+    /// gas, as `activateProgram` does.
+    #[test]
+    fn keepalive_in_a_static_call_reverts_without_data_and_takes_all_gas() {
+        let mut chain = chain();
+        let program = deploy(&mut chain, wat::ECHO);
+        let codehash = keccak256(chain.code(program));
+        chain.set_timestamp(GENESIS_TIMESTAMP + 40 * DAY);
+        let caller = deploy_evm(&mut chain, &evm::static_caller(ARB_WASM));
+        let receipt = send(&mut chain, caller, keepalive(codehash));
+        assert_eq!(
+            returned(&receipt),
+            word(U256::ZERO),
+            "the static call failed"
+        );
+        assert!(
+            receipt.gas_used() > GAS - GAS / 64,
+            "gas used {}",
+            receipt.gas_used()
+        );
+    }
+
+    /// Nitro reactivates an expired program of the current version (`ActivateProgram` refuses
+    /// only a program that is up to date *and* not expired).
+    #[test]
+    fn an_expired_program_can_be_activated_again() {
+        let mut chain = chain();
+        let program = deploy(&mut chain, wat::ECHO);
+        chain.set_timestamp(GENESIS_TIMESTAMP + YEAR + 1);
+        assert_eq!(end(&send(&mut chain, program, vec![7])), End::NotActivated);
+        chain.activate(ALICE, program).unwrap();
+        assert_eq!(
+            end(&send(&mut chain, program, vec![7])),
+            End::Success(vec![7])
+        );
+    }
 }

@@ -3,7 +3,8 @@
 //! The sources live in `test-fixtures/solidity/`; their compiled artifacts are committed in
 //! `test-fixtures/artifacts/` and embedded here, so tests need neither node nor a Solidity
 //! compiler. `cargo run -p test-fixtures --features build --bin build-solidity [-- --check]`
-//! rebuilds (or verifies) them; see `docs/fixtures.md`.
+//! rebuilds (or verifies) them; see `docs/fixtures.md`. [`stylus`] holds a small Stylus program
+//! in WAT and the init code cargo-stylus deploys programs with.
 //!
 //! ```
 //! let usdc = test_fixtures::solidity("TestUSDC");
@@ -14,6 +15,7 @@ pub mod abi;
 mod artifact;
 #[cfg(feature = "build")]
 pub mod build;
+pub mod stylus;
 
 pub use artifact::SolArtifact;
 
@@ -29,6 +31,7 @@ macro_rules! embed {
 /// Every committed artifact, sorted by name. Keep in sync with `test-fixtures/artifacts/`
 /// (`build-solidity` and the crate's tests report a mismatch).
 const EMBEDDED: &[(&str, &str)] = embed![
+    "CacheManager",
     "Caller",
     "DaoTreasury",
     "Deployer",
@@ -37,6 +40,7 @@ const EMBEDDED: &[(&str, &str)] = embed![
     "NoBoolToken",
     "ReentrantToken",
     "Store",
+    "StylusDeployer",
     "TestUSDC",
 ];
 

@@ -28,13 +28,17 @@ sol! {
         function initCostScalar() external view returns (uint64 percent);
         function expiryDays() external view returns (uint16 _days);
         function keepaliveDays() external view returns (uint16 _days);
+        function codehashKeepalive(bytes32 codehash) external payable;
 
         event ProgramActivated(bytes32 indexed codehash, bytes32 moduleHash, address program, uint256 dataFee, uint16 version);
+        event ProgramLifetimeExtended(bytes32 indexed codehash, uint256 dataFee);
 
         error ProgramNotWasm();
         error ProgramNotActivated();
         error ProgramNeedsUpgrade(uint16 version, uint16 stylusVersion);
         error ProgramExpired(uint64 ageInSeconds);
         error ProgramUpToDate();
+        error ProgramKeepaliveTooSoon(uint64 ageInSeconds);
+        error ProgramInsufficientValue(uint256 have, uint256 want);
     }
 }

@@ -13,7 +13,9 @@
 //!   matcher;
 //! - [`lifecycle`]: a deployment's status, one function for the market and the matcher;
 //! - [`escrow`]: the least deposit of a new deployment;
-//! - [`arbwasm`]: Nitro's ArbWasm precompile;
+//! - [`arbwasm`], [`arbwasm_cache`]: Nitro's ArbWasm and ArbWasmCache precompiles;
+//! - [`stylus_deployer`], [`cache_manager`]: the Stylus developer's contracts every Arbitrum
+//!   chain has (the dev node's predeploys);
 //! - [`clock`]: the epoch clock;
 //! - [`deployer`]: the storage slot where a program records the account that created it;
 //! - [`erc20`], [`probe`]: the test token (plus EIP-2612 `permit`) and the SDK probe.
@@ -23,6 +25,8 @@
 extern crate alloc;
 
 pub mod arbwasm;
+pub mod arbwasm_cache;
+pub mod cache_manager;
 pub mod clock;
 pub mod court;
 pub mod deployer;
@@ -35,3 +39,4 @@ pub mod market;
 pub mod merkle;
 pub mod probe;
 pub mod receipt;
+pub mod stylus_deployer;

@@ -1,5 +1,5 @@
-//! ArbOS as the harness models it: the precompiles (Ethereum's plus ArbWasm at `0x…71`), the
-//! Stylus parameters, and the compiled-program cache keyed by code hash.
+//! ArbOS as the harness models it: the precompiles (Ethereum's plus ArbWasm at `0x…71` and
+//! ArbWasmCache at `0x…72`), the Stylus parameters, and the compiled programs keyed by code hash.
 
 use std::{collections::HashMap, sync::Arc};
 
@@ -11,7 +11,11 @@ use revm::{
     primitives::{AddressSet, hardfork::SpecId},
 };
 
-use super::{arbwasm, machine::Ctx};
+use super::{
+    arbwasm,
+    arbwasm_cache::{self, ARB_WASM_CACHE},
+    machine::Ctx,
+};
 use crate::stylus::{
     params::StylusParams,
     program::{self, Program},
@@ -57,6 +61,7 @@ impl ArbOs {
     fn warm_set(eth: &EthPrecompiles) -> AddressSet {
         let mut warm = eth.warm_addresses().clone();
         warm.insert(ARB_WASM);
+        warm.insert(ARB_WASM_CACHE);
         warm
     }
 
@@ -107,6 +112,9 @@ impl PrecompileProvider<Ctx> for ArbOs {
         if inputs.bytecode_address == ARB_WASM {
             return Ok(Some(arbwasm::run(self, ctx, inputs)));
         }
+        if inputs.bytecode_address == ARB_WASM_CACHE {
+            return Ok(Some(arbwasm_cache::run(self, ctx, inputs)));
+        }
         self.eth.run(ctx, inputs)
     }
 
@@ -115,6 +123,6 @@ impl PrecompileProvider<Ctx> for ArbOs {
     }
 
     fn contains(&self, address: &Address) -> bool {
-        *address == ARB_WASM || self.eth.contains(address)
+        *address == ARB_WASM || *address == ARB_WASM_CACHE || self.eth.contains(address)
     }
 }

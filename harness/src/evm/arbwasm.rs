@@ -10,14 +10,14 @@
 //! decode, a write in a static call, value sent to a method that is not payable, running out of
 //! gas, and a program that fails activation. Known differences from Nitro (documented in
 //! `docs/executor.md`): the data fee is zero and any value sent is refunded; the ArbOS storage
-//! reads and writes are priced as a few fixed charges; there is no program cache (`ArbWasmCache`).
+//! reads and writes are priced as a few fixed charges.
 
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
 use alloy_sol_types::{SolCall, SolError, SolEvent, SolInterface};
 use revm::{
     context::{ContextTr, JournalTr},
     context_interface::host::Host,
-    interpreter::{CallInputs, Gas, InstructionResult, InterpreterResult},
+    interpreter::{CallInputs, Gas, InterpreterResult},
     primitives::Log,
 };
 
@@ -25,6 +25,7 @@ use super::{
     arbos::{ARB_WASM, ArbOs},
     is_stylus_program,
     machine::Ctx,
+    precompile::{Failure, STORAGE_READ_GAS, STORAGE_WRITE_GAS, charge, finish},
 };
 use crate::{
     artifact,
@@ -41,10 +42,9 @@ pub const EXPIRY_DAYS: u16 = 365;
 pub const KEEPALIVE_DAYS: u16 = 31;
 /// Arbitrum's epoch (2015-01-16), from which ArbOS counts activation hours.
 const ARBITRUM_EPOCH: u64 = 1_421_388_000;
-/// Gas for one ArbOS storage read, as Nitro's precompiles charge it.
-const STORAGE_READ_GAS: u64 = 800;
-/// Gas for one ArbOS storage write.
-const STORAGE_WRITE_GAS: u64 = 20_000;
+/// The data fee of an activation or a keepalive. Nitro prices the bytes by recent demand; the
+/// harness charges nothing, so every wei sent comes back.
+const DATA_FEE: U256 = U256::ZERO;
 /// Gas `activateProgram` burns before anything else (Nitro's fixed activation cost), on top of
 /// the program's own activation gas.
 pub const ACTIVATION_FIXED_GAS: u64 = 1_659_168;
@@ -62,8 +62,10 @@ pub struct ProgramRecord {
     pub cached_init_cost: u16,
     /// Estimated native size.
     pub asm_estimate: u32,
-    /// Block timestamp of activation.
+    /// Block timestamp of activation (or of the last keepalive), rounded down to the hour.
     pub activated_at: u64,
+    /// In the program cache (ArbWasmCache): calls pay only the cached init gas.
+    pub cached: bool,
 }
 
 impl ProgramRecord {
@@ -75,6 +77,7 @@ impl ProgramRecord {
         w[6..8].copy_from_slice(&self.cached_init_cost.to_be_bytes());
         w[8..12].copy_from_slice(&self.asm_estimate.to_be_bytes());
         w[12..20].copy_from_slice(&self.activated_at.to_be_bytes());
+        w[20] = u8::from(self.cached);
         U256::from_be_bytes(w)
     }
 
@@ -91,7 +94,14 @@ impl ProgramRecord {
             cached_init_cost: u16_at(6),
             asm_estimate: u32::from_be_bytes(w[8..12].try_into().expect("4 bytes")),
             activated_at: u64::from_be_bytes(w[12..20].try_into().expect("8 bytes")),
+            cached: w[20] != 0,
         })
+    }
+
+    /// Gas to start the program now: the cached init gas when it is cached.
+    pub fn entry_gas(&self, params: &StylusParams) -> u64 {
+        let (full, cached) = self.init_gas(params);
+        if self.cached { cached } else { full }
     }
 
     /// Gas to start the program, `(not cached, cached)`.
@@ -114,6 +124,11 @@ impl ProgramRecord {
     pub fn time_left(&self, now: u64) -> Option<u64> {
         let expires = self.activated_at + u64::from(EXPIRY_DAYS) * 86_400;
         (now <= expires).then(|| expires - now)
+    }
+
+    /// Seconds since activation (or the last keepalive) at `now`.
+    pub fn age(&self, now: u64) -> u64 {
+        now.saturating_sub(self.activated_at)
     }
 }
 
@@ -158,6 +173,18 @@ pub(crate) fn record(ctx: &mut Ctx, codehash: B256) -> Option<ProgramRecord> {
     ProgramRecord::from_word(ctx.sload(ARB_WASM, record_slot(codehash))?.data)
 }
 
+/// Writes the record of `codehash`.
+pub(crate) fn store_record(
+    ctx: &mut Ctx,
+    codehash: B256,
+    record: ProgramRecord,
+) -> Result<(), Failure> {
+    ctx.load_account_info_skip_cold_load(ARB_WASM, false, false)
+        .map_err(|_| Failure::BurnOut)?;
+    ctx.sstore(ARB_WASM, record_slot(codehash), record.to_word());
+    Ok(())
+}
+
 /// The record of a program that may run now, or why it may not.
 pub(crate) fn runnable(
     arbos: &ArbOs,
@@ -173,7 +200,7 @@ pub(crate) fn runnable(
     }
     let now = ctx.block.timestamp.saturating_to::<u64>();
     if record.time_left(now).is_none() {
-        return Err(ProgramError::Expired(now - record.activated_at));
+        return Err(ProgramError::Expired(record.age(now)));
     }
     Ok(record)
 }
@@ -183,40 +210,12 @@ fn hour_floor(t: u64) -> u64 {
     ARBITRUM_EPOCH + (t.saturating_sub(ARBITRUM_EPOCH) / 3600) * 3600
 }
 
-/// How a call to the precompile fails.
-enum Failure {
-    /// Revert with this data (a Solidity error, or none), keeping the gas left.
-    Revert(Vec<u8>),
-    /// Revert with no data and no gas left.
-    BurnOut,
-}
-
-fn charge(gas: &mut Gas, cost: u64) -> Result<(), Failure> {
-    if gas.record_regular_cost(cost) {
-        Ok(())
-    } else {
-        Err(Failure::BurnOut)
-    }
-}
-
 /// Runs one call to the precompile.
 pub(crate) fn run(arbos: &mut ArbOs, ctx: &mut Ctx, inputs: &CallInputs) -> InterpreterResult {
     let input = inputs.input.bytes(ctx);
     let mut gas = Gas::new(inputs.gas_limit);
     let outcome = dispatch(arbos, ctx, inputs, &input, &mut gas);
-    let (result, output) = match outcome {
-        Ok(output) => (InstructionResult::Return, output),
-        Err(Failure::Revert(data)) => (InstructionResult::Revert, data),
-        Err(Failure::BurnOut) => {
-            gas.spend_all();
-            (InstructionResult::Revert, Vec::new())
-        }
-    };
-    InterpreterResult {
-        result,
-        output: Bytes::from(output),
-        gas,
-    }
+    finish(outcome, gas)
 }
 
 /// The code of `program`, which must be a Stylus program.
@@ -251,8 +250,8 @@ fn dispatch(
     gas: &mut Gas,
 ) -> Result<Vec<u8>, Failure> {
     let call = Call::abi_decode(input).map_err(|_| Failure::BurnOut)?;
-    // `activateProgram` is the only method that writes or takes value.
-    let writes = matches!(call, Call::activateProgram(_));
+    // `activateProgram` and `codehashKeepalive` are the methods that write and take value.
+    let writes = matches!(call, Call::activateProgram(_) | Call::codehashKeepalive(_));
     if (writes && inputs.is_static) || (!writes && inputs.transfers_value()) {
         return Err(Failure::BurnOut);
     }
@@ -263,6 +262,7 @@ fn dispatch(
     use IArbWasm::*;
     let out = match call {
         Call::activateProgram(c) => return activate(arbos, ctx, inputs, c.program, gas),
+        Call::codehashKeepalive(c) => return keepalive(arbos, ctx, inputs, c.codehash, gas),
         Call::stylusVersion(_) => stylusVersionCall::abi_encode_returns(&p.version),
         Call::codehashVersion(c) => {
             let r =
@@ -323,7 +323,9 @@ fn activate(
     charge(gas, ACTIVATION_FIXED_GAS)?;
     let code = stylus_code(ctx, program, gas)?;
     let codehash = keccak256(&code);
-    if record(ctx, codehash).is_some_and(|existing| existing.version == arbos.params.version) {
+    let now = ctx.block.timestamp.saturating_to::<u64>();
+    let existing = record(ctx, codehash);
+    if existing.is_some_and(|r| r.version == arbos.params.version && r.time_left(now).is_some()) {
         return Err(Failure::Revert(IArbWasm::ProgramUpToDate {}.abi_encode()));
     }
     // Code that does not decompress is a plain error to Nitro: no data, the gas left kept.
@@ -340,23 +342,17 @@ fn activate(
         init_cost: compiled.init_cost,
         cached_init_cost: compiled.cached_init_cost,
         asm_estimate: compiled.asm_estimate,
-        activated_at: hour_floor(ctx.block.timestamp.saturating_to()),
+        activated_at: hour_floor(now),
+        // Reactivating keeps the program in the cache, as Nitro does.
+        cached: existing.is_some_and(|r| r.cached),
     };
-    ctx.load_account_info_skip_cold_load(ARB_WASM, false, false)
-        .map_err(|_| Failure::BurnOut)?;
-    ctx.sstore(ARB_WASM, record_slot(codehash), record.to_word());
-    let value = inputs.value.get();
-    if !value.is_zero() {
-        // The harness charges no data fee: everything sent comes back.
-        ctx.journal_mut()
-            .transfer(ARB_WASM, inputs.caller, value)
-            .map_err(|_| Failure::BurnOut)?;
-    }
+    store_record(ctx, codehash, record)?;
+    let data_fee = pay_data_fee(ctx, inputs)?;
     let event = IArbWasm::ProgramActivated {
         codehash,
         moduleHash: compiled.module_hash,
         program,
-        dataFee: U256::ZERO,
+        dataFee: data_fee,
         version: record.version,
     };
     ctx.log(Log {
@@ -366,9 +362,53 @@ fn activate(
     Ok(IArbWasm::activateProgramCall::abi_encode_returns(
         &IArbWasm::activateProgramReturn {
             version: record.version,
-            dataFee: U256::ZERO,
+            dataFee: data_fee,
         },
     ))
+}
+
+/// `codehashKeepalive` (Nitro's `ProgramKeepalive`): a program that is active, up to date and at
+/// least `KEEPALIVE_DAYS` old starts its `EXPIRY_DAYS` again, for the data fee.
+fn keepalive(
+    arbos: &ArbOs,
+    ctx: &mut Ctx,
+    inputs: &CallInputs,
+    codehash: B256,
+    gas: &mut Gas,
+) -> Result<Vec<u8>, Failure> {
+    charge(gas, STORAGE_READ_GAS)?;
+    let mut record = runnable(arbos, ctx, codehash).map_err(|e| Failure::Revert(e.abi_encode()))?;
+    let now = ctx.block.timestamp.saturating_to::<u64>();
+    let age = record.age(now);
+    if age < u64::from(KEEPALIVE_DAYS) * 86_400 {
+        let too_soon = IArbWasm::ProgramKeepaliveTooSoon { ageInSeconds: age };
+        return Err(Failure::Revert(too_soon.abi_encode()));
+    }
+    charge(gas, STORAGE_WRITE_GAS)?;
+    record.activated_at = hour_floor(now);
+    store_record(ctx, codehash, record)?;
+    let data_fee = pay_data_fee(ctx, inputs)?;
+    let event = IArbWasm::ProgramLifetimeExtended {
+        codehash,
+        dataFee: data_fee,
+    };
+    ctx.log(Log {
+        address: ARB_WASM,
+        data: event.encode_log_data(),
+    });
+    Ok(Vec::new())
+}
+
+/// Takes the data fee out of the value sent and refunds the rest to the caller (Nitro's
+/// `payActivationDataFee`). The fee is zero, so no value is too little and all of it returns.
+fn pay_data_fee(ctx: &mut Ctx, inputs: &CallInputs) -> Result<U256, Failure> {
+    let refund = inputs.value.get() - DATA_FEE;
+    if !refund.is_zero() {
+        ctx.journal_mut()
+            .transfer(ARB_WASM, inputs.caller, refund)
+            .map_err(|_| Failure::BurnOut)?;
+    }
+    Ok(DATA_FEE)
 }
 
 #[cfg(test)]
@@ -384,6 +424,7 @@ mod tests {
             cached_init_cost: 0x0567,
             asm_estimate: 0xdead_beef,
             activated_at: 1_700_000_000,
+            cached: true,
         };
         assert_eq!(ProgramRecord::from_word(r.to_word()), Some(r));
         assert_eq!(ProgramRecord::from_word(U256::ZERO), None);
@@ -398,6 +439,7 @@ mod tests {
             cached_init_cost: 0,
             asm_estimate: 0,
             activated_at: 1_000,
+            cached: false,
         };
         assert_eq!(r.time_left(1_000), Some(365 * 86_400));
         assert_eq!(r.time_left(1_000 + 365 * 86_400), Some(0));

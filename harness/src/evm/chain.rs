@@ -19,6 +19,7 @@ use revm::{
 use super::{
     arbos::{ARB_WASM, ArbOs},
     arbwasm::IArbWasm,
+    arbwasm_cache::ARB_WASM_CACHE,
     digest,
     machine::{Ctx, Db, PreState, StylusEvm, TxError},
 };
@@ -219,13 +220,16 @@ impl Default for Chain {
 }
 
 impl Chain {
-    /// A chain at genesis: block 1, ArbWasm installed (code `0xFE` like Nitro's precompiles).
+    /// A chain at genesis: block 1, ArbWasm and ArbWasmCache installed (code `0xFE` like
+    /// Nitro's precompiles).
     pub fn new(config: ChainConfig) -> Self {
         let mut db = Db::default();
-        db.insert_account_info(
-            ARB_WASM,
-            AccountInfo::default().with_code(Bytecode::new_raw(Bytes::from_static(&[0xfe]))),
-        );
+        for precompile in [ARB_WASM, ARB_WASM_CACHE] {
+            db.insert_account_info(
+                precompile,
+                AccountInfo::default().with_code(Bytecode::new_raw(Bytes::from_static(&[0xfe]))),
+            );
+        }
         Self::over(db, config)
     }
 

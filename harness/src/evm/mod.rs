@@ -1,8 +1,9 @@
 //! The EVM side of the executor: revm 43 frames that run Stylus programs next to EVM bytecode.
 //!
-//! - [`arbos`]: the precompile set (Ethereum's plus ArbWasm), Stylus parameters and the cache of
-//!   compiled programs.
-//! - [`arbwasm`]: the ArbWasm precompile: activation and the views cargo-stylus calls.
+//! - [`arbos`]: the precompile set (Ethereum's plus ArbWasm and ArbWasmCache), Stylus parameters
+//!   and the compiled programs.
+//! - [`arbwasm`]: the ArbWasm precompile: activation, keepalive and the views cargo-stylus calls.
+//! - [`arbwasm_cache`]: the ArbWasmCache precompile: the program cache and its managers.
 //! - [`frame`] / [`stylus_frame`] / [`bridge`]: a frame is either revm's `EthFrame` or a
 //!   suspended Stylus invocation; the bridge answers a program's requests from the journal and
 //!   turns its calls and creates into child frames.
@@ -13,6 +14,7 @@
 
 pub mod arbos;
 pub mod arbwasm;
+pub mod arbwasm_cache;
 mod bridge;
 pub mod chain;
 pub mod digest;
@@ -20,6 +22,7 @@ mod frame;
 pub mod hostio_trace;
 pub mod inspect;
 pub mod machine;
+mod precompile;
 mod stylus_frame;
 
 pub use chain::{Chain, ChainConfig, ChainError, Receipt};

@@ -116,7 +116,7 @@ impl StylusFrame {
         let memory_gas = tx
             .pages
             .add_pages(&MemoryModel::from(&arbos.params), record.footprint);
-        let entry = memory_gas + record.init_gas(&arbos.params).0;
+        let entry = memory_gas + record.entry_gas(&arbos.params);
         if entry > limit {
             tx.pages.open = saved_open_pages;
             return spent(ctx, InstructionResult::OutOfGas);
