@@ -25,7 +25,7 @@ use super::{
     arbos::{ARB_WASM, ArbOs},
     is_stylus_program,
     machine::Ctx,
-    precompile::{Failure, STORAGE_READ_GAS, STORAGE_WRITE_GAS, charge, finish},
+    precompile::{self, Failure, STORAGE_READ_GAS, STORAGE_WRITE_GAS, charge},
 };
 use crate::{
     artifact,
@@ -212,10 +212,9 @@ fn hour_floor(t: u64) -> u64 {
 
 /// Runs one call to the precompile.
 pub(crate) fn run(arbos: &mut ArbOs, ctx: &mut Ctx, inputs: &CallInputs) -> InterpreterResult {
-    let input = inputs.input.bytes(ctx);
-    let mut gas = Gas::new(inputs.gas_limit);
-    let outcome = dispatch(arbos, ctx, inputs, &input, &mut gas);
-    finish(outcome, gas)
+    precompile::run(ctx, inputs, |ctx, input, gas| {
+        dispatch(arbos, ctx, inputs, input, gas)
+    })
 }
 
 /// The code of `program`, which must be a Stylus program.

@@ -25,7 +25,7 @@ use super::{
     arbos::ArbOs,
     arbwasm::{self, ProgramError},
     machine::Ctx,
-    precompile::{Failure, STORAGE_READ_GAS, STORAGE_WRITE_GAS, charge, finish},
+    precompile::{self, Failure, STORAGE_READ_GAS, STORAGE_WRITE_GAS, charge},
 };
 
 pub use cloudless_abi::arbwasm_cache::{ARB_WASM_CACHE, IArbWasmCache};
@@ -68,10 +68,9 @@ pub fn add_manager(chain: &mut Chain, manager: Address) {
 
 /// Runs one call to the precompile.
 pub(crate) fn run(arbos: &mut ArbOs, ctx: &mut Ctx, inputs: &CallInputs) -> InterpreterResult {
-    let input = inputs.input.bytes(ctx);
-    let mut gas = Gas::new(inputs.gas_limit);
-    let outcome = dispatch(arbos, ctx, inputs, &input, &mut gas);
-    finish(outcome, gas)
+    precompile::run(ctx, inputs, |ctx, input, gas| {
+        dispatch(arbos, ctx, inputs, input, gas)
+    })
 }
 
 /// A storage word of the precompile.

@@ -1,6 +1,8 @@
 //! What ArbOS's precompiles share: how a call fails, and how it pays for ArbOS storage.
 
-use revm::interpreter::{Gas, InstructionResult, InterpreterResult};
+use revm::interpreter::{CallInputs, Gas, InstructionResult, InterpreterResult};
+
+use super::machine::Ctx;
 
 /// Gas for one ArbOS storage read, as Nitro's precompiles charge it.
 pub(crate) const STORAGE_READ_GAS: u64 = 800;
@@ -25,8 +27,20 @@ pub(crate) fn charge(gas: &mut Gas, cost: u64) -> Result<(), Failure> {
     }
 }
 
+/// Runs one call to a precompile: `dispatch` answers the calldata with the call's gas.
+pub(crate) fn run(
+    ctx: &mut Ctx,
+    inputs: &CallInputs,
+    dispatch: impl FnOnce(&mut Ctx, &[u8], &mut Gas) -> Result<Vec<u8>, Failure>,
+) -> InterpreterResult {
+    let input = inputs.input.bytes(ctx);
+    let mut gas = Gas::new(inputs.gas_limit);
+    let outcome = dispatch(ctx, &input, &mut gas);
+    finish(outcome, gas)
+}
+
 /// The interpreter result of a call that ended with `outcome`, `gas` left.
-pub(crate) fn finish(outcome: Result<Vec<u8>, Failure>, mut gas: Gas) -> InterpreterResult {
+fn finish(outcome: Result<Vec<u8>, Failure>, mut gas: Gas) -> InterpreterResult {
     let (result, output) = match outcome {
         Ok(output) => (InstructionResult::Return, output),
         Err(Failure::Revert(data)) => (InstructionResult::Revert, data),
