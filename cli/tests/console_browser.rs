@@ -205,6 +205,32 @@ fn a_provider_and_a_developer_walk_the_market_in_a_browser() {
             .contains("receipt verified"),
         "{steps:#?}"
     );
+    let provider_address = node.accounts[1].0.to_string();
+    let switched = step("account switched");
+    assert_eq!(
+        switched["before"]["registered"], "no",
+        "opened with the developer's account: {switched}"
+    );
+    assert!(
+        switched["account"]
+            .as_str()
+            .is_some_and(|a| a.eq_ignore_ascii_case(&provider_address)),
+        "the page follows the wallet's accountsChanged to the provider: {switched}"
+    );
+    let wrong = step("wrong chain");
+    let chain_id = manifest["chain_id"].as_u64().unwrap();
+    let warning = wrong["warning"].as_str().unwrap();
+    assert!(
+        warning.contains("WrongChain")
+            && warning.contains("the wallet is on chain 1,")
+            && warning.contains(&format!("(chain {chain_id})")),
+        "the page names the wallet's chain and its own: {wrong}"
+    );
+    assert_eq!(
+        (&wrong["refused"]["error"], &wrong["sent"]),
+        (&serde_json::json!("WrongChain"), &serde_json::json!(0)),
+        "a write on the wrong chain is refused and nothing is sent: {wrong}"
+    );
     assert_eq!(
         step("phone")["overflow"],
         0,
@@ -264,12 +290,11 @@ fn a_provider_and_a_developer_walk_the_market_in_a_browser() {
         ),
         "{row}"
     );
-    let provider = node.accounts[1].0.to_string();
     let claimed = served["claimed"].as_object().unwrap();
     assert!(
         claimed
             .keys()
-            .any(|account| account.eq_ignore_ascii_case(&provider)),
+            .any(|account| account.eq_ignore_ascii_case(&provider_address)),
         "the provider's claim is in the ledger: {served}"
     );
 
