@@ -276,6 +276,42 @@ fn a_provider_and_a_developer_walk_the_market_in_a_browser() {
         (200, "image/svg+xml"),
         "{plot}"
     );
+    // The Audit page drew the chosen deployment's plot; it is not the whole market's and names
+    // the deployment, as the provider's names the provider.
+    let audit_plot = step("audit plot");
+    assert!(
+        audit_plot["src"]
+            .as_str()
+            .is_some_and(|src| src.starts_with("/api/ledger.svg?deployment=1&")),
+        "{audit_plot}"
+    );
+    let (status, _, one) = fetch(
+        &format!("{}/api/ledger.svg?deployment=1", console.url),
+        None,
+    );
+    assert_eq!(status, 200, "{one}");
+    assert_ne!(one, plot, "deployment 1's plot is not the whole market's");
+    assert!(
+        one.contains("Deployment 1:"),
+        "the plot names deployment 1: {one}"
+    );
+    let (status, _, theirs) = fetch(
+        &format!("{}/api/ledger.svg?provider={provider_address}", console.url),
+        None,
+    );
+    assert_eq!(status, 200, "{theirs}");
+    assert!(
+        theirs.contains(&provider_address),
+        "the plot names the provider: {theirs}"
+    );
+    let (status, _, both) = fetch(
+        &format!(
+            "{}/api/ledger.svg?deployment=1&provider={provider_address}",
+            console.url
+        ),
+        None,
+    );
+    assert_eq!(status, 400, "one subject at a time: {both}");
     let row = &served["deployments"]["1"];
     assert_eq!(
         (

@@ -277,6 +277,11 @@ try {
   await open('audit')
   await mustSubmit('audit', { subject: '1' })
   await sectionShows('Per epoch', '1')
+  await page.waitForFunction(() => {
+    const plot = document.querySelector('img.plot')
+    return plot?.src.includes('deployment=1') && plot.complete && plot.naturalWidth > 0
+  })
+  report('audit plot', { src: await page.getAttribute('img.plot', 'src') })
   await shot('audit')
   await page.setViewportSize({ width: 390, height: 844 })
   await open('market')
