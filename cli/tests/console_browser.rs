@@ -217,6 +217,25 @@ fn a_provider_and_a_developer_walk_the_market_in_a_browser() {
             .is_some_and(|a| a.eq_ignore_ascii_case(&provider_address)),
         "the page follows the wallet's accountsChanged to the provider: {switched}"
     );
+    let refusals = step("refusals");
+    let named = |form: &str| refusals[form]["error"].as_str().unwrap_or_default();
+    assert_eq!(
+        (
+            named("claimAgain"),
+            named("unstakeTooMuch"),
+            named("notANumber")
+        ),
+        ("NothingToClaim", "InsufficientStake", "BadInput"),
+        "each refusal is named: {refusals}"
+    );
+    assert!(
+        refusals["notANumber"]["text"]
+            .as_str()
+            .unwrap()
+            .contains(r#"amount: "lots" is not an amount of"#),
+        "the page names the field and what was typed: {refusals}"
+    );
+    assert_eq!(refusals["sent"], 0, "nothing refused was sent: {refusals}");
     let wrong = step("wrong chain");
     let chain_id = manifest["chain_id"].as_u64().unwrap();
     let warning = wrong["warning"].as_str().unwrap();

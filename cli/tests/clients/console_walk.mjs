@@ -252,6 +252,16 @@ try {
   report('claimed', { claimable })
   await shot('provider')
 
+  // Refused by name before anything is sent: a claim with nothing left to claim and an unstake
+  // of more than is staked (reverts decoded from the simulation), an amount that is not a number.
+  const nonceBeforeRefusals = await sent('provider')
+  const refusals = {
+    claimAgain: await submit('claim'),
+    unstakeTooMuch: await submit('unstake', { amount: String(Number(minStake) * 1000) }),
+    notANumber: await submit('stake', { amount: 'lots' }),
+  }
+  report('refusals', { ...refusals, sent: (await sent('provider')) - nonceBeforeRefusals })
+
   // A wallet on another chain: the page names it and refuses writes until it is back.
   const nonce = await sent('provider')
   await switchChain('0x1')
