@@ -3,8 +3,11 @@
 //! keys against a `cloudless devnode`. A provider registers, stakes and opens an offer; a
 //! developer's deposit below the minimum is refused by name with the CLI's hint; the developer's
 //! deployment is topped up, matched by a real keeper, called through the gateway and proven by
-//! the provider node; the provider claims, reprices and pauses its offer; the developer
-//! withdraws and cancels. The console's ledger equals `audit replay`'s.
+//! the provider node; the page follows the wallet's switch from the developer's account to the
+//! provider's; the provider claims, is refused by name a second claim, an unstake past its stake
+//! and an amount that is not a number, is refused every write while its wallet is on another
+//! chain, then reprices and pauses its offer; the developer withdraws and cancels. The console's
+//! ledger equals `audit replay`'s, and the Audit page plots the chosen deployment.
 //! Screenshots of every page go to `$CARGO_TARGET_TMPDIR/console_browser/`.
 //! Needs `cloudless contracts build`, `npm ci` and /usr/bin/chromium (scripts/test.sh installs it).
 
