@@ -9,7 +9,7 @@ use alloy::{
     providers::{DynProvider, Provider},
     rpc::types::Filter,
 };
-use alloy_primitives::{Address, Bytes};
+use alloy_primitives::Bytes;
 use anyhow::Context;
 use axum::{
     Json, Router,
