@@ -298,6 +298,10 @@ fn a_provider_and_a_developer_walk_the_market_in_a_browser() {
         (200, "image/svg+xml"),
         "{plot}"
     );
+    assert!(
+        plot == std::fs::read_to_string(out.join("ledger.svg")).unwrap(),
+        "the console's plot of every deployment is the replay's ledger.svg"
+    );
     // The Audit page drew the chosen deployment's plot; it is not the whole market's and names
     // the deployment, as the provider's names the provider.
     let audit_plot = step("audit plot");
