@@ -945,6 +945,31 @@ mod tests {
     }
 
     #[test]
+    fn a_subject_plot_draws_only_its_deployments() {
+        use crate::plot::{Subject, svg, svg_of};
+        let ledger = ledger();
+        assert_eq!(svg_of(&ledger, Subject::Market), svg(&ledger));
+        let one = svg_of(&ledger, Subject::Deployment(7))
+            .unwrap()
+            .expect("deployment 7 was proven");
+        assert!(one.contains("Deployment 7:"), "{one}");
+        assert_ne!(Some(&one), svg(&ledger).unwrap().as_ref());
+        assert_eq!(svg_of(&ledger, Subject::Deployment(8)), Ok(None));
+        let provider = ledger.placements.values().next().unwrap().provider;
+        let served = svg_of(&ledger, Subject::Provider(provider))
+            .unwrap()
+            .expect("the provider served deployment 7");
+        assert!(
+            served.contains(&provider.to_string()) && served.contains("deployment 7 balance"),
+            "{served}"
+        );
+        assert_eq!(
+            svg_of(&ledger, Subject::Provider(Address::repeat_byte(0xee))),
+            Ok(None)
+        );
+    }
+
+    #[test]
     fn the_same_logs_give_the_same_bytes() {
         assert_eq!(ledger().to_json(), ledger().to_json());
         assert_eq!(

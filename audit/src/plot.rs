@@ -1,8 +1,8 @@
 //! `ledger.svg`: each deployment's balance after its proofs and the pay of each epoch, over
-//! epochs. Drawn from the ledger's sorted maps with the SVG backend only, so the same ledger
-//! gives the same bytes.
+//! epochs, for the whole market or one subject of it. Drawn from the ledger's sorted maps with
+//! the SVG backend only, so the same ledger gives the same bytes.
 
-use alloy_primitives::U256;
+use alloy_primitives::{Address, U256};
 use plotters::prelude::*;
 
 use crate::ledger::Ledger;
@@ -14,22 +14,65 @@ fn units(amount: U256) -> f64 {
 
 const COLORS: [RGBColor; 6] = [BLUE, RED, GREEN, MAGENTA, CYAN, BLACK];
 
-/// The plot as an SVG document; `None` when no epoch was proven.
+/// Whose deployments a plot draws.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Subject {
+    /// Every deployment: `ledger.svg` of `audit replay`.
+    Market,
+    /// One deployment, by id.
+    Deployment(u64),
+    /// The deployments a provider's placements served.
+    Provider(Address),
+}
+
+impl Subject {
+    fn caption(self) -> String {
+        match self {
+            Self::Market => "Deployments: balance and pay per epoch".into(),
+            Self::Deployment(id) => format!("Deployment {id}: balance and pay per epoch"),
+            Self::Provider(provider) => {
+                format!("Deployments served by {provider}: balance and pay per epoch")
+            }
+        }
+    }
+
+    fn draws(self, ledger: &Ledger, deployment: u64) -> bool {
+        match self {
+            Self::Market => true,
+            Self::Deployment(id) => id == deployment,
+            Self::Provider(provider) => ledger
+                .placements
+                .values()
+                .any(|p| p.provider == provider && p.deployment == deployment),
+        }
+    }
+}
+
+/// The plot of every deployment as an SVG document; `None` when no epoch was proven.
 pub fn svg(ledger: &Ledger) -> Result<Option<String>, String> {
-    let epochs = ledger
+    svg_of(ledger, Subject::Market)
+}
+
+/// The plot of `subject`'s deployments as an SVG document; `None` when none of their epochs was
+/// proven.
+pub fn svg_of(ledger: &Ledger, subject: Subject) -> Result<Option<String>, String> {
+    let deployments: Vec<_> = ledger
         .deployments
-        .values()
-        .flat_map(|d| d.epochs.keys().copied());
+        .iter()
+        .filter(|(id, _)| subject.draws(ledger, **id))
+        .collect();
+    let epochs = deployments
+        .iter()
+        .flat_map(|(_, d)| d.epochs.keys().copied());
     let range = epochs.fold(None, |range: Option<(u64, u64)>, e| {
         Some(range.map_or((e, e), |(a, b)| (a.min(e), b.max(e))))
     });
     let Some((first, last)) = range else {
         return Ok(None);
     };
-    let top = ledger
-        .deployments
-        .values()
-        .flat_map(|d| d.epochs.values().flat_map(|r| [r.balance.0, r.paid.0]))
+    let top = deployments
+        .iter()
+        .flat_map(|(_, d)| d.epochs.values().flat_map(|r| [r.balance.0, r.paid.0]))
         .map(units)
         .fold(1.0, f64::max);
     let mut out = String::new();
@@ -37,7 +80,7 @@ pub fn svg(ledger: &Ledger) -> Result<Option<String>, String> {
         let root = SVGBackend::with_string(&mut out, (900, 500)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| e.to_string())?;
         let mut chart = ChartBuilder::on(&root)
-            .caption("Deployments: balance and pay per epoch", ("sans-serif", 20))
+            .caption(subject.caption(), ("sans-serif", 20))
             .margin(10)
             .x_label_area_size(35)
             .y_label_area_size(90)
@@ -49,7 +92,7 @@ pub fn svg(ledger: &Ledger) -> Result<Option<String>, String> {
             .y_desc("token base units")
             .draw()
             .map_err(|e| e.to_string())?;
-        for (i, (id, d)) in ledger.deployments.iter().enumerate() {
+        for (i, (id, d)) in deployments.iter().enumerate() {
             let color = COLORS[i % COLORS.len()];
             let balance: Vec<(f64, f64)> = d
                 .epochs

@@ -14,12 +14,15 @@ use anyhow::Context;
 use axum::{
     Json, Router,
     body::Bytes as Body,
-    extract::State,
+    extract::{RawQuery, State},
     http::{StatusCode, header},
     response::{IntoResponse, Response},
     routing::{get, post},
 };
-use cloudless_audit::ledger::Ledger;
+use cloudless_audit::{
+    ledger::Ledger,
+    plot::{self, Subject},
+};
 use cloudless_client::revert;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -187,12 +190,41 @@ async fn ledger_json(State(console): State<Arc<Console>>) -> Response {
     }
 }
 
-/// `GET /api/ledger.svg`: the ledger's plot (`ledger.svg` of `audit replay`); 204 before any
-/// proof.
-async fn ledger_svg(State(console): State<Arc<Console>>) -> Response {
+/// The subject of `GET /api/ledger.svg`'s query: `deployment=N` or `provider=0x…`, the whole
+/// market without either; other keys (a cache buster) are ignored.
+fn plot_subject(query: Option<&str>) -> Result<Subject, String> {
+    let mut subject = Subject::Market;
+    for pair in query.unwrap_or_default().split('&') {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let next = match key {
+            "deployment" => value
+                .parse()
+                .map(Subject::Deployment)
+                .map_err(|_| format!("deployment {value:?} is not a deployment id"))?,
+            "provider" => value
+                .parse()
+                .map(Subject::Provider)
+                .map_err(|_| format!("provider {value:?} is not an address"))?,
+            _ => continue,
+        };
+        if subject != Subject::Market {
+            return Err("a plot is of one deployment or one provider".into());
+        }
+        subject = next;
+    }
+    Ok(subject)
+}
+
+/// `GET /api/ledger.svg[?deployment=N | ?provider=0x…]`: the ledger's plot (`ledger.svg` of
+/// `audit replay`), or one subject's; 204 before any of its proofs.
+async fn ledger_svg(State(console): State<Arc<Console>>, RawQuery(query): RawQuery) -> Response {
+    let subject = match plot_subject(query.as_deref()) {
+        Ok(subject) => subject,
+        Err(error) => return refusal(StatusCode::BAD_REQUEST, error),
+    };
     let plot = ledger(&console)
         .await
-        .and_then(|ledger| cloudless_audit::plot::svg(&ledger).map_err(anyhow::Error::msg));
+        .and_then(|ledger| plot::svg_of(&ledger, subject).map_err(anyhow::Error::msg));
     match plot {
         Ok(Some(svg)) => ([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response(),
         Ok(None) => StatusCode::NO_CONTENT.into_response(),

@@ -3,8 +3,11 @@
 //! keys against a `cloudless devnode`. A provider registers, stakes and opens an offer; a
 //! developer's deposit below the minimum is refused by name with the CLI's hint; the developer's
 //! deployment is topped up, matched by a real keeper, called through the gateway and proven by
-//! the provider node; the provider claims, reprices and pauses its offer; the developer
-//! withdraws and cancels. The console's ledger equals `audit replay`'s.
+//! the provider node; the page follows the wallet's switch from the developer's account to the
+//! provider's; the provider claims, is refused by name a second claim, an unstake past its stake
+//! and an amount that is not a number, is refused every write while its wallet is on another
+//! chain, then reprices and pauses its offer; the developer withdraws and cancels. The console's
+//! ledger equals `audit replay`'s, and the Audit page plots the chosen deployment.
 //! Screenshots of every page go to `$CARGO_TARGET_TMPDIR/console_browser/`.
 //! Needs `cloudless contracts build`, `npm ci` and /usr/bin/chromium (scripts/test.sh installs it).
 
@@ -205,6 +208,51 @@ fn a_provider_and_a_developer_walk_the_market_in_a_browser() {
             .contains("receipt verified"),
         "{steps:#?}"
     );
+    let provider_address = node.accounts[1].0.to_string();
+    let switched = step("account switched");
+    assert_eq!(
+        switched["before"]["registered"], "no",
+        "opened with the developer's account: {switched}"
+    );
+    assert!(
+        switched["account"]
+            .as_str()
+            .is_some_and(|a| a.eq_ignore_ascii_case(&provider_address)),
+        "the page follows the wallet's accountsChanged to the provider: {switched}"
+    );
+    let refusals = step("refusals");
+    let named = |form: &str| refusals[form]["error"].as_str().unwrap_or_default();
+    assert_eq!(
+        (
+            named("claimAgain"),
+            named("unstakeTooMuch"),
+            named("notANumber")
+        ),
+        ("NothingToClaim", "InsufficientStake", "BadInput"),
+        "each refusal is named: {refusals}"
+    );
+    assert!(
+        refusals["notANumber"]["text"]
+            .as_str()
+            .unwrap()
+            .contains(r#"amount: "lots" is not an amount of"#),
+        "the page names the field and what was typed: {refusals}"
+    );
+    assert_eq!(refusals["sent"], 0, "nothing refused was sent: {refusals}");
+    let wrong = step("wrong chain");
+    let chain_id = manifest["chain_id"].as_u64().unwrap();
+    let warning = wrong["warning"].as_str().unwrap();
+    assert!(
+        warning.contains("WrongChain")
+            && warning.contains("the wallet is on chain 1,")
+            && warning.contains(&format!("(chain {chain_id})")),
+        "the page names the wallet's chain and its own: {wrong}"
+    );
+    assert_eq!(
+        (&wrong["refused"]["error"], &wrong["sent"]),
+        (&serde_json::json!("WrongChain"), &serde_json::json!(0)),
+        "a write on the wrong chain is refused and nothing is sent: {wrong}"
+    );
     assert_eq!(
         step("phone")["overflow"],
         0,
@@ -250,6 +298,46 @@ fn a_provider_and_a_developer_walk_the_market_in_a_browser() {
         (200, "image/svg+xml"),
         "{plot}"
     );
+    assert!(
+        plot == std::fs::read_to_string(out.join("ledger.svg")).unwrap(),
+        "the console's plot of every deployment is the replay's ledger.svg"
+    );
+    // The Audit page drew the chosen deployment's plot; it is not the whole market's and names
+    // the deployment, as the provider's names the provider.
+    let audit_plot = step("audit plot");
+    assert!(
+        audit_plot["src"]
+            .as_str()
+            .is_some_and(|src| src.starts_with("/api/ledger.svg?deployment=1&")),
+        "{audit_plot}"
+    );
+    let (status, _, one) = fetch(
+        &format!("{}/api/ledger.svg?deployment=1", console.url),
+        None,
+    );
+    assert_eq!(status, 200, "{one}");
+    assert_ne!(one, plot, "deployment 1's plot is not the whole market's");
+    assert!(
+        one.contains("Deployment 1:"),
+        "the plot names deployment 1: {one}"
+    );
+    let (status, _, theirs) = fetch(
+        &format!("{}/api/ledger.svg?provider={provider_address}", console.url),
+        None,
+    );
+    assert_eq!(status, 200, "{theirs}");
+    assert!(
+        theirs.contains(&provider_address),
+        "the plot names the provider: {theirs}"
+    );
+    let (status, _, both) = fetch(
+        &format!(
+            "{}/api/ledger.svg?deployment=1&provider={provider_address}",
+            console.url
+        ),
+        None,
+    );
+    assert_eq!(status, 400, "one subject at a time: {both}");
     let row = &served["deployments"]["1"];
     assert_eq!(
         (
@@ -264,12 +352,11 @@ fn a_provider_and_a_developer_walk_the_market_in_a_browser() {
         ),
         "{row}"
     );
-    let provider = node.accounts[1].0.to_string();
     let claimed = served["claimed"].as_object().unwrap();
     assert!(
         claimed
             .keys()
-            .any(|account| account.eq_ignore_ascii_case(&provider)),
+            .any(|account| account.eq_ignore_ascii_case(&provider_address)),
         "the provider's claim is in the ledger: {served}"
     );
 

@@ -14,6 +14,7 @@ import {
   webSocket,
 } from 'viem'
 import { marketAbi, tokenAbi } from './abi'
+import { Refused } from './input'
 
 /** `deployments/<chain>.json`, as the console server passes it on. */
 export interface Manifest {
@@ -80,6 +81,23 @@ export async function wallet(): Promise<{ client: WalletClient; account: Address
   return { client, account }
 }
 
+/** Why the wallet's chain `walletChainId` is not the console's (writes are refused then), or
+ * `null` when it is. */
+export function wrongChain(chain: Chain, walletChainId: number): string | null {
+  const { chain: name, chain_id: id } = chain.manifest
+  if (walletChainId === id) return null
+  return `WrongChain: the wallet is on chain ${walletChainId}, the console on ${name} (chain ${id}): switch networks in the wallet`
+}
+
+/** The wallet's client and account, refused with `WrongChain` unless it is on the console's
+ * chain: every write goes through here. */
+export async function walletOnChain(chain: Chain): Promise<{ client: WalletClient; account: Address }> {
+  const connected = await wallet()
+  const wrong = wrongChain(chain, await connected.client.getChainId())
+  if (wrong) throw new Refused('WrongChain', wrong)
+  return connected
+}
+
 /** `amount` base units in token units (`1.5 USDC`). */
 export function units(chain: Chain, amount: bigint | string): string {
   return `${formatUnits(BigInt(amount), chain.decimals)} ${chain.symbol}`
@@ -90,7 +108,7 @@ export function baseUnits(chain: Chain, text: string, field: string): bigint {
   try {
     return parseUnits(text.trim(), chain.decimals)
   } catch {
-    throw new Error(`${field}: "${text}" is not an amount of ${chain.symbol}`)
+    throw new Refused('BadInput', `${field}: "${text}" is not an amount of ${chain.symbol}`)
   }
 }
 

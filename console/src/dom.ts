@@ -1,4 +1,5 @@
 // A few DOM helpers: elements, tables and forms, without a framework.
+import { Refused } from './input'
 
 type Child = Node | string | null | undefined
 
@@ -59,10 +60,13 @@ export function form(
     const values = Object.fromEntries(new FormData(element).entries()) as Record<string, string>
     go.disabled = true
     status.className = 'status'
+    delete status.dataset.error
     try {
       await submit(values, status)
     } catch (error) {
-      if (!(error instanceof Shown)) say(status, 'error', error instanceof Error ? error.message : String(error))
+      if (error instanceof Shown) return
+      say(status, 'error', error instanceof Error ? error.message : String(error))
+      if (error instanceof Refused) status.dataset.error = error.reason
     } finally {
       go.disabled = false
     }

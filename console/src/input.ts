@@ -1,8 +1,18 @@
 // What users type, parsed; a bad value is a named error before anything is sent.
 
+/** A write refused before anything is sent; `reason` names why (the status's `data-error`). */
+export class Refused extends Error {
+  constructor(
+    readonly reason: 'BadInput' | 'WrongChain',
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
 /** A whole number typed into `field`. */
 export function whole(text: string, field: string): number {
-  if (!/^\d+$/.test(text.trim())) throw new Error(`${field}: "${text}" is not a whole number`)
+  if (!/^\d+$/.test(text.trim())) throw new Refused('BadInput', `${field}: "${text}" is not a whole number`)
   return Number(text.trim())
 }
 

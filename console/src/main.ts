@@ -1,6 +1,6 @@
 // The console's shell: navigation between the pages, the wallet button, the live head.
 import type { Address } from 'viem'
-import { connect, wallet } from './chain'
+import { connect, wallet, wrongChain } from './chain'
 import { h } from './dom'
 import { audit } from './pages/audit'
 import { developer } from './pages/developer'
@@ -24,9 +24,11 @@ async function start(): Promise<void> {
   const nav = h('nav', {}, ...Object.entries(PAGES).map(([id, [title]]) => h('a', { href: `#${id}`, 'data-page': id }, title)))
   const main = h('main')
   const problem = h('div', { class: 'status error', hidden: '' })
+  const chainWarning = h('div', { class: 'status error', 'data-view': 'chain-warning', 'data-error': 'WrongChain', hidden: '' })
   document.body.replaceChildren(
     h('header', {}, h('strong', {}, 'Cloudless'), h('span', { class: 'chain' }, chain.manifest.chain), head, connectButton),
     nav,
+    chainWarning,
     problem,
     main,
   )
@@ -61,12 +63,28 @@ async function start(): Promise<void> {
     refresh = PAGES[id][1]({ chain, account: () => account }, root)
     void update()
   }
+  // The wallet's account and chain as it reports them (EIP-1193 `accountsChanged`, `chainChanged`).
+  const useAccount = (next: Address | null) => {
+    account = next
+    connectButton.textContent = next ? `${next.slice(0, 6)}…${next.slice(-4)}` : 'Connect wallet'
+    if (next) connectButton.dataset.account = next
+    else delete connectButton.dataset.account
+    void update()
+  }
+  const useChain = (walletChainId: number) => {
+    const wrong = wrongChain(chain, walletChainId)
+    chainWarning.hidden = wrong === null
+    chainWarning.textContent = wrong ?? ''
+  }
+  window.ethereum?.on('accountsChanged', (accounts) => {
+    if (account !== null) useAccount(accounts[0] ?? null)
+  })
+  window.ethereum?.on('chainChanged', (id) => useChain(Number(id)))
   connectButton.addEventListener('click', async () => {
     try {
-      account = (await wallet()).account
-      connectButton.textContent = `${account.slice(0, 6)}…${account.slice(-4)}`
-      connectButton.dataset.account = account
-      void update()
+      const { client, account } = await wallet()
+      useChain(await client.getChainId())
+      useAccount(account)
     } catch (error) {
       problem.hidden = false
       problem.textContent = error instanceof Error ? error.message : String(error)

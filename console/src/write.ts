@@ -2,7 +2,7 @@
 // awaited. A revert is decoded by name with the CLI's hint (the console server's /api/revert).
 import { type Abi, type Address, BaseError, ContractFunctionRevertedError, type TransactionReceipt } from 'viem'
 import { tokenAbi } from './abi'
-import { type Chain, wallet } from './chain'
+import { type Chain, walletOnChain } from './chain'
 import { Shown, say } from './dom'
 
 /** A contract call to write. */
@@ -59,10 +59,10 @@ export function refuse(status: HTMLElement, call: Call, failed: { revert: Revert
 }
 
 /** Simulates `call` from the wallet's account, shows the result in `status`, asks the wallet to
- * sign, and waits for the receipt. Throws [`Shown`] (after showing why) when the call would
+ * sign, and waits for the receipt. Throws [`Refused`] when the wallet is on another chain, [`Shown`] (after showing why) when the call would
  * revert or the transaction failed. */
 export async function send(chain: Chain, status: HTMLElement, call: Call): Promise<TransactionReceipt> {
-  const { client, account } = await wallet()
+  const { client, account } = await walletOnChain(chain)
   say(status, 'info', `simulating ${call.functionName}…`)
   const simulated = await simulate(chain, account, call)
   if (!simulated.ok) refuse(status, call, simulated)
@@ -81,7 +81,7 @@ export async function send(chain: Chain, status: HTMLElement, call: Call): Promi
 
 /** Approves `spender` for `amount` of the token first when the wallet's allowance is short. */
 export async function approveFor(chain: Chain, status: HTMLElement, spender: Address, amount: bigint): Promise<void> {
-  const { account } = await wallet()
+  const { account } = await walletOnChain(chain)
   const allowance = (await chain.reads.readContract({
     address: chain.token,
     abi: tokenAbi,

@@ -15,6 +15,8 @@ const TIMEOUT = 60_000
 const node = createPublicClient({ transport: http(env.RPC_URL) })
 const keys = { provider: env.PROVIDER_KEY, developer: env.DEVELOPER_KEY }
 let signer = 'provider'
+// A chain id the wallet claims instead of the node's (`null`: the node's).
+let walletChainId = null
 const stdin = createInterface({ input: process.stdin })[Symbol.asyncIterator]()
 
 function report(step, detail = {}) {
@@ -35,6 +37,8 @@ async function wallet({ method, params }) {
     case 'eth_requestAccounts':
     case 'eth_accounts':
       return [account.address]
+    case 'eth_chainId':
+      return walletChainId ?? node.request({ method, params })
     case 'eth_sendTransaction': {
       const [tx] = params
       const client = createWalletClient({ account, transport: http(env.RPC_URL) })
@@ -70,8 +74,32 @@ const pageErrors = []
 page.on('pageerror', (error) => pageErrors.push(error.message))
 await page.exposeFunction('devWallet', wallet)
 await page.addInitScript(() => {
-  window.ethereum = { request: (args) => window.devWallet(args), on() {}, removeListener() {} }
+  const listeners = {}
+  window.ethereum = {
+    request: (args) => window.devWallet(args),
+    on: (event, listener) => (listeners[event] ??= []).push(listener),
+    removeListener: (event, listener) => (listeners[event] = (listeners[event] ?? []).filter((l) => l !== listener)),
+  }
+  window.devWalletEmit = (event, value) => (listeners[event] ?? []).forEach((listener) => listener(value))
 })
+
+/** Switches the wallet to `who`'s key and tells the page, as a wallet does (`accountsChanged`). */
+async function switchAccount(who) {
+  signer = who
+  await page.evaluate((address) => window.devWalletEmit('accountsChanged', [address]), privateKeyToAccount(keys[who]).address)
+}
+
+/** Has the wallet claim chain `id` (`null`: the node's) and tells the page (`chainChanged`). */
+async function switchChain(id) {
+  walletChainId = id
+  const current = id ?? (await node.request({ method: 'eth_chainId' }))
+  await page.evaluate((current) => window.devWalletEmit('chainChanged', current), current)
+}
+
+/** How many transactions `who` has sent. */
+function sent(who) {
+  return node.getTransactionCount({ address: privateKeyToAccount(keys[who]).address })
+}
 
 async function shot(name) {
   await page.screenshot({ path: `${env.SHOTS}/${name}.png`, fullPage: true })
@@ -203,10 +231,18 @@ try {
   report('proofs shown')
   await shot('market')
 
-  // Past the dispute windows the pay is claimable; the provider claims it.
+  // Past the dispute windows the pay is claimable. The Provider page, opened with the
+  // developer's account, follows the wallet's switch to the provider's without a reconnect.
   for (let i = 0; i < Number(env.EPOCHS_TO_CLAIM); i++) await advanceProven(config)
-  signer = 'provider'
   await open('provider')
+  await page.waitForSelector('[data-key="registered"]')
+  const asDeveloper = await page.textContent('[data-key="registered"]')
+  await switchAccount('provider')
+  await page.waitForFunction(() => document.querySelector('[data-key="registered"]')?.textContent === 'yes')
+  report('account switched', {
+    before: { registered: asDeveloper },
+    account: await page.getAttribute('[data-action="connect"]', 'data-account'),
+  })
   await page.waitForFunction(() => {
     const claimable = document.querySelector('[data-key="claimable"]')?.textContent ?? ''
     return claimable !== '' && !claimable.startsWith('0 ')
@@ -215,6 +251,26 @@ try {
   await mustSubmit('claim')
   report('claimed', { claimable })
   await shot('provider')
+
+  // Refused by name before anything is sent: a claim with nothing left to claim and an unstake
+  // of more than is staked (reverts decoded from the simulation), an amount that is not a number.
+  const nonceBeforeRefusals = await sent('provider')
+  const refusals = {
+    claimAgain: await submit('claim'),
+    unstakeTooMuch: await submit('unstake', { amount: String(Number(minStake) * 1000) }),
+    notANumber: await submit('stake', { amount: 'lots' }),
+  }
+  report('refusals', { ...refusals, sent: (await sent('provider')) - nonceBeforeRefusals })
+
+  // A wallet on another chain: the page names it and refuses writes until it is back.
+  const nonce = await sent('provider')
+  await switchChain('0x1')
+  await page.waitForSelector('[data-view="chain-warning"]:not([hidden])')
+  const warning = await page.textContent('[data-view="chain-warning"]')
+  const onWrongChain = await submit('update-offer', { offer: '1', price: '1.5', capacity: '3' })
+  report('wrong chain', { warning, refused: onWrongChain, sent: (await sent('provider')) - nonce })
+  await switchChain(null)
+  await page.waitForSelector('[data-view="chain-warning"][hidden]', { state: 'attached' })
 
   // The provider reprices and pauses its offer (the live placement stays); the developer
   // withdraws a little and cancels.
@@ -231,6 +287,11 @@ try {
   await open('audit')
   await mustSubmit('audit', { subject: '1' })
   await sectionShows('Per epoch', '1')
+  await page.waitForFunction(() => {
+    const plot = document.querySelector('img.plot')
+    return plot?.src.includes('deployment=1') && plot.complete && plot.naturalWidth > 0
+  })
+  report('audit plot', { src: await page.getAttribute('img.plot', 'src') })
   await shot('audit')
   await page.setViewportSize({ width: 390, height: 844 })
   await open('market')

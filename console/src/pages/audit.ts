@@ -1,5 +1,6 @@
 // Audit: the ledger of `cloudless audit replay` for a deployment or a provider, as tables and
-// the replay's plot, folded by the console server from the node's logs.
+// its plot (the replay's of the whole market before a subject is chosen), folded by the console
+// server from the node's logs.
 import { units } from '../chain'
 import { form, h, say, section, table } from '../dom'
 import { ledger } from '../market'
@@ -19,15 +20,20 @@ export const audit: Page = ({ chain }, root) => {
       say(status, 'ok', `the ledger of ${subject}`)
     },
   )
-  const plot = h('img', { alt: 'balance and pay per epoch of every deployment (ledger.svg)', class: 'plot' })
+  const plot = h('img', { class: 'plot' })
+  /** Shows the plot of the deployments `query` picks (`deployment=N`, `provider=0x…`, or all). */
+  const draw = (query: string, whose: string) => {
+    plot.alt = `balance and pay per epoch of ${whose} (ledger.svg)`
+    plot.src = `/api/ledger.svg?${query}${query ? '&' : ''}at=${Date.now()}`
+  }
   root.append(pick, view, section('Plot', plot))
 
   const refresh = async () => {
     const book = await ledger()
-    plot.src = `/api/ledger.svg?at=${Date.now()}`
     const deployment = book.deployments[subject]
     const provider = Object.entries(book.providers).find(([address]) => address.toLowerCase() === subject)
     if (deployment) {
+      draw(`deployment=${subject}`, `deployment ${subject}`)
       const money = ['deposit', 'funded', 'withdrawn', 'keeper_fees', 'paid', 'fee', 'balance'] as const
       view.replaceChildren(
         section(`Deployment ${subject}`, table(['', 'amount'], money.map((k) => [k, units(chain, deployment[k])]))),
@@ -49,6 +55,7 @@ export const audit: Page = ({ chain }, root) => {
       )
     } else if (provider) {
       const [address, p] = provider
+      draw(`provider=${address}`, `the deployments ${address} served`)
       const money = ['earned', 'claimed', 'slashed', 'staked'] as const
       view.replaceChildren(
         section(
@@ -71,6 +78,7 @@ export const audit: Page = ({ chain }, root) => {
         ),
       )
     } else {
+      draw('', 'every deployment')
       view.replaceChildren(h('p', { class: 'empty' }, subject ? `no deployment or provider ${subject} in the ledger` : 'pick a deployment or a provider'))
     }
   }
