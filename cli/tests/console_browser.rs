@@ -15,14 +15,13 @@ mod support;
 
 use std::{
     io::{BufRead, BufReader, Write},
-    net::TcpListener,
     path::{Path, PathBuf},
     process::{Command, Stdio},
 };
 
 use serde_json::Value;
 use support::{
-    NodeProcess, Served,
+    NodeProcess, Served, free_port,
     market::{KeeperProcess, Market},
 };
 
@@ -68,14 +67,6 @@ fn fetch(url: &str, body: Option<&Value>) -> (u16, String, String) {
             answer.text().await.unwrap(),
         )
     })
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 #[test]

@@ -9,7 +9,6 @@ mod support;
 
 use std::{
     io::{BufRead, BufReader},
-    net::TcpListener,
     path::Path,
     process::{Child, Command, Stdio},
     sync::{Arc, Mutex},
@@ -33,7 +32,7 @@ use cloudless_abi::{
 use cloudless_client::receipts::recover;
 use serde_json::{Value, json};
 use support::{
-    NodeProcess, Served, call, capture_stderr, kill,
+    NodeProcess, Served, call, capture_stderr, free_port, kill,
     market::{KeeperProcess, Market, cloudless, wait_for},
 };
 
@@ -152,14 +151,6 @@ impl Http {
     fn get(&self, url: &str) -> Reply {
         self.send(self.client.get(url))
     }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 fn eth_call(market: &Market, to: Address, data: Vec<u8>) -> Bytes {

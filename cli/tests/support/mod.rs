@@ -372,3 +372,12 @@ pub fn reverter_init(reason: &str) -> Bytes {
         .concat()
         .into()
 }
+
+/// A loopback port nothing listens on (the OS picks it; it is free when this returns).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}

@@ -137,7 +137,8 @@ impl Pool {
     /// Takes back an instance whose invocation ended, reset to how it started; one that cannot
     /// be reset is dropped.
     pub(crate) fn put(&self, mut warm: Warm) {
-        let Some(image) = self.image.get().filter(|_| self.recyclable) else {
+        // Only a recyclable program's pool has an image.
+        let Some(image) = self.image.get() else {
             return;
         };
         let memory = warm.memory().data_mut(&mut warm.store);
