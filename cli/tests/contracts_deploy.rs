@@ -2,7 +2,8 @@
 //! flags are recorded and set between the market's initialization and its binding; and what an
 //! existing manifest names is verified before anything builds on it: a program address holding
 //! other code, a core bound to another extension, or court parameters other than the chain's
-//! are refused by name, and nothing is sent or written. Needs `cloudless contracts build`.
+//! are refused by name, and nothing is sent or written; the programs are cached by bids, once.
+//! Needs `cloudless contracts build`.
 
 mod support;
 
@@ -215,4 +216,102 @@ fn court_params_are_set_before_binding_found_set_on_resume_and_refused_when_they
         report["detail"].as_str().unwrap().contains("bond: 7000000"),
         "{report}"
     );
+}
+
+#[test]
+fn deploy_bids_for_the_program_cache_once_and_cached_programs_cost_less_to_enter() {
+    use alloy_primitives::B256;
+    use alloy_sol_types::SolCall;
+    use cloudless_abi::{
+        arbwasm_cache::{ARB_WASM_CACHE, IArbWasmCache},
+        market::IMarket,
+    };
+
+    const PROGRAMS: [&str; 6] = [
+        "registry-ext",
+        "registry",
+        "market-ext",
+        "court",
+        "market-upkeep",
+        "market",
+    ];
+    let node = NodeProcess::start(&[]);
+    let out = tempfile::tempdir().unwrap();
+    let deploy = |extra: &[&str]| {
+        let mut args = vec![
+            "contracts",
+            "deploy",
+            "--rpc-url",
+            &node.rpc_url,
+            "--private-key",
+            &node.accounts[0].1,
+            "--out",
+            out.path().to_str().unwrap(),
+            "--json",
+        ];
+        args.extend(extra);
+        let (success, report, stderr) = cloudless(&args);
+        assert!(success, "deploy failed: {report}\n{stderr}");
+        report
+    };
+    let eth_call = |to: &str, data: Vec<u8>| {
+        let tx = json!({"to": to, "data": format!("0x{}", hex::encode(data))});
+        call(&node.rpc_url, "eth_call", json!([tx, "latest"]))
+    };
+    let report = deploy(&["--no-cache"]);
+    assert_eq!(report["cache"], json!({}), "{report}");
+    let market = report["market"].as_str().unwrap().to_owned();
+    let manifest: Value = serde_json::from_str(
+        &std::fs::read_to_string(report["manifest"].as_str().unwrap()).unwrap(),
+    )
+    .unwrap();
+    let cached = |program: &str| {
+        let codehash: B256 = manifest["contracts"][program]["code_hash"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let data = IArbWasmCache::codehashIsCachedCall { codehash }.abi_encode();
+        let out = eth_call(&ARB_WASM_CACHE.to_string(), data);
+        let out = hex::decode(out.as_str().unwrap().trim_start_matches("0x")).unwrap();
+        IArbWasmCache::codehashIsCachedCall::abi_decode_returns(&out).unwrap()
+    };
+    assert!(PROGRAMS.iter().all(|p| !cached(p)), "cached without bids");
+    let entry_gas = || {
+        let data = format!(
+            "0x{}",
+            hex::encode(IMarket::currentEpochCall {}.abi_encode())
+        );
+        let tx = json!({"to": market, "data": data});
+        quantity(&call(&node.rpc_url, "eth_estimateGas", json!([tx])))
+    };
+    let uncached_gas = entry_gas();
+
+    // Resuming without `--no-cache` bids for every program: free while the cache has room.
+    let report = deploy(&[]);
+    let actions: Vec<&str> = report["transactions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|tx| tx["action"].as_str().unwrap())
+        .collect();
+    let bids: Vec<String> = PROGRAMS.iter().map(|p| format!("cache {p}")).collect();
+    assert_eq!(actions, bids, "{report}");
+    for program in PROGRAMS {
+        assert_eq!(report["cache"][program], "bid", "{report}");
+        assert!(cached(program), "{program} is not cached");
+    }
+    let cached_gas = entry_gas();
+    assert!(
+        cached_gas < uncached_gas,
+        "entering the cached market cost {cached_gas} gas, uncached {uncached_gas}"
+    );
+
+    // Another run finds them cached and sends nothing.
+    let rerun = deploy(&[]);
+    assert_eq!(rerun["transactions"], json!([]), "{rerun}");
+    assert_eq!(rerun["status"], "already deployed");
+    for program in PROGRAMS {
+        assert_eq!(rerun["cache"][program], "already", "{rerun}");
+    }
 }

@@ -38,7 +38,8 @@ fn provider(i: u8) -> Address {
 }
 
 impl Bench {
-    fn new(setup: Setup) -> Self {
+    /// A bench whose six programs are in ArbOS's program cache when `cached`.
+    fn new(setup: Setup, cached: bool) -> Self {
         let mut chain = Chain::default();
         let mut accounts = vec![OWNER, DEV, KEEPER];
         accounts.extend((0..10).map(provider));
@@ -52,6 +53,9 @@ impl Bench {
             .unwrap_or_else(|e| {
                 panic!("{e} (run `cargo run -p cloudless-cli -- contracts build`)")
             });
+        if cached {
+            m.cache(&mut chain, OWNER).expect("the programs are cached");
+        }
         let mut bench = Self { chain, m, setup };
         for who in accounts {
             let mint = TestUSDC::mintCall {
@@ -220,8 +224,8 @@ fn pair(offer: u64, instances: u32) -> MatchPair {
 }
 
 /// Gas per operation.
-fn operations() -> Vec<(String, u64)> {
-    let mut b = Bench::new(Setup::default());
+fn operations(cached: bool) -> Vec<(String, u64)> {
+    let mut b = Bench::new(Setup::default(), cached);
     let market = b.m.market;
     let (register, stake, offer) = b.register(0);
     for i in 1..10 {
@@ -299,7 +303,7 @@ fn operations() -> Vec<(String, u64)> {
         ("finalize", finalize),
     ];
     let mut rows: Vec<(String, u64)> = rows.into_iter().map(|(n, g)| (n.to_owned(), g)).collect();
-    rows.extend(dispute_costs());
+    rows.extend(dispute_costs(cached));
     rows
 }
 
@@ -315,8 +319,8 @@ const FUNCTIONS: [(&str, &[u8]); 3] = [
 
 /// Gas of the disputes: `disputeResult` per example function (with the gas of calling the
 /// function alone), a sample challenged and answered, an inclusion disputed and answered.
-fn dispute_costs() -> Vec<(String, u64)> {
-    let mut b = Bench::new(Setup::default());
+fn dispute_costs(cached: bool) -> Vec<(String, u64)> {
+    let mut b = Bench::new(Setup::default(), cached);
     let (market, artifacts) = (b.m.market, Artifacts::locate());
     let mut rows = Vec::new();
     for (i, (name, request)) in FUNCTIONS.into_iter().enumerate() {
@@ -435,7 +439,7 @@ fn touch_costs(book: u32, gap: u64) -> (u64, u64, u64) {
     let mut setup = Setup::default();
     setup.market.proofWindow = 1_000;
     setup.market.maxMissedEpochs = 1_000;
-    let mut b = Bench::new(setup);
+    let mut b = Bench::new(setup, false);
     let market = b.m.market;
     b.register(0);
     for _ in 1..book {
@@ -468,7 +472,11 @@ fn touch_costs(book: u32, gap: u64) -> (u64, u64, u64) {
 
 fn main() {
     let json = std::env::args().any(|a| a == "--json");
-    let ops = operations();
+    let ops: Vec<_> = operations(false)
+        .into_iter()
+        .zip(operations(true))
+        .map(|((name, gas), (_, cached))| (name, gas, cached))
+        .collect();
     let (small, large) = (touch_costs(10, 1), touch_costs(10_000, 1));
     let (near, far) = (touch_costs(10, 1), touch_costs(10, 1_000));
     let names = ["submitProof", "withdraw", "claim (matured pay)"];
@@ -482,7 +490,7 @@ fn main() {
     if json {
         let ops: Vec<_> = ops
             .iter()
-            .map(|(n, g)| serde_json::json!({"operation": n, "gas": g}))
+            .map(|(n, g, c)| serde_json::json!({"operation": n, "gas": g, "cached": c}))
             .collect();
         let o1: Vec<_> = rows
             .iter()
@@ -495,9 +503,9 @@ fn main() {
         println!("{}", serde_json::json!({"operations": ops, "o1": o1}));
         return;
     }
-    println!("| operation | gas |\n|---|---|");
-    for (name, gas) in &ops {
-        println!("| {name} | {gas} |");
+    println!("| operation | gas | programs cached |\n|---|---|---|");
+    for (name, gas, cached) in &ops {
+        println!("| {name} | {gas} | {cached} |");
     }
     println!(
         "\n| call | 10 deployments | 10,000 deployments | ratio | 1 idle epoch | 1,000 idle epochs | ratio |"

@@ -5,8 +5,9 @@
 use alloy_primitives::{Address, B256, U256, keccak256};
 use alloy_sol_types::SolCall;
 use cloudless_abi::{
+    arbwasm_cache::{ARB_WASM_CACHE, IArbWasmCache},
     court::{CourtParams, ICourt},
-    market::{DeploymentSpec, IMarket, IRegistry, MarketParams, RegistryParams},
+    market::{DeploymentSpec, IGoverned, IMarket, IRegistry, MarketParams, RegistryParams},
 };
 
 use crate::{
@@ -188,6 +189,32 @@ impl Marketplace {
 }
 
 impl Marketplace {
+    /// The six programs of the registry and the market, cores first:
+    /// `[registry, registry-ext, market, market-ext, court, market-upkeep]`.
+    pub fn programs(&self, chain: &mut Chain) -> Result<[Address; 6], ChainError> {
+        let extension = IGoverned::extensionCall {};
+        Ok([
+            self.registry,
+            chain.view_sol(self.registry, &extension)?,
+            self.market,
+            chain.view_sol(self.market, &extension)?,
+            chain.view_sol(self.market, &IMarket::courtCall {})?,
+            chain.view_sol(self.market, &IMarket::upkeepCall {})?,
+        ])
+    }
+
+    /// Caches the six programs in ArbOS's program cache, as a winning `CacheManager` bid does
+    /// on Arbitrum: from then on each entry pays only the cached init gas. `manager` becomes a
+    /// cache manager first.
+    pub fn cache(&self, chain: &mut Chain, manager: Address) -> Result<(), ChainError> {
+        crate::evm::arbwasm_cache::add_manager(chain, manager);
+        for program in self.programs(chain)? {
+            let cache = IArbWasmCache::cacheProgramCall { addr: program };
+            chain.call(manager, ARB_WASM_CACHE, cache.abi_encode())?;
+        }
+        Ok(())
+    }
+
     /// A plain request in this marketplace's token: `instances` instances (one at least, all
     /// on one provider allowed) of 1 CPU and 512 MiB in any region and tier, at up to
     /// `max_price` per instance-epoch, until cancelled.

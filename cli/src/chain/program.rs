@@ -1,11 +1,16 @@
 //! Stylus programs on any JSON-RPC chain: create a program from its on-chain code and activate
-//! it through ArbWasm, as `cargo stylus deploy` does. Used by `contracts deploy` (which resumes
+//! it through ArbWasm, as `cargo stylus deploy` does, and bid for its place in the program
+//! cache, as `cargo stylus cache bid` does. Used by `contracts deploy` (which resumes
 //! step by step) and `function deploy`.
 
 use alloy::{network::TransactionBuilder, providers::Provider, rpc::types::TransactionRequest};
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
 use alloy_sol_types::SolCall;
 use anyhow::Context;
+use cloudless_abi::{
+    arbwasm_cache::{ARB_WASM_CACHE, IArbWasmCache},
+    cache_manager::ICacheManager,
+};
 use harness::evm::{arbos::ARB_WASM, arbwasm::IArbWasm, chain::deploy_code_init};
 
 use super::{Client, revert, send::Sent};
@@ -95,4 +100,67 @@ pub async fn activate(
         .with_input(call.abi_encode())
         .with_value(value);
     client.transact(&action, tx).await.map(Some)
+}
+
+/// What [`cache`] did for a program.
+#[derive(Debug)]
+pub enum Cached {
+    /// The program was cached already.
+    Already,
+    /// This bid cached it.
+    Bid(Sent),
+    /// No bid was placed, for this reason.
+    Skipped(String),
+}
+
+impl Cached {
+    /// `"already"`, `"bid"` or `"skipped: <why>"`.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Already => "already".into(),
+            Self::Bid(_) => "bid".into(),
+            Self::Skipped(why) => format!("skipped: {why}"),
+        }
+    }
+}
+
+/// Bids for `program`'s place in the chain's program cache through its `CacheManager`, as
+/// `cargo stylus cache bid` does, paying the cache's current minimum bid when it is at most
+/// `max_bid` wei. A cached program pays only the cached init gas each time it is entered
+/// (Nitro's ArbWasmCache); chains without a program cache are skipped.
+pub async fn cache(
+    client: &Client,
+    name: &str,
+    program: Address,
+    codehash: B256,
+    max_bid: U256,
+) -> anyhow::Result<Cached> {
+    let Ok(managers) = client
+        .view(ARB_WASM_CACHE, IArbWasmCache::allCacheManagersCall {})
+        .await
+    else {
+        return Ok(Cached::Skipped("the chain has no program cache".into()));
+    };
+    let Some(&manager) = managers.first() else {
+        return Ok(Cached::Skipped("the chain has no cache manager".into()));
+    };
+    let cached = IArbWasmCache::codehashIsCachedCall { codehash };
+    if client.view(ARB_WASM_CACHE, cached).await? {
+        return Ok(Cached::Already);
+    }
+    let min_bid = client
+        .view(manager, ICacheManager::getMinBid_2Call { program })
+        .await?;
+    let min_bid = U256::from(min_bid);
+    if min_bid > max_bid {
+        return Ok(Cached::Skipped(format!(
+            "the cache's minimum bid is {min_bid} wei, above --cache-max-bid {max_bid}"
+        )));
+    }
+    let tx = TransactionRequest::default()
+        .with_to(manager)
+        .with_input(ICacheManager::placeBidCall { program }.abi_encode())
+        .with_value(min_bid);
+    let sent = client.transact(&format!("cache {name}"), tx).await?;
+    Ok(Cached::Bid(sent))
 }

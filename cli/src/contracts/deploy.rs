@@ -2,12 +2,13 @@
 //! `Marketplace::deploy` does in-process — each program created and activated through ArbWasm,
 //! the registry and market initialized, the court's parameters set, the market bound —
 //! recording every step in the manifest so that a re-run resumes or reports "already
-//! deployed".
+//! deployed". Last, it bids for each program's place in the chain's program cache (free while
+//! the cache has room, capped by `--cache-max-bid`), checked again on every run.
 
 use std::path::PathBuf;
 
 use alloy::{eips::BlockNumberOrTag, providers::Provider};
-use alloy_primitives::{Address, B256, keccak256};
+use alloy_primitives::{Address, B256, U256, keccak256};
 use anyhow::{Context, bail};
 use cloudless_abi::{
     court::{CourtParams, ICourt},
@@ -21,7 +22,7 @@ use crate::chain::{
     client::{RpcArgs, WalletArgs},
     manifest::{self, CourtSettings, Manifest, MarketSettings, Program, RegistrySettings},
     output,
-    program::{activate, create},
+    program::{self, activate, create},
     revert,
     send::Sent,
 };
@@ -119,6 +120,13 @@ pub struct Args {
     /// Gas a re-execution of the function may use in a dispute.
     #[arg(long, default_value_t = Setup::default().court.refereeGas)]
     referee_gas: u64,
+    /// Most wei to bid, per program, for a place in the chain's program cache (a cached
+    /// program is entered for a fraction of the gas); bids cost nothing while the cache has room.
+    #[arg(long, value_name = "WEI", default_value_t = U256::ZERO)]
+    cache_max_bid: U256,
+    /// Place no bids for the program cache.
+    #[arg(long)]
+    no_cache: bool,
 }
 
 /// Runs `cloudless contracts deploy`.
@@ -158,6 +166,11 @@ async fn deploy(args: Args) -> anyhow::Result<()> {
         "upkeep": upkeep.to_string(),
         "court_params": manifest.court_params,
         "deploy_block": manifest.deploy_block,
+        "cache": deployed
+            .cache
+            .iter()
+            .map(|(name, cached)| (name.to_string(), json!(cached)))
+            .collect::<serde_json::Map<_, _>>(),
         "gas_used": deployed.sent.iter().map(|tx| tx.gas_used).sum::<u64>(),
     });
     output::report(args.rpc.json, &deployed.sent, summary);
@@ -172,6 +185,9 @@ pub struct Deployed {
     pub path: PathBuf,
     /// The transactions this run sent (none when everything was deployed already).
     pub sent: Vec<Sent>,
+    /// Each program's place in the program cache (`"already"`, `"bid"`, `"skipped: …"`);
+    /// empty with `--no-cache`.
+    pub cache: Vec<(&'static str, String)>,
 }
 
 /// Deploys, activates, initializes and binds whatever of the marketplace the chain does not
@@ -327,10 +343,25 @@ pub async fn ensure_deployed(args: &Args) -> anyhow::Result<Deployed> {
         manifest.mark(step);
     }
     manifest.save(&path)?;
+    // Checked on every run: another bid may have evicted a program since.
+    let mut cache = Vec::new();
+    if !args.no_cache {
+        for name in PROGRAMS {
+            let program = &manifest.contracts[name];
+            let (address, code_hash) = (program.address, program.code_hash);
+            let cached = program::cache(&client, name, address, code_hash, args.cache_max_bid);
+            let cached = cached.await?;
+            cache.push((name, cached.describe()));
+            if let program::Cached::Bid(tx) = cached {
+                sent.push(tx);
+            }
+        }
+    }
     Ok(Deployed {
         manifest,
         path,
         sent,
+        cache,
     })
 }
 
