@@ -57,10 +57,7 @@ struct Gateway {
 
 /// Runs `cloudless gateway` until interrupted.
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    runtime.block_on(serve(args))
+    crate::chain::multi_thread(None)?.block_on(serve(args))
 }
 
 async fn serve(args: Args) -> anyhow::Result<()> {

@@ -85,11 +85,7 @@ pub struct RunArgs {
 pub fn run(command: Command) -> anyhow::Result<()> {
     let Command::Run(args) = command;
     init_logs(args.log_json);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
-    runtime.block_on(run_keeper(args))
+    crate::chain::multi_thread(Some(2))?.block_on(run_keeper(args))
 }
 
 pub(crate) fn init_logs(json: bool) {

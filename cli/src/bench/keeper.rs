@@ -60,10 +60,7 @@ struct Report {
 
 /// Runs the benchmark.
 pub fn run(args: &KeeperArgs) -> Result<()> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
+    let runtime = crate::chain::multi_thread(Some(2))?;
     let mut reports = Vec::new();
     for &n in &args.deployments {
         let report = runtime.block_on(measure(n, Duration::from_secs(args.block_time.max(1))))?;

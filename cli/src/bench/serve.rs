@@ -67,10 +67,7 @@ pub struct ProviderArgs {
 
 /// Runs the benchmark.
 pub fn run(args: &ProviderArgs) -> Result<()> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    let rows = runtime.block_on(measure(args))?;
+    let rows = crate::chain::multi_thread(None)?.block_on(measure(args))?;
     if args.json {
         println!("{}", json!({ "provider": rows }));
     } else {

@@ -13,6 +13,16 @@ use std::future::Future;
 
 pub use client::{Client, Session, WriteArgs};
 
+/// A multi-threaded tokio runtime for the long-running commands (nodes, servers, the demo,
+/// benchmarks): `workers` threads, or one per core.
+pub fn multi_thread(workers: Option<usize>) -> std::io::Result<tokio::runtime::Runtime> {
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    if let Some(workers) = workers {
+        builder.worker_threads(workers);
+    }
+    builder.enable_all().build()
+}
+
 /// Runs a command's future on a fresh runtime; with `json`, a failure is also printed as
 /// `{"error": …}` on stdout so scripts always get one JSON document.
 pub fn run<F>(json: bool, future: F) -> anyhow::Result<()>

@@ -36,11 +36,7 @@ pub struct Args {
 /// Runs the demo.
 pub fn run(args: Args) -> Result<()> {
     build_if_missing()?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
-    let statement = runtime.block_on(play())?;
+    let statement = crate::chain::multi_thread(Some(2))?.block_on(play())?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&statement)?);
     } else {

@@ -71,10 +71,7 @@ pub fn base_url(url: &str) -> anyhow::Result<String> {
 /// Runs the node until a signal.
 pub fn run(args: ServeArgs) -> anyhow::Result<()> {
     init_logs(args.log_json);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    runtime.block_on(serve(args))
+    crate::chain::multi_thread(None)?.block_on(serve(args))
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
