@@ -5,6 +5,7 @@
 //! - [`governance`]: one-time initialization, two-step ownership and the pause switch;
 //! - [`token`]: ERC-20 transfers that tolerate tokens returning no bool and reject tokens that
 //!   deliver less than asked;
+//! - [`text`]: strings in storage, read and written whole;
 //! - [`revert`], [`bounded`]: named custom errors as revert data;
 //! - [`epoch_at`]: the protocol's epoch clock;
 //! - [`Small`]: plain-integer access to packed storage integers.
@@ -16,6 +17,7 @@ extern crate alloc;
 pub mod abi;
 pub mod entry;
 pub mod governance;
+pub mod text;
 pub mod token;
 
 use alloc::{string::String, vec::Vec};

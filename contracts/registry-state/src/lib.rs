@@ -22,13 +22,15 @@ use contract_kit::{
     abi::{Output, emit, topic, topic_address},
     add, bounded, epoch_at,
     governance::Governance,
-    revert, token, too_large,
+    revert,
+    text::StorageText,
+    token, too_large,
 };
 use stylus_sdk::{
     prelude::*,
     storage::{
-        StorageAddress, StorageBool, StorageMap, StorageString, StorageU8, StorageU32, StorageU64,
-        StorageU128, StorageU256,
+        StorageAddress, StorageBool, StorageMap, StorageU8, StorageU32, StorageU64, StorageU128,
+        StorageU256,
     },
 };
 
@@ -49,7 +51,7 @@ pub struct ProviderRecord {
     live_instances: StorageU32,
     stake: StorageU256,
     unbonding: StorageU256,
-    metadata: StorageString,
+    metadata: StorageText,
 }
 
 /// A worker key's binding (one slot): the provider it is bound to for good, and whether it
@@ -214,7 +216,7 @@ impl Registry {
             return Err(revert(IRegistry::AlreadyRegistered { provider }));
         }
         record.registered.set(true);
-        record.metadata.set_str(&metadata_uri);
+        record.metadata.set(&metadata_uri);
         emit(
             self,
             IRegistry::ProviderRegistered::SIGNATURE_HASH,
@@ -227,10 +229,7 @@ impl Registry {
     /// Changes the sender's metadata.
     pub fn update_provider(&mut self, metadata_uri: String) -> Result<(), Revert> {
         let provider = self.registered_sender()?;
-        self.providers
-            .setter(provider)
-            .metadata
-            .set_str(&metadata_uri);
+        self.providers.setter(provider).metadata.set(&metadata_uri);
         emit(
             self,
             IRegistry::ProviderUpdated::SIGNATURE_HASH,
@@ -253,7 +252,7 @@ impl Registry {
 
     /// The provider's metadata URI.
     pub fn provider_metadata(&self, provider: Address) -> String {
-        self.providers.getter(provider).metadata.get_string()
+        self.providers.getter(provider).metadata.get()
     }
 
     /// Lets `worker` prove for the sender: binds a new key for good, or re-activates one the

@@ -129,3 +129,81 @@ fn registration_events_carry_the_metadata_and_the_view_returns_it() {
         ""
     );
 }
+
+/// Where `provider`'s metadata string is stored: the registry's `providers` map is its ninth
+/// word (after governance's three and five of parameters), and the string is the fourth word
+/// of a provider's record.
+fn metadata_slot(provider: alloy_primitives::Address) -> U256 {
+    use alloy_sol_types::SolValue;
+    let key = (provider, U256::from(8)).abi_encode();
+    U256::from_be_bytes(alloy_primitives::keccak256(key).0) + U256::from(3)
+}
+
+#[test]
+fn metadata_is_stored_in_soliditys_string_layout_and_a_shorter_one_clears_the_rest() {
+    let mut f = Fixture::new();
+    let registry = f.m.registry;
+    let slot = metadata_slot(P1);
+    let data = U256::from_be_bytes(alloy_primitives::keccak256(slot.to_be_bytes::<32>()).0);
+    let word = |f: &Fixture, i: u64| f.chain.storage(registry, data + U256::from(i));
+    // Left-aligned, zero-padded 32-byte words of `text`.
+    let words = |text: &str| -> Vec<U256> {
+        text.as_bytes()
+            .chunks(32)
+            .map(|chunk| {
+                let mut word = [0u8; 32];
+                word[..chunk.len()].copy_from_slice(chunk);
+                U256::from_be_bytes(word)
+            })
+            .collect()
+    };
+    let long = "https://provider.example/cloudless/metadata/with/a/path/long/enough/for/four/words/of/storage.json";
+    assert_eq!(long.len().div_ceil(32), 4);
+    for (step, text) in [long, &long[..40], "short", long, ""]
+        .into_iter()
+        .enumerate()
+    {
+        let metadata_uri = text.to_owned();
+        if step == 0 {
+            f.send(
+                P1,
+                registry,
+                IRegistry::registerProviderCall {
+                    metadataURI: metadata_uri,
+                },
+            );
+        } else {
+            f.send(
+                P1,
+                registry,
+                IRegistry::updateProviderCall {
+                    metadataURI: metadata_uri,
+                },
+            );
+        }
+        assert_eq!(
+            f.view(registry, IRegistry::providerMetadataCall { provider: P1 }),
+            text
+        );
+        let head = f.chain.storage(registry, slot);
+        let used = if text.len() < 32 {
+            let mut expected = words(text).first().copied().unwrap_or_default();
+            expected |= U256::from(text.len() * 2);
+            assert_eq!(head, expected, "short string {text:?}");
+            0
+        } else {
+            assert_eq!(head, U256::from(text.len() * 2 + 1), "long string length");
+            for (i, expected) in words(text).into_iter().enumerate() {
+                assert_eq!(word(&f, i as u64), expected, "word {i} of {text:?}");
+            }
+            text.len().div_ceil(32)
+        };
+        for i in used..4 {
+            assert_eq!(
+                word(&f, i as u64),
+                U256::ZERO,
+                "word {i} left after {text:?}"
+            );
+        }
+    }
+}
