@@ -55,7 +55,13 @@ pub fn balance_of<S: HostAccess>(
 ) -> Result<U256, Revert> {
     let data = IStylusToken::balanceOfCall { owner: who }.abi_encode();
     let ret = static_call(storage.vm(), Call::new(), token, &data).map_err(|_| failed(token))?;
-    IStylusToken::balanceOfCall::abi_decode_returns(&ret).map_err(|_| failed(token))
+    word(&ret).ok_or_else(|| failed(token))
+}
+
+/// A returned `uint256`: exactly one word, decoded by hand (the ABI decoder would add
+/// kilobytes to every program for one word).
+fn word(ret: &[u8]) -> Option<U256> {
+    (ret.len() == 32).then(|| U256::from_be_slice(ret))
 }
 
 /// Pulls exactly `amount` of `token` from `from` into this contract (after `approve`).
@@ -114,7 +120,7 @@ pub fn pull_with_permit<S: TopLevelStorage + HostAccess>(
         .abi_encode();
         let allowance = static_call(storage.vm(), Call::new(), token, &data)
             .ok()
-            .and_then(|ret| IStylusToken::allowanceCall::abi_decode_returns(&ret).ok())
+            .and_then(|ret| word(&ret))
             .unwrap_or_default();
         if allowance < amount {
             return Err(permit_error);
