@@ -4,6 +4,7 @@
 
 mod marketplace {
     pub mod billing_example;
+    pub mod cache;
     pub mod court;
     pub mod dao;
     pub mod errors;
