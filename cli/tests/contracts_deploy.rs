@@ -315,3 +315,59 @@ fn deploy_bids_for_the_program_cache_once_and_cached_programs_cost_less_to_enter
         assert_eq!(rerun["cache"][program], "already", "{rerun}");
     }
 }
+
+#[test]
+fn a_cache_that_refuses_bids_is_reported_per_program_and_the_deployment_still_succeeds() {
+    use alloy_sol_types::SolCall;
+    use cloudless_abi::cache_manager::ICacheManager;
+
+    // The dev node's CacheManager (`devnode::predeploys::CACHE_MANAGER`), owned by the first
+    // dev account.
+    const CACHE_MANAGER: &str = "0x000000000000000000000000000000000000cace";
+    let node = NodeProcess::start(&[]);
+    let out = tempfile::tempdir().unwrap();
+    let owner = node.accounts[0].0;
+    let as_owner = |data: Vec<u8>| {
+        let tx =
+            json!({"from": owner, "to": CACHE_MANAGER, "data": format!("0x{}", hex::encode(data))});
+        call(&node.rpc_url, "eth_sendTransaction", json!([tx]));
+    };
+    let deploy = || {
+        let (success, report, stderr) = deploy_contracts(&node, out.path());
+        assert!(success, "deploy failed: {report}\n{stderr}");
+        report
+    };
+    let all_skipped = |report: &Value, error: &str| {
+        let cache = report["cache"].as_object().unwrap();
+        assert_eq!(cache.len(), 6, "{report}");
+        for (program, outcome) in cache {
+            let outcome = outcome.as_str().unwrap();
+            assert!(
+                outcome.starts_with(&format!("skipped: {error}: ")),
+                "{program}: {outcome}"
+            );
+        }
+    };
+
+    // Too small a cache for any program: named, nothing bid, the deployment complete.
+    as_owner(ICacheManager::setCacheSizeCall { newSize: 1_000 }.abi_encode());
+    let report = deploy();
+    all_skipped(&report, "AsmTooLarge");
+    let cache = report["cache"].as_object().unwrap();
+    assert!(cache["market"].as_str().unwrap().contains("--no-cache"));
+    assert_eq!(report["status"], "deployed");
+
+    // Bids paused: named as well.
+    as_owner(ICacheManager::setCacheSizeCall { newSize: 64 << 20 }.abi_encode());
+    as_owner(ICacheManager::pausedCall {}.abi_encode());
+    let report = deploy();
+    all_skipped(&report, "BidsArePaused");
+    assert_eq!(report["transactions"], json!([]), "{report}");
+
+    // Once bids are taken again, a re-run places them.
+    as_owner(ICacheManager::unpauseCall {}.abi_encode());
+    let report = deploy();
+    for (program, outcome) in report["cache"].as_object().unwrap() {
+        assert_eq!(outcome, "bid", "{program}");
+    }
+}

@@ -1,10 +1,11 @@
-//! Revert data decoded by name, against every error the marketplace and its token can raise,
-//! with a one-line hint of what to do next.
+//! Revert data decoded by name, against every error the marketplace, its token and the program
+//! cache's manager can raise, with a one-line hint of what to do next.
 
 use alloy::transports::TransportError;
 use alloy_primitives::{Bytes, U256};
 use alloy_sol_types::{Panic, Revert, SolError, SolInterface, sol};
 use cloudless_abi::{
+    cache_manager::ICacheManager::ICacheManagerErrors,
     court::ICourt::ICourtErrors,
     market::{IGoverned::IGovernedErrors, IMarket::IMarketErrors, IRegistry::IRegistryErrors},
 };
@@ -102,6 +103,9 @@ fn describe(data: &[u8]) -> (String, String, String) {
     }
     if let Ok(error) = TokenErrors::abi_decode(data) {
         return named(&error, token_hint(&error));
+    }
+    if let Ok(error) = ICacheManagerErrors::abi_decode(data) {
+        return named(&error, cache_hint(&error));
     }
     if let Ok(revert) = Revert::abi_decode(data) {
         let hint = format!("the contract refused: {}", revert.reason);
@@ -441,6 +445,26 @@ fn token_hint(error: &TokenErrors) -> String {
     }
 }
 
+fn cache_hint(error: &ICacheManagerErrors) -> String {
+    use ICacheManagerErrors as E;
+    match error {
+        E::NotChainOwner(_) => "only the chain's owner may change the program cache".into(),
+        E::AsmTooLarge(e) => format!(
+            "the program ({} bytes as the cache counts them) cannot fit a cache of {} bytes: deploy without caching (`--no-cache`)",
+            e.asm, e.cacheSize
+        ),
+        E::AlreadyCached(_) => "the program is cached already: nothing to do".into(),
+        E::BidTooLarge(e) => format!("{} does not fit a bid (192 bits): bid less", e.bid),
+        E::BidTooSmall(e) => format!(
+            "the cache's minimum bid is {} wei now: bid at least that (`--cache-max-bid`)",
+            e.min
+        ),
+        E::BidsArePaused(_) => {
+            "the cache manager takes no bids now: deploy with `--no-cache`, or bid later".into()
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use alloy_primitives::Address;
@@ -610,6 +634,34 @@ mod tests {
         let reverted = decode("transferFrom", &data);
         assert_eq!(reverted.name, "InsufficientAllowance");
         assert!(reverted.hint.contains("cloudless token approve"));
+    }
+
+    #[test]
+    fn decodes_the_cache_managers_errors_with_what_to_do() {
+        use cloudless_abi::cache_manager::ICacheManager;
+        let data = ICacheManager::AsmTooLarge {
+            asm: U256::from(1_200_000),
+            queueSize: U256::ZERO,
+            cacheSize: U256::from(1_000),
+        }
+        .abi_encode();
+        let reverted = decode("cache market", &data);
+        assert_eq!(reverted.name, "AsmTooLarge");
+        assert!(reverted.detail.contains("1200000"), "{}", reverted.detail);
+        assert!(reverted.hint.contains("--no-cache"), "{}", reverted.hint);
+        let data = ICacheManager::BidTooSmall {
+            bid: alloy_primitives::Uint::from(1),
+            min: alloy_primitives::Uint::from(7),
+        }
+        .abi_encode();
+        let reverted = decode("cache market", &data);
+        assert_eq!(reverted.name, "BidTooSmall");
+        assert!(reverted.hint.contains("7 wei"), "{}", reverted.hint);
+        let reverted = decode(
+            "cache market",
+            &ICacheManager::BidsArePaused {}.abi_encode(),
+        );
+        assert_eq!(reverted.name, "BidsArePaused");
     }
 
     #[test]

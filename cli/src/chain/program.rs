@@ -150,8 +150,11 @@ pub async fn cache(
     }
     let min_bid = client
         .view(manager, ICacheManager::getMinBid_2Call { program })
-        .await?;
-    let min_bid = U256::from(min_bid);
+        .await;
+    let min_bid = match refused(min_bid)? {
+        Ok(min_bid) => U256::from(min_bid),
+        Err(why) => return Ok(Cached::Skipped(why)),
+    };
     if min_bid > max_bid {
         return Ok(Cached::Skipped(format!(
             "the cache's minimum bid is {min_bid} wei, above --cache-max-bid {max_bid}"
@@ -161,6 +164,21 @@ pub async fn cache(
         .with_to(manager)
         .with_input(ICacheManager::placeBidCall { program }.abi_encode())
         .with_value(min_bid);
-    let sent = client.transact(&format!("cache {name}"), tx).await?;
-    Ok(Cached::Bid(sent))
+    let sent = client.transact(&format!("cache {name}"), tx).await;
+    Ok(match refused(sent)? {
+        Ok(sent) => Cached::Bid(sent),
+        Err(why) => Cached::Skipped(why),
+    })
+}
+
+/// A refusal by the cache manager (a revert, decoded) as the reason a bid was skipped; other
+/// errors (the node, the connection) stay errors.
+fn refused<T>(result: anyhow::Result<T>) -> anyhow::Result<Result<T, String>> {
+    match result {
+        Ok(value) => Ok(Ok(value)),
+        Err(error) => match error.downcast::<revert::Reverted>() {
+            Ok(reverted) => Ok(Err(format!("{}: {}", reverted.name, reverted.hint))),
+            Err(error) => Err(error),
+        },
+    }
 }
