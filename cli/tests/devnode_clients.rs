@@ -7,7 +7,8 @@ mod support;
 use std::{path::PathBuf, process::Command, time::Duration};
 
 use alloy::{
-    eips::{BlockNumberOrTag, eip2930::AccessList},
+    consensus::{Transaction, TxEnvelope, transaction::SignerRecoverable},
+    eips::{BlockNumberOrTag, Decodable2718, eip2930::AccessList},
     primitives::{Address, B256, Bytes, Signature, U256},
     providers::{Provider, ProviderBuilder},
     rpc::types::{Filter, Log, TransactionReceipt},
@@ -245,6 +246,22 @@ fn dev_accounts_are_unlocked() {
     let nonce = call(url, "eth_getTransactionCount", json!([alice, "latest"]));
     assert_eq!(nonce, "0x1");
 
+    // eth_signTransaction fills and signs the same way but only returns the signed bytes.
+    let request = json!({"from": alice, "to": bob, "value": "0x7"});
+    let raw: Bytes =
+        serde_json::from_value(call(url, "eth_signTransaction", json!([request]))).unwrap();
+    let signed = TxEnvelope::decode_2718(&mut &raw[..]).unwrap();
+    assert_eq!(signed.recover_signer().unwrap(), alice);
+    assert_eq!(
+        (signed.nonce(), signed.to(), signed.value()),
+        (1, Some(bob), U256::from(7))
+    );
+    assert_eq!(signed.chain_id(), Some(node.chain_id));
+    let unsent = call(url, "eth_getTransactionCount", json!([alice, "latest"]));
+    assert_eq!(unsent, nonce);
+    let hash = call(url, "eth_sendRawTransaction", json!([raw]));
+    assert_eq!(hash, json!(signed.tx_hash()));
+
     // Only dev accounts sign; the error names the account.
     let stranger = Address::repeat_byte(0x42);
     let refused = rpc(
@@ -269,6 +286,8 @@ fn dev_accounts_are_unlocked() {
     let personal = call(url, "personal_sign", json!([hello, alice]));
     assert_eq!(personal, json!(signed));
     let err = rpc(url, "eth_sign", json!([stranger, hello]));
+    assert_eq!(err["error"]["code"], -32000, "{err}");
+    let err = rpc(url, "eth_signTransaction", json!([{"from": stranger}]));
     assert_eq!(err["error"]["code"], -32000, "{err}");
 
     // EIP-712, as an object or (MetaMask's way) a JSON string.
