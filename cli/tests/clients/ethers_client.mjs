@@ -74,8 +74,9 @@ const wallet = new Wallet(key, provider);
 const signer = await provider.getSigner(account);
 const store = new Contract(storeAddress, abi, wallet);
 
-// Listens for `Set` on `contract` (after `install` has been answered); resolves with the first
-// `count` events as {value, transactionHash}.
+// Listens for `Set` on `contract` and waits for `install` to be answered. Returns `all`, which
+// resolves once `count` events ({value, transactionHash}) have arrived (the list keeps any that
+// follow before `stop`), and `stop`.
 const collect = async (contract, count, install) => {
   const seen = [];
   let done;
