@@ -6,10 +6,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# solc-js (fixture check), foundry's cast and viem (the dev node's external-client tests), and
-# esbuild, typescript and playwright-core (the console's bundle check and browser test) from npm.
+# solc-js (fixture check), foundry's cast, viem and ethers (the dev node's external-client
+# tests), and esbuild, typescript and playwright-core (the console's bundle check and browser
+# test) from npm.
 if [ ! -x node_modules/@foundry-rs/cast-linux-amd64/bin/cast ] || [ ! -d node_modules/solc ] \
-  || [ ! -d node_modules/viem ] || [ ! -d node_modules/esbuild ] \
+  || [ ! -d node_modules/viem ] || [ ! -d node_modules/ethers ] \
+  || [ ! -d node_modules/esbuild ] \
   || [ ! -d node_modules/typescript ] || [ ! -d node_modules/playwright-core ]; then
   npm ci --no-audit --no-fund
 fi

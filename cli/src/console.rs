@@ -23,7 +23,10 @@ use cloudless_audit::{
     ledger::Ledger,
     plot::{self, Subject},
 };
-use cloudless_client::revert;
+use cloudless_client::{
+    revert,
+    serve::{self, HEADER_READ_TIMEOUT},
+};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -92,12 +95,11 @@ async fn serve(args: Args) -> anyhow::Result<()> {
     } else {
         eprintln!("console at {url}");
     }
-    axum::serve(listener, router(console))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
-        .context("serving the console")
+    serve::serve(listener, router(console), HEADER_READ_TIMEOUT, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await;
+    Ok(())
 }
 
 fn router(console: Console) -> Router {

@@ -17,7 +17,10 @@ use axum::{
     response::{IntoResponse, Response},
     routing::post,
 };
-use cloudless_client::calls::{Caller, RECEIPT_HEADER, Route, SIGNATURE_HEADER};
+use cloudless_client::{
+    calls::{Caller, RECEIPT_HEADER, Route, SIGNATURE_HEADER},
+    serve::{self, HEADER_READ_TIMEOUT},
+};
 use serde_json::json;
 use tokio::sync::Mutex;
 use tower_http::cors::{Any, CorsLayer};
@@ -73,12 +76,11 @@ async fn serve(args: Args) -> anyhow::Result<()> {
     } else {
         eprintln!("gateway listening on {url}: POST {url}/d/<deployment>");
     }
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
-        .context("serving the gateway")
+    serve::serve(listener, app, HEADER_READ_TIMEOUT, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await;
+    Ok(())
 }
 
 /// The gateway's API over `caller`, refusing bodies over `max_request` bytes.

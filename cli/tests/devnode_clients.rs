@@ -1,13 +1,14 @@
 //! What Ethereum clients expect of a dev node, over a real `cloudless devnode`: alloy's polling
-//! filters, the unlocked dev accounts, `eth_createAccessList`, revert reasons, and a viem script
-//! (viem from `npm ci`).
+//! filters, the unlocked dev accounts, `eth_createAccessList`, revert reasons, and viem and
+//! ethers scripts (from `npm ci`).
 
 mod support;
 
 use std::{path::PathBuf, process::Command, time::Duration};
 
 use alloy::{
-    eips::{BlockNumberOrTag, eip2930::AccessList},
+    consensus::{Transaction, TxEnvelope, transaction::SignerRecoverable},
+    eips::{BlockNumberOrTag, Decodable2718, eip2930::AccessList},
     primitives::{Address, B256, Bytes, Signature, U256},
     providers::{Provider, ProviderBuilder},
     rpc::types::{Filter, Log, TransactionReceipt},
@@ -245,6 +246,22 @@ fn dev_accounts_are_unlocked() {
     let nonce = call(url, "eth_getTransactionCount", json!([alice, "latest"]));
     assert_eq!(nonce, "0x1");
 
+    // eth_signTransaction fills and signs the same way but only returns the signed bytes.
+    let request = json!({"from": alice, "to": bob, "value": "0x7"});
+    let raw: Bytes =
+        serde_json::from_value(call(url, "eth_signTransaction", json!([request]))).unwrap();
+    let signed = TxEnvelope::decode_2718(&mut &raw[..]).unwrap();
+    assert_eq!(signed.recover_signer().unwrap(), alice);
+    assert_eq!(
+        (signed.nonce(), signed.to(), signed.value()),
+        (1, Some(bob), U256::from(7))
+    );
+    assert_eq!(signed.chain_id(), Some(node.chain_id));
+    let unsent = call(url, "eth_getTransactionCount", json!([alice, "latest"]));
+    assert_eq!(unsent, nonce);
+    let hash = call(url, "eth_sendRawTransaction", json!([raw]));
+    assert_eq!(hash, json!(signed.tx_hash()));
+
     // Only dev accounts sign; the error names the account.
     let stranger = Address::repeat_byte(0x42);
     let refused = rpc(
@@ -269,6 +286,8 @@ fn dev_accounts_are_unlocked() {
     let personal = call(url, "personal_sign", json!([hello, alice]));
     assert_eq!(personal, json!(signed));
     let err = rpc(url, "eth_sign", json!([stranger, hello]));
+    assert_eq!(err["error"]["code"], -32000, "{err}");
+    let err = rpc(url, "eth_signTransaction", json!([{"from": stranger}]));
     assert_eq!(err["error"]["code"], -32000, "{err}");
 
     // EIP-712, as an object or (MetaMask's way) a JSON string.
@@ -395,4 +414,120 @@ fn viem_polls_filters_and_block_numbers() {
         "{seen}"
     );
     assert_eq!(multicalled[1]["result"], seen["balance"], "{seen}");
+}
+
+#[test]
+fn ethers_6_sends_subscribes_and_reads_revert_reasons() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    assert!(
+        root.join("node_modules/ethers/package.json").exists(),
+        "ethers is missing from node_modules; run `npm ci` in the workspace root"
+    );
+    let node = NodeProcess::start(&[]);
+    let url = node.rpc_url.as_str();
+    let (alice, (bob, bob_key)) = (node.accounts[0].0, node.accounts[1].clone());
+    let store = deploy(url, alice, &test_fixtures::solidity("Store").creation);
+    let reverter = deploy(url, alice, &reverter_init("not today"));
+    let out = Command::new("node")
+        .arg(root.join("cli/tests/clients/ethers_client.mjs"))
+        .args([url, &node.ws_url, &alice.to_string(), &bob_key])
+        .args([store.to_string(), reverter.to_string()])
+        .output()
+        .expect("run node (Node.js 18 or later)");
+    assert!(
+        out.status.success(),
+        "the ethers script failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let seen: Value = serde_json::from_slice(&out.stdout).unwrap();
+    // ethers logs what its background pollers could not read, and carries on.
+    assert_eq!(seen["clientErrors"], json!([]), "{seen}");
+    assert_eq!(seen["chainId"], node.chain_id.to_string(), "{seen}");
+
+    // The wallet signed with the key of the second dev account; the node took it as sent.
+    let address = |v: &Value| v.as_str().unwrap().parse::<Address>().unwrap();
+    assert_eq!(address(&seen["wallet"]), bob, "{seen}");
+    let transfer = &seen["transfer"];
+    assert_eq!(transfer["status"], 1, "{seen}");
+    assert_eq!(
+        (address(&transfer["from"]), address(&transfer["to"])),
+        (bob, alice)
+    );
+    assert_eq!(transfer["type"], 2, "{seen}");
+    assert_eq!(transfer["gasUsed"], "21000", "{seen}");
+    let mined = call(url, "eth_getTransactionByHash", json!([transfer["hash"]]));
+    assert_eq!(mined["value"], "0x5", "{mined}");
+
+    // The JSON-RPC signer: a transaction the node signed (eth_signTransaction) and ethers sent
+    // raw, and a personal message.
+    let relayed = &seen["relayed"];
+    assert_eq!(relayed["status"], 1, "{seen}");
+    assert_eq!(
+        (address(&relayed["from"]), address(&relayed["to"])),
+        (alice, bob)
+    );
+    let mined = call(url, "eth_getTransactionByHash", json!([relayed["hash"]]));
+    assert_eq!(mined["value"], "0x9", "{mined}");
+    assert_eq!(address(&seen["messageSigner"]), alice, "{seen}");
+
+    // set(1) from the wallet, set(2) from the node's unlocked account, set(3) after estimateGas.
+    let sets = seen["sets"].as_array().unwrap();
+    let senders: Vec<Address> = sets.iter().map(|r| address(&r["from"])).collect();
+    assert_eq!(senders, [bob, alice, bob], "{seen}");
+    assert!(sets.iter().all(|r| r["status"] == 1), "{seen}");
+    let hashes: Vec<&Value> = sets.iter().map(|r| &r["hash"]).collect();
+    // contract.on('Set') over HTTP polls eth_getFilterChanges: both events, in order.
+    assert_eq!(
+        seen["httpEvents"],
+        json!([
+            {"value": "1", "transactionHash": hashes[0]},
+            {"value": "2", "transactionHash": hashes[1]},
+        ]),
+        "{seen}"
+    );
+
+    // A transfer estimates at its intrinsic gas; set(3) at no less than it then used.
+    assert_eq!(seen["estimates"]["transfer"], "21000", "{seen}");
+    let gas = |v: &Value| v.as_str().unwrap().parse::<u64>().unwrap();
+    assert!(
+        gas(&seen["estimates"]["set"]) >= gas(&sets[2]["gasUsed"]),
+        "{seen}"
+    );
+
+    // getLogs with an address and topic filter, raw and decoded by queryFilter.
+    let expected: Vec<Value> = (1..=3u64)
+        .zip(&hashes)
+        .map(|(value, hash)| json!({"value": value.to_string(), "transactionHash": hash}))
+        .collect();
+    assert_eq!(seen["queried"], json!(expected), "{seen}");
+    let raw: Vec<Value> = (1..=3u64)
+        .zip(&hashes)
+        .map(
+            |(value, hash)| json!({"data": B256::from(U256::from(value)), "transactionHash": hash}),
+        )
+        .collect();
+    assert_eq!(seen["logs"], json!(raw), "{seen}");
+
+    // ethers decodes the reason from eth_call's and eth_estimateGas's error data; a send
+    // fails at its gas estimate.
+    let decoded = json!({
+        "code": "CALL_EXCEPTION",
+        "reason": "not today",
+        "revert": {"name": "Error", "signature": "Error(string)", "args": ["not today"]},
+    });
+    assert_eq!(
+        seen["reverts"],
+        json!({"call": decoded, "estimateGas": decoded, "send": decoded}),
+        "{seen}"
+    );
+
+    // contract.on('Set') over a WebSocketProvider subscribes to logs.
+    let ws = &seen["overWs"];
+    assert_eq!(ws["chainId"], seen["chainId"], "{seen}");
+    assert_eq!(
+        ws["events"],
+        json!([{"value": "4", "transactionHash": ws["sent"]}]),
+        "{seen}"
+    );
 }

@@ -42,7 +42,7 @@ pub async fn serve(
         .local_addr()
         .map_err(|e| Error::Config(e.to_string()))?;
     let app = router(status, healthy_within);
-    serve::spawn_serving(listener, app, stop, "the metrics server");
+    serve::spawn_serving(listener, app, stop);
     Ok(local)
 }
 

@@ -197,12 +197,7 @@ impl Node {
             None
         };
         let until = stopped;
-        let serve = cloudless_client::serve::spawn_serving(
-            listener,
-            http::router(shared),
-            until,
-            "the API server",
-        );
+        let serve = cloudless_client::serve::spawn_serving(listener, http::router(shared), until);
         tasks.push(serve);
         tracing::info!(%addr, %provider, "provider node serving");
         Ok(NodeHandle {

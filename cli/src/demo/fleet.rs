@@ -120,7 +120,7 @@ impl Fleet {
         let gateway = listener.local_addr()?;
         let app = crate::gateway::router(caller, 1 << 20);
         let (stop, stopped) = watch::channel(false);
-        let serving = spawn_serving(listener, app, stopped, "the demo's gateway");
+        let serving = spawn_serving(listener, app, stopped);
         let names = cast.providers.iter().map(|p| p.name.clone()).collect();
         Ok(Self {
             nodes,

@@ -1,10 +1,10 @@
-//! The dev accounts as an unlocked wallet: `eth_sendTransaction`, `eth_sign`, `personal_sign`
-//! and `eth_signTypedData_v4` sign with the key of the dev account named, as geth's `--dev`
-//! and anvil do. Their keys are public, so this is for development only.
+//! The dev accounts as an unlocked wallet: `eth_sendTransaction`, `eth_signTransaction`,
+//! `eth_sign`, `personal_sign` and `eth_signTypedData_v4` sign with the key of the dev account
+//! named, as geth's `--dev` and anvil do. Their keys are public, so this is for development only.
 
 use alloy::{
     consensus::TxEnvelope,
-    eips::BlockNumberOrTag,
+    eips::{BlockNumberOrTag, Encodable2718},
     network::TxSignerSync,
     rpc::types::TransactionRequest,
     signers::{SignerSync, local::PrivateKeySigner},
@@ -30,6 +30,13 @@ pub(super) fn register(module: &mut RpcModule<Shared>) -> Result<(), Error> {
         let (tx, from) = sign_transaction(node, req)?;
         admission::check(node, &tx, from)?;
         Ok(node.submit(tx, from)?)
+    })?;
+    // Signed as eth_sendTransaction would send it, but returned (EIP-2718 encoded) instead:
+    // ethers' JsonRpcSigner.signTransaction.
+    node_method(module, "eth_signTransaction", |node, params| {
+        let req: TransactionRequest = params.sequence().next()?;
+        let (tx, _) = sign_transaction(node, req)?;
+        Ok(Bytes::from(tx.encoded_2718()))
     })?;
     node_method(module, "eth_sign", |node, params| {
         let mut seq = params.sequence();
