@@ -12,7 +12,7 @@ use std::path::Path;
 use serde_json::{Value, json};
 use support::{
     NodeProcess, call,
-    market::{cloudless, deploy_contracts},
+    market::{actions, deploy_contracts, deploy_contracts_with},
     quantity,
 };
 
@@ -126,21 +126,11 @@ fn court_params_are_set_before_binding_found_set_on_resume_and_refused_when_they
             wanted.refereeGas.to_string(),
         ],
     );
-    let mut args = vec![
-        "contracts",
-        "deploy",
-        "--rpc-url",
-        &node.rpc_url,
-        "--private-key",
-        &node.accounts[0].1,
-        "--out",
-        out.path().to_str().unwrap(),
-        "--json",
-    ];
+    let mut args = Vec::new();
     for (flag, value) in flags.iter().zip(&values) {
         args.extend([*flag, value.as_str()]);
     }
-    let (success, report, stderr) = cloudless(&args);
+    let (success, report, stderr) = deploy_contracts_with(&node, out.path(), &args);
     assert!(success, "deploy failed: {report}\n{stderr}");
 
     let expected = json!({
@@ -160,12 +150,7 @@ fn court_params_are_set_before_binding_found_set_on_resume_and_refused_when_they
             "{program} recorded: {manifest}"
         );
     }
-    let actions: Vec<&str> = report["transactions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|tx| tx["action"].as_str().unwrap())
-        .collect();
+    let actions = actions(&report);
     let position = |action: &str| {
         actions
             .iter()
@@ -197,7 +182,7 @@ fn court_params_are_set_before_binding_found_set_on_resume_and_refused_when_they
     edit(&path, |m| {
         m["steps"] = json!(["registry-initialized", "market-initialized"]);
     });
-    let (success, rerun, stderr) = cloudless(&args);
+    let (success, rerun, stderr) = deploy_contracts_with(&node, out.path(), &args);
     assert!(success, "rerun failed: {rerun}\n{stderr}");
     assert_eq!(rerun["status"], "already deployed", "{rerun}");
     assert_eq!(rerun["transactions"], json!([]));
@@ -227,30 +212,10 @@ fn deploy_bids_for_the_program_cache_once_and_cached_programs_cost_less_to_enter
         market::IMarket,
     };
 
-    const PROGRAMS: [&str; 6] = [
-        "registry-ext",
-        "registry",
-        "market-ext",
-        "court",
-        "market-upkeep",
-        "market",
-    ];
     let node = NodeProcess::start(&[]);
     let out = tempfile::tempdir().unwrap();
     let deploy = |extra: &[&str]| {
-        let mut args = vec![
-            "contracts",
-            "deploy",
-            "--rpc-url",
-            &node.rpc_url,
-            "--private-key",
-            &node.accounts[0].1,
-            "--out",
-            out.path().to_str().unwrap(),
-            "--json",
-        ];
-        args.extend(extra);
-        let (success, report, stderr) = cloudless(&args);
+        let (success, report, stderr) = deploy_contracts_with(&node, out.path(), extra);
         assert!(success, "deploy failed: {report}\n{stderr}");
         report
     };
@@ -265,6 +230,13 @@ fn deploy_bids_for_the_program_cache_once_and_cached_programs_cost_less_to_enter
         &std::fs::read_to_string(report["manifest"].as_str().unwrap()).unwrap(),
     )
     .unwrap();
+    let programs: Vec<String> = manifest["contracts"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect();
+    assert_eq!(programs.len(), 6, "{manifest}");
     let cached = |program: &str| {
         let codehash: B256 = manifest["contracts"][program]["code_hash"]
             .as_str()
@@ -276,7 +248,7 @@ fn deploy_bids_for_the_program_cache_once_and_cached_programs_cost_less_to_enter
         let out = hex::decode(out.as_str().unwrap().trim_start_matches("0x")).unwrap();
         IArbWasmCache::codehashIsCachedCall::abi_decode_returns(&out).unwrap()
     };
-    assert!(PROGRAMS.iter().all(|p| !cached(p)), "cached without bids");
+    assert!(programs.iter().all(|p| !cached(p)), "cached without bids");
     let entry_gas = || {
         let data = format!(
             "0x{}",
@@ -289,15 +261,12 @@ fn deploy_bids_for_the_program_cache_once_and_cached_programs_cost_less_to_enter
 
     // Resuming without `--no-cache` bids for every program: free while the cache has room.
     let report = deploy(&[]);
-    let actions: Vec<&str> = report["transactions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|tx| tx["action"].as_str().unwrap())
-        .collect();
-    let bids: Vec<String> = PROGRAMS.iter().map(|p| format!("cache {p}")).collect();
+    let mut actions = actions(&report);
+    actions.sort();
+    let mut bids: Vec<String> = programs.iter().map(|p| format!("cache {p}")).collect();
+    bids.sort();
     assert_eq!(actions, bids, "{report}");
-    for program in PROGRAMS {
+    for program in &programs {
         assert_eq!(report["cache"][program], "bid", "{report}");
         assert!(cached(program), "{program} is not cached");
     }
@@ -311,7 +280,7 @@ fn deploy_bids_for_the_program_cache_once_and_cached_programs_cost_less_to_enter
     let rerun = deploy(&[]);
     assert_eq!(rerun["transactions"], json!([]), "{rerun}");
     assert_eq!(rerun["status"], "already deployed");
-    for program in PROGRAMS {
+    for program in &programs {
         assert_eq!(rerun["cache"][program], "already", "{rerun}");
     }
 }

@@ -7,7 +7,11 @@ mod support;
 
 use alloy_primitives::keccak256;
 use serde_json::{Value, json};
-use support::{NodeProcess, call, market::cloudless, quantity};
+use support::{
+    NodeProcess, call,
+    market::{actions, cloudless},
+    quantity,
+};
 
 /// `cloudless function deploy <target…> --json` by the node's first account.
 fn deploy(node: &NodeProcess, target: &[&str]) -> (bool, Value, String) {
@@ -79,12 +83,7 @@ fn deploy_creates_and_activates_a_function_that_answers_calls() {
         keccak256(&code).to_string(),
         "{report}"
     );
-    let actions: Vec<&str> = report["transactions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|tx| tx["action"].as_str().unwrap())
-        .collect();
+    let actions = actions(&report);
     assert_eq!(actions, ["deploy notify", "activate notify"]);
 
     let request = b"name=Ada\n---\nHi {{name}}!";

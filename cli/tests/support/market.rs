@@ -48,7 +48,16 @@ pub fn amount(value: &Value) -> u128 {
 /// `cloudless contracts deploy --json` by the node's first account into `out`: (success, last
 /// stdout line as JSON, stderr).
 pub fn deploy_contracts(node: &NodeProcess, out: &Path) -> (bool, Value, String) {
-    cloudless(&[
+    deploy_contracts_with(node, out, &[])
+}
+
+/// [`deploy_contracts`] with `extra` flags.
+pub fn deploy_contracts_with(
+    node: &NodeProcess,
+    out: &Path,
+    extra: &[&str],
+) -> (bool, Value, String) {
+    let mut args = vec![
         "contracts",
         "deploy",
         "--rpc-url",
@@ -58,7 +67,19 @@ pub fn deploy_contracts(node: &NodeProcess, out: &Path) -> (bool, Value, String)
         "--out",
         out.to_str().unwrap(),
         "--json",
-    ])
+    ];
+    args.extend(extra);
+    cloudless(&args)
+}
+
+/// The `action` of every transaction in a CLI `--json` report, in order.
+pub fn actions(report: &Value) -> Vec<&str> {
+    report["transactions"]
+        .as_array()
+        .expect("a transactions list")
+        .iter()
+        .map(|tx| tx["action"].as_str().expect("an action"))
+        .collect()
 }
 
 /// `cloudless function deploy notify` by the node's first account: the function the tests'
