@@ -15,7 +15,7 @@ use crate::chain::{
     Client,
     client::{RpcArgs, WalletArgs},
     output,
-    program::deploy_program,
+    program::{CacheArgs, Cached, deploy_program},
 };
 
 /// `cloudless function` subcommands.
@@ -47,6 +47,8 @@ pub struct DeployArgs {
     rpc: RpcArgs,
     #[command(flatten)]
     wallet: WalletArgs,
+    #[command(flatten)]
+    cache: CacheArgs,
 }
 
 /// Runs a `function` subcommand.
@@ -69,12 +71,22 @@ pub fn run(command: Command) -> anyhow::Result<()> {
 async fn deploy(args: DeployArgs) -> anyhow::Result<()> {
     let (name, code) = load(&args)?;
     let client = Client::connect(&args.rpc, &args.wallet).await?;
-    let deployed = deploy_program(&client, &name, &code).await?;
+    let mut deployed = deploy_program(&client, &name, &code).await?;
+    // Disputes re-execute the function on-chain: cached, each call costs less to enter.
+    let cached = args
+        .cache
+        .bid(&client, &name, deployed.address, deployed.code_hash)
+        .await?;
+    let cache = cached.as_ref().map(Cached::describe);
+    if let Some(Cached::Bid(tx)) = cached {
+        deployed.sent.push(tx);
+    }
     let summary = json!({
         "function": name,
         "address": deployed.address.to_string(),
         "code_hash": deployed.code_hash.to_string(),
         "onchain_bytes": code.len(),
+        "cache": cache,
         "gas_used": deployed.sent.iter().map(|tx| tx.gas_used).sum::<u64>(),
     });
     output::report(args.rpc.json, &deployed.sent, summary);

@@ -1,6 +1,6 @@
 //! `cloudless function deploy` against a dev node process: an impure wasm is refused by name
-//! before anything is sent, and a built function is created, activated and answers calls, its
-//! reported code hash being `EXTCODEHASH`. The second test needs `cloudless contracts build`
+//! before anything is sent, and a built function is created, activated, cached and answers
+//! calls, its reported code hash being `EXTCODEHASH`. The second test needs `cloudless contracts build`
 //! (or `cloudless function build`).
 
 mod support;
@@ -69,7 +69,7 @@ fn deploy_refuses_an_impure_wasm_naming_the_import_and_sends_nothing() {
 }
 
 #[test]
-fn deploy_creates_and_activates_a_function_that_answers_calls() {
+fn deploy_creates_activates_and_caches_a_function_that_answers_calls() {
     let node = NodeProcess::start(&[]);
 
     let (success, report, stderr) = deploy(&node, &["notify"]);
@@ -84,7 +84,11 @@ fn deploy_creates_and_activates_a_function_that_answers_calls() {
         "{report}"
     );
     let actions = actions(&report);
-    assert_eq!(actions, ["deploy notify", "activate notify"]);
+    assert_eq!(
+        actions,
+        ["deploy notify", "activate notify", "cache notify"]
+    );
+    assert_eq!(report["cache"], "bid", "{report}");
 
     let request = b"name=Ada\n---\nHi {{name}}!";
     let answer = call(

@@ -102,6 +102,36 @@ pub async fn activate(
     client.transact(&action, tx).await.map(Some)
 }
 
+/// The program-cache flags of the deploy commands.
+#[derive(clap::Args)]
+pub struct CacheArgs {
+    /// Most wei to bid, per program, for a place in the chain's program cache (a cached
+    /// program is entered for a fraction of the gas); bids cost nothing while the cache has room.
+    #[arg(long, value_name = "WEI", default_value_t = U256::ZERO)]
+    cache_max_bid: U256,
+    /// Place no bids for the program cache.
+    #[arg(long)]
+    no_cache: bool,
+}
+
+impl CacheArgs {
+    /// Bids for `program`'s place in the cache ([`cache`]) unless `--no-cache`.
+    pub async fn bid(
+        &self,
+        client: &Client,
+        name: &str,
+        program: Address,
+        codehash: B256,
+    ) -> anyhow::Result<Option<Cached>> {
+        if self.no_cache {
+            return Ok(None);
+        }
+        cache(client, name, program, codehash, self.cache_max_bid)
+            .await
+            .map(Some)
+    }
+}
+
 /// What [`cache`] did for a program.
 #[derive(Debug)]
 pub enum Cached {

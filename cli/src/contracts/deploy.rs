@@ -8,7 +8,7 @@
 use std::path::PathBuf;
 
 use alloy::{eips::BlockNumberOrTag, providers::Provider};
-use alloy_primitives::{Address, B256, U256, keccak256};
+use alloy_primitives::{Address, B256, keccak256};
 use anyhow::{Context, bail};
 use cloudless_abi::{
     court::{CourtParams, ICourt},
@@ -22,7 +22,7 @@ use crate::chain::{
     client::{RpcArgs, WalletArgs},
     manifest::{self, CourtSettings, Manifest, MarketSettings, Program, RegistrySettings},
     output,
-    program::{self, activate, create},
+    program::{self, CacheArgs, activate, create},
     revert,
     send::Sent,
 };
@@ -120,13 +120,8 @@ pub struct Args {
     /// Gas a re-execution of the function may use in a dispute.
     #[arg(long, default_value_t = Setup::default().court.refereeGas)]
     referee_gas: u64,
-    /// Most wei to bid, per program, for a place in the chain's program cache (a cached
-    /// program is entered for a fraction of the gas); bids cost nothing while the cache has room.
-    #[arg(long, value_name = "WEI", default_value_t = U256::ZERO)]
-    cache_max_bid: U256,
-    /// Place no bids for the program cache.
-    #[arg(long)]
-    no_cache: bool,
+    #[command(flatten)]
+    cache: CacheArgs,
 }
 
 /// Runs `cloudless contracts deploy`.
@@ -345,12 +340,10 @@ pub async fn ensure_deployed(args: &Args) -> anyhow::Result<Deployed> {
     manifest.save(&path)?;
     // Checked on every run: another bid may have evicted a program since.
     let mut cache = Vec::new();
-    if !args.no_cache {
-        for name in PROGRAMS {
-            let program = &manifest.contracts[name];
-            let (address, code_hash) = (program.address, program.code_hash);
-            let cached = program::cache(&client, name, address, code_hash, args.cache_max_bid);
-            let cached = cached.await?;
+    for name in PROGRAMS {
+        let program = &manifest.contracts[name];
+        let (address, code_hash) = (program.address, program.code_hash);
+        if let Some(cached) = args.cache.bid(&client, name, address, code_hash).await? {
             cache.push((name, cached.describe()));
             if let program::Cached::Bid(tx) = cached {
                 sent.push(tx);
