@@ -68,7 +68,6 @@ impl StorageText {
     pub fn set(&mut self, text: &str) {
         let bytes = text.as_bytes();
         let old_words = long_len(&self.word(self.slot)).map_or(0, |len| len.div_ceil(32));
-        let base = self.base();
         let new_words = if bytes.len() < 32 {
             let mut head = B256::ZERO;
             head[..bytes.len()].copy_from_slice(bytes);
@@ -77,13 +76,18 @@ impl StorageText {
             0
         } else {
             self.put(self.slot, U256::from(bytes.len() * 2 + 1).into());
-            for (i, chunk) in bytes.chunks(32).enumerate() {
-                let mut word = B256::ZERO;
-                word[..chunk.len()].copy_from_slice(chunk);
-                self.put(base + U256::from(i), word);
-            }
             bytes.len().div_ceil(32)
         };
+        // A short string over a short one touches no data word: no hash.
+        if new_words.max(old_words) == 0 {
+            return;
+        }
+        let base = self.base();
+        for (i, chunk) in bytes.chunks(32).take(new_words).enumerate() {
+            let mut word = B256::ZERO;
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.put(base + U256::from(i), word);
+        }
         for i in new_words..old_words {
             self.put(base + U256::from(i), B256::ZERO);
         }
