@@ -10,7 +10,6 @@ use alloy::{
     rpc::types::Filter,
 };
 use alloy_primitives::Bytes;
-use anyhow::Context;
 use axum::{
     Json, Router,
     body::Bytes as Body,
@@ -23,10 +22,7 @@ use cloudless_audit::{
     ledger::Ledger,
     plot::{self, Subject},
 };
-use cloudless_client::{
-    revert,
-    serve::{self, HEADER_READ_TIMEOUT},
-};
+use cloudless_client::revert;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -86,20 +82,9 @@ async fn serve(args: Args) -> anyhow::Result<()> {
         gateway: args.gateway,
         http: reqwest::Client::new(),
     };
-    let listener = tokio::net::TcpListener::bind(args.listen)
-        .await
-        .with_context(|| format!("listening on {}", args.listen))?;
-    let url = format!("http://{}", listener.local_addr()?);
-    if args.chain.rpc.json {
-        chain::output::print_json(&json!({ "url": url }));
-    } else {
-        eprintln!("console at {url}");
-    }
-    serve::serve(listener, router(console), HEADER_READ_TIMEOUT, async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
-    .await;
-    Ok(())
+    let json = args.chain.rpc.json;
+    let describe = |url: &str| format!("console at {url}");
+    chain::serve_until_interrupted(args.listen, json, describe, router(console)).await
 }
 
 fn router(console: Console) -> Router {

@@ -8,7 +8,6 @@ use std::{collections::BTreeMap, net::SocketAddr, sync::Arc};
 use alloy::providers::DynProvider;
 use alloy_primitives::{Bytes, hex};
 use alloy_sol_types::SolValue;
-use anyhow::Context;
 use axum::{
     Router,
     body::Bytes as Body,
@@ -17,10 +16,7 @@ use axum::{
     response::{IntoResponse, Response},
     routing::post,
 };
-use cloudless_client::{
-    calls::{Caller, RECEIPT_HEADER, Route, SIGNATURE_HEADER},
-    serve::{self, HEADER_READ_TIMEOUT},
-};
+use cloudless_client::calls::{Caller, RECEIPT_HEADER, Route, SIGNATURE_HEADER};
 use serde_json::json;
 use tokio::sync::Mutex;
 use tower_http::cors::{Any, CorsLayer};
@@ -67,20 +63,8 @@ async fn serve(args: Args) -> anyhow::Result<()> {
     let session = Session::open(&args.chain, &WalletArgs::default()).await?;
     let caller = crate::call::caller(&session, &args.nodes)?;
     let app = router(caller, args.max_request);
-    let listener = tokio::net::TcpListener::bind(args.listen)
-        .await
-        .with_context(|| format!("listening on {}", args.listen))?;
-    let url = format!("http://{}", listener.local_addr()?);
-    if args.chain.rpc.json {
-        chain::output::print_json(&json!({ "url": url }));
-    } else {
-        eprintln!("gateway listening on {url}: POST {url}/d/<deployment>");
-    }
-    serve::serve(listener, app, HEADER_READ_TIMEOUT, async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
-    .await;
-    Ok(())
+    let describe = |url: &str| format!("gateway listening on {url}: POST {url}/d/<deployment>");
+    chain::serve_until_interrupted(args.listen, args.chain.rpc.json, describe, app).await
 }
 
 /// The gateway's API over `caller`, refusing bodies over `max_request` bytes.

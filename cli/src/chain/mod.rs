@@ -23,6 +23,33 @@ pub fn multi_thread(workers: Option<usize>) -> std::io::Result<tokio::runtime::R
     builder.enable_all().build()
 }
 
+/// Serves `app` on `listen` until Ctrl-C (with the servers' header-read timeout), after
+/// announcing its URL: `{"url"}` on stdout with `json`, else `describe(url)` on stderr.
+pub async fn serve_until_interrupted(
+    listen: std::net::SocketAddr,
+    json: bool,
+    describe: impl FnOnce(&str) -> String,
+    app: axum::Router,
+) -> anyhow::Result<()> {
+    use anyhow::Context;
+    use cloudless_client::serve::{HEADER_READ_TIMEOUT, serve};
+
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("listening on {listen}"))?;
+    let url = format!("http://{}", listener.local_addr()?);
+    if json {
+        output::print_json(&serde_json::json!({ "url": url }));
+    } else {
+        eprintln!("{}", describe(&url));
+    }
+    serve(listener, app, HEADER_READ_TIMEOUT, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await;
+    Ok(())
+}
+
 /// Runs a command's future on a fresh runtime; with `json`, a failure is also printed as
 /// `{"error": …}` on stdout so scripts always get one JSON document.
 pub fn run<F>(json: bool, future: F) -> anyhow::Result<()>
