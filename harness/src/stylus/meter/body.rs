@@ -353,25 +353,25 @@ fn emit(
     f
 }
 
-/// A block charge with one read of the ink global instead of Nitro's two: the value is kept in
-/// the local `ink_copy` for the subtraction. The trap point, the status and the ink left are the
-/// same as [`block_charge`]'s.
+/// A block charge with one read of the ink global instead of Nitro's two: the difference is
+/// computed first into the local `ink_copy`, and it wrapped (it exceeds `u64::MAX - price`)
+/// exactly when fewer than `price` were left. The trap point, the status and the ink left are
+/// the same as [`block_charge`]'s: the global is written only when no trap is taken.
 fn emit_charge(f: &mut Function, g: Globals, ink_copy: u32, ink: u64) {
-    // Bit pattern of the u64 price; the comparison is unsigned.
-    let price = ink as i64;
+    // Bit patterns of u64s; the comparison is unsigned.
     f.instructions()
         .global_get(g.ink)
+        .i64_const(ink as i64)
+        .i64_sub()
         .local_tee(ink_copy)
-        .i64_const(price)
-        .i64_lt_u()
+        .i64_const((u64::MAX - ink) as i64)
+        .i64_gt_u()
         .if_(EncBlockType::Empty)
         .i32_const(STATUS_OUT_OF_INK)
         .global_set(g.status)
         .unreachable()
         .end()
         .local_get(ink_copy)
-        .i64_const(price)
-        .i64_sub()
         .global_set(g.ink);
 }
 

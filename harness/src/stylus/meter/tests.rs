@@ -127,6 +127,12 @@ fn exact_ink_suffices_and_one_less_traps() {
     let short = run(&module, 2_757, STACK, 1);
     assert!(is_unreachable_trap(&short));
     assert_eq!((short.ink_left, short.status), (2_757, 1));
+    // The far end of the unsigned range: any ink short of the price traps, untouched.
+    let huge = u64::MAX - 1;
+    let block = instrumented(&STRAIGHT.replace("i32.const 3", "i32.const 3 f32.const 1 drop"));
+    let unpriced = run(&block, huge, STACK, 1);
+    assert!(is_unreachable_trap(&unpriced));
+    assert_eq!((unpriced.ink_left, unpriced.status), (huge, 1));
 }
 
 #[test]
