@@ -95,7 +95,13 @@ pub(crate) struct Pool {
     recyclable: bool,
     /// The memory of a new instance, taken from the first one.
     image: OnceLock<Image>,
-    idle: Mutex<Vec<Warm>>,
+    /// Boxed, so that taking, running and giving back an instance moves a pointer, not the
+    /// store (1.7 KB).
+    #[expect(
+        clippy::vec_box,
+        reason = "an instance moves out of the pool and back each call"
+    )]
+    idle: Mutex<Vec<Box<Warm>>>,
 }
 
 impl std::fmt::Debug for Pool {
@@ -119,7 +125,7 @@ impl Pool {
 
     /// An idle instance, if there is one; otherwise the caller makes a new one and passes it to
     /// [`Pool::first_seen`].
-    pub(crate) fn take(&self) -> Option<Warm> {
+    pub(crate) fn take(&self) -> Option<Box<Warm>> {
         self.idle
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -136,7 +142,7 @@ impl Pool {
 
     /// Takes back an instance whose invocation ended, reset to how it started; one that cannot
     /// be reset is dropped.
-    pub(crate) fn put(&self, mut warm: Warm) {
+    pub(crate) fn put(&self, mut warm: Box<Warm>) {
         // Only a recyclable program's pool has an image.
         let Some(image) = self.image.get() else {
             return;

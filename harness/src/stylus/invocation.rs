@@ -44,7 +44,7 @@ impl Stop {
 /// program's pool unless it is suspended mid-call.
 pub struct Invocation {
     /// The instance; `None` when the program could not start.
-    warm: Option<Warm>,
+    warm: Option<Box<Warm>>,
     suspended: Option<TypedResumableCallHostTrap<u32>>,
     pool: Arc<Pool>,
 }

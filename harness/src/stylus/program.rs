@@ -178,7 +178,7 @@ impl Program {
 
     /// An instance for one invocation with host state `state`: an idle one from the pool, or
     /// a new one with the hostios linked.
-    pub(crate) fn warm(&self, state: HostState) -> Result<Warm, StartError> {
+    pub(crate) fn warm(&self, state: HostState) -> Result<Box<Warm>, StartError> {
         let mut warm = match self.pool.take() {
             Some(mut warm) => {
                 *warm.store.data_mut() = state;
@@ -189,7 +189,7 @@ impl Program {
                 let instance = self
                     .linker
                     .instantiate_and_start(&mut store, &self.module)?;
-                let warm = Warm::new(store, instance)?;
+                let warm = Box::new(Warm::new(store, instance)?);
                 self.pool.first_seen(&warm);
                 warm
             }
