@@ -1,9 +1,9 @@
 //! ArbOS as the harness models it: the precompiles (Ethereum's plus ArbWasm at `0x…71` and
 //! ArbWasmCache at `0x…72`), the Stylus parameters, and the compiled programs keyed by code hash.
 
-use std::{collections::HashMap, sync::Arc};
+use std::sync::Arc;
 
-use alloy_primitives::{Address, B256};
+use alloy_primitives::{Address, B256, map::B256Map};
 use revm::{
     context::{Cfg, ContextTr},
     handler::{EthPrecompiles, PrecompileProvider},
@@ -32,7 +32,7 @@ pub struct ArbOs {
     /// Stylus parameters in force.
     pub params: StylusParams,
     engine: wasmi::Engine,
-    programs: HashMap<B256, Arc<Program>>,
+    programs: B256Map<Arc<Program>>,
 }
 
 impl std::fmt::Debug for ArbOs {
@@ -54,7 +54,7 @@ impl ArbOs {
             warm,
             params,
             engine: program::engine(),
-            programs: HashMap::new(),
+            programs: B256Map::default(),
         }
     }
 

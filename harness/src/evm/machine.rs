@@ -3,9 +3,9 @@
 //! `msg_reentrant`, and the memory model's page counters).
 #![allow(unsafe_code)]
 
-use std::{collections::HashMap, convert::Infallible, sync::Arc};
+use std::{convert::Infallible, sync::Arc};
 
-use alloy_primitives::{Address, B256, U256};
+use alloy_primitives::{Address, B256, U256, map::AddressMap};
 use revm::{
     DatabaseRef, Journal,
     context::{
@@ -103,7 +103,7 @@ pub type TxError = EVMError<Infallible, InvalidTransaction>;
 /// What Nitro tracks for the length of one transaction.
 #[derive(Debug, Default)]
 pub(crate) struct TxScope {
-    open: HashMap<Address, u32>,
+    open: AddressMap<u32>,
     /// The memory model's open and ever-used pages.
     pub(crate) pages: PageCounters,
     /// Whether programs record their host I/O (under a [`super::inspect::StylusInspector`] that

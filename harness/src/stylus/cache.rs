@@ -31,12 +31,17 @@ impl Slot {
 #[derive(Debug, Default)]
 pub struct StorageCache {
     slots: Vec<(U256, Slot)>,
+    /// Where each slot is in `slots`, kept once there are more than [`StorageCache::SCANNED`]
+    /// (most invocations touch a handful, which a scan finds faster than a hash).
     index: HashMap<U256, usize>,
     reads: u32,
     writes: u32,
 }
 
 impl StorageCache {
+    /// Most slots looked up by scanning.
+    const SCANNED: usize = 16;
+
     /// Counts a read and returns its fee in gas: the first 32 reads are free, reads 33 to 128
     /// cost 2 gas, later ones 10. Cache hits and misses both count.
     pub fn read_fee(&mut self) -> u64 {
@@ -61,7 +66,15 @@ impl StorageCache {
 
     /// The cached value of `key`, if the cache holds it.
     pub fn get(&self, key: U256) -> Option<U256> {
-        self.index.get(&key).map(|&i| self.slots[i].1.value)
+        self.position(key).map(|i| self.slots[i].1.value)
+    }
+
+    fn position(&self, key: U256) -> Option<usize> {
+        if self.slots.len() <= Self::SCANNED {
+            self.slots.iter().position(|(k, _)| *k == key)
+        } else {
+            self.index.get(&key).copied()
+        }
     }
 
     /// Records `value` as what the EVM holds at `key`, after a load that missed the cache.
@@ -101,12 +114,21 @@ impl StorageCache {
 
     /// The slot at `key`, inserted as `fresh` if the cache does not hold it.
     fn slot(&mut self, key: U256, fresh: Slot) -> &mut Slot {
-        let slots = &mut self.slots;
-        let i = *self.index.entry(key).or_insert_with(|| {
-            slots.push((key, fresh));
-            slots.len() - 1
-        });
-        &mut slots[i].1
+        let i = match self.position(key) {
+            Some(i) => i,
+            None => {
+                self.slots.push((key, fresh));
+                let i = self.slots.len() - 1;
+                if i == Self::SCANNED {
+                    let keys = self.slots.iter().enumerate().map(|(i, (k, _))| (*k, i));
+                    self.index.extend(keys);
+                } else if i > Self::SCANNED {
+                    self.index.insert(key, i);
+                }
+                i
+            }
+        };
+        &mut self.slots[i].1
     }
 }
 
@@ -178,5 +200,34 @@ mod tests {
         let mut cache = StorageCache::default();
         cache.write(word(5), U256::ZERO);
         assert_eq!(cache.flush(false), vec![(word(5), U256::ZERO)]);
+    }
+
+    #[test]
+    fn slots_are_found_the_same_below_and_above_the_scanned_count() {
+        let mut cache = StorageCache::default();
+        let many = 3 * StorageCache::SCANNED as u64;
+        for round in 0..2 {
+            for key in 0..many {
+                cache.remember(word(key), word(key + 1000));
+                // Touching every earlier slot again adds none.
+                cache.write(word(key / 2), word(key / 2 + 2000));
+            }
+            for key in 0..many {
+                let expected = if key < many / 2 {
+                    key + 2000
+                } else {
+                    key + 1000
+                };
+                assert_eq!(cache.get(word(key)), Some(word(expected)), "round {round}");
+            }
+            assert_eq!(cache.get(word(many)), None);
+            let dirty = cache.flush(true);
+            assert_eq!(dirty.len() as u64, many / 2, "each written slot once");
+            assert_eq!(
+                cache.get(word(0)),
+                None,
+                "a cleared cache forgets, index too"
+            );
+        }
     }
 }
