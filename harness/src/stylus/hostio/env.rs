@@ -4,7 +4,7 @@
 use alloy_primitives::{Address, B256, U256};
 use wasmi::{Global, Memory, StoreContextMut, Val};
 
-use super::{suspend::Then, trace::HostioTrace};
+use super::{math::Digests, suspend::Then, trace::HostioTrace};
 use crate::stylus::{
     api::{EvmData, Request},
     cache::StorageCache,
@@ -132,6 +132,8 @@ pub(crate) struct HostState {
     pub exports: Option<Exports>,
     /// The host I/O record, when the invocation is traced.
     pub trace: Option<HostioTrace>,
+    /// Recent `native_keccak256` inputs and their digests.
+    pub digests: Digests,
 }
 
 impl HostState {
@@ -149,6 +151,7 @@ impl HostState {
             then: None,
             exports: None,
             trace: None,
+            digests: Digests::default(),
         }
     }
 }
