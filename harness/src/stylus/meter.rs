@@ -37,8 +37,9 @@
 //!   (it only releases before `return`s and its trailing `return`); here every exit releases them,
 //!   which matters only for hand-written wasm (LLVM emits `return`).
 //! - The emitted code differs in layout (the body runs inside an exit block; the out-of-stack
-//!   trap also sets [`STATUS`]; a block charge reads the ink global once and keeps it in an
-//!   extra local; every mutable global is exported), but the ink charged, the units reserved
+//!   trap also sets [`STATUS`]; a block charge reads the ink global once, keeps the difference
+//!   in an extra local and traps when it wrapped; every mutable global is exported), but the
+//!   ink charged, the units reserved
 //!   and the failure points are Nitro's, because they are computed on Nitro's instrumented form.
 //! - The memory maximum is lowered to the page bound; on Nitro the same growth fails by running
 //!   out of ink in `pay_for_memory_grow` (pages beyond 128 are priced at `u64::MAX` gas).
