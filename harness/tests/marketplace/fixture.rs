@@ -1,7 +1,7 @@
 //! A deployed marketplace on a fresh chain, with typed helpers for sending calls, expecting
 //! named errors, reading events and checking the conservation invariant.
 
-use alloy_primitives::{Address, Log, U256};
+use alloy_primitives::{Address, Bytes, Log, U256};
 use alloy_sol_types::{SolCall, SolError, SolEvent};
 use cloudless_abi::{
     court::{DisputeStatus, ICourt, ProofRef},
@@ -148,6 +148,12 @@ impl Fixture {
             let got = describe(&ChainError::Reverted(data.clone()));
             panic!("{} reverted with {got}, not {}", C::SIGNATURE, E::SIGNATURE)
         });
+        assert_eq!(
+            Bytes::from(error.abi_encode()),
+            data,
+            "{} is encoded as the ABI encodes it",
+            E::SIGNATURE
+        );
         let after = self.chain.state_digest();
         assert!(self.chain.revert(snapshot));
         self.chain
