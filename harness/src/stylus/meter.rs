@@ -38,7 +38,8 @@
 //!   which matters only for hand-written wasm (LLVM emits `return`).
 //! - The emitted code differs in layout (the body runs inside an exit block; the out-of-stack
 //!   trap also sets [`STATUS`]; a block charge reads the ink global once, keeps the difference
-//!   in an extra local and traps when it wrapped; every mutable global is exported), but the
+//!   in an extra local and traps when it wrapped; a release restores the units the function
+//!   found on entry, kept in another local; every mutable global is exported), but the
 //!   ink charged, the units reserved
 //!   and the failure points are Nitro's, because they are computed on Nitro's instrumented form.
 //! - The memory maximum is lowered to the page bound; on Nitro the same growth fails by running

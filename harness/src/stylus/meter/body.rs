@@ -163,11 +163,15 @@ pub(super) fn instrument(
         func,
     )?;
     let nitro_ops = nitro_op_count(&metered, ctx.pay_func.is_some(), func)?;
-    // The output's one extra local, after the parameters and the declared locals.
+    // The output's two extra locals, after the parameters and the declared locals.
     let params = ctx.sigs.of_func(func)?.params().len() as u32;
-    let ink_copy = params.saturating_add(local_count);
+    let scratch = Scratch {
+        ink: params.saturating_add(local_count),
+        depth: params.saturating_add(local_count).saturating_add(1),
+    };
     locals.push((1, wasm_encoder::ValType::I64));
-    Ok((emit(metered, locals, units, ink_copy, ctx, exit), nitro_ops))
+    locals.push((1, wasm_encoder::ValType::I32));
+    Ok((emit(metered, locals, units, scratch, ctx, exit), nitro_ops))
 }
 
 /// Nitro's Meter and DynamicMeter applied to the input operators.
@@ -292,14 +296,22 @@ fn nitro_op_count(metered: &[Item], pays: bool, func: u32) -> Result<usize, Reje
     Ok(count)
 }
 
+/// The locals the emitted body adds.
+#[derive(Clone, Copy)]
+struct Scratch {
+    /// i64: a block charge's difference.
+    ink: u32,
+    /// i32: the stack units left when the function was entered.
+    depth: u32,
+}
+
 /// Writes the final body: reserve `units`, run the metered body inside a block typed `exit`
 /// (so that a branch to the function's label lands before the release), release, return.
-/// `ink_copy` is the i64 local block charges use.
 fn emit(
     metered: Vec<Item>,
     locals: Vec<(u32, wasm_encoder::ValType)>,
     units: u32,
-    ink_copy: u32,
+    scratch: Scratch,
     ctx: &FuncContext,
     exit: EncBlockType,
 ) -> Function {
@@ -309,6 +321,7 @@ fn emit(
     let units = units as i32;
     f.instructions()
         .global_get(g.stack)
+        .local_tee(scratch.depth)
         .i32_const(units)
         .i32_le_u()
         .if_(EncBlockType::Empty)
@@ -318,7 +331,7 @@ fn emit(
         .global_set(g.stack)
         .unreachable()
         .end()
-        .global_get(g.stack)
+        .local_get(scratch.depth)
         .i32_const(units)
         .i32_sub()
         .global_set(g.stack)
@@ -330,10 +343,10 @@ fn emit(
             Item::Added(added) => {
                 f.instruction(&added.instruction());
             }
-            Item::Charge(ink) => emit_charge(&mut f, g, ink_copy, ink),
+            Item::Charge(ink) => emit_charge(&mut f, g, scratch.ink, ink),
             Item::Input(op, bytes) => {
                 match (op, ctx.pay_func) {
-                    (Operator::Return, _) => release(&mut f, g, units),
+                    (Operator::Return, _) => release(&mut f, g, scratch),
                     (Operator::MemoryGrow { .. }, Some(pay)) => {
                         f.instructions()
                             .global_set(g.scratch)
@@ -348,7 +361,7 @@ fn emit(
         }
     }
     f.instructions().end();
-    release(&mut f, g, units);
+    release(&mut f, g, scratch);
     f.instructions().end();
     f
 }
@@ -375,11 +388,11 @@ fn emit_charge(f: &mut Function, g: Globals, ink_copy: u32, ink: u64) {
         .global_set(g.ink);
 }
 
-/// Gives the frame's stack units back.
-fn release(f: &mut Function, g: Globals, units: i32) {
+/// Gives the frame's stack units back by restoring what was left on entry: every callee has
+/// given back what it took by the time the function leaves (a trap leaves no function), so
+/// this is the global plus the units, without reading the global.
+fn release(f: &mut Function, g: Globals, scratch: Scratch) {
     f.instructions()
-        .global_get(g.stack)
-        .i32_const(units)
-        .i32_add()
+        .local_get(scratch.depth)
         .global_set(g.stack);
 }
