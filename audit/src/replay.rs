@@ -342,12 +342,31 @@ fn facts(result: ExecutionResult) -> ReceiptFacts {
 }
 
 /// Compares every account the replay read or wrote, and every storage word it holds, with the
-/// node after block `at`, in address and slot order.
+/// node after block `at`, in address and slot order (the node is asked a few reads at a time).
 fn check_state(chain: &Chain, rpc: &Rpc, at: u64, summary: &mut Summary) -> Result<(), AuditError> {
     let mut accounts: Vec<_> = chain.db().cache.accounts.iter().collect();
     accounts.sort_by_key(|(address, _)| **address);
-    for (address, account) in accounts {
-        let address: Address = *address;
+    let addresses: Vec<Address> = accounts.iter().map(|(address, _)| **address).collect();
+    let slots: Vec<Vec<(U256, U256)>> = accounts
+        .iter()
+        .map(|(_, account)| {
+            let mut slots: Vec<_> = account.storage.iter().map(|(s, v)| (*s, *v)).collect();
+            slots.sort_by_key(|(slot, _)| *slot);
+            slots
+        })
+        .collect();
+    let keys: Vec<(Address, U256)> = addresses
+        .iter()
+        .zip(&slots)
+        .flat_map(|(address, slots)| slots.iter().map(|(slot, _)| (*address, *slot)))
+        .collect();
+    let facts = rpc.accounts(&addresses, at)?;
+    let mut words = rpc.storage_words(&keys, at)?.into_iter();
+    for ((address, account), (slots, (balance, nonce, code))) in addresses
+        .into_iter()
+        .zip(accounts.iter().map(|(_, a)| a))
+        .zip(slots.into_iter().zip(facts))
+    {
         let state_error = |difference| AuditError::State {
             block: at,
             address,
@@ -367,10 +386,9 @@ fn check_state(chain: &Chain, rpc: &Rpc, at: u64, summary: &mut Summary) -> Resu
                 code_hash: KECCAK_EMPTY,
             }
         };
-        let code = rpc.code(address, at)?;
         let node = AccountFacts {
-            balance: rpc.balance(address, at)?,
-            nonce: rpc.nonce(address, at)?,
+            balance,
+            nonce,
             code_hash: if code.is_empty() {
                 KECCAK_EMPTY
             } else {
@@ -379,14 +397,12 @@ fn check_state(chain: &Chain, rpc: &Rpc, at: u64, summary: &mut Summary) -> Resu
         };
         compare::accounts(&replayed, &node).map_err(state_error)?;
         summary.accounts_checked += 1;
-        let mut slots: Vec<_> = account.storage.iter().collect();
-        slots.sort_by_key(|(slot, _)| **slot);
         for (slot, value) in slots {
-            let theirs = rpc.storage(address, *slot, at)?;
-            if *value != theirs {
+            let theirs = words.next().unwrap_or_default();
+            if value != theirs {
                 return Err(state_error(Difference::Storage {
-                    slot: *slot,
-                    replayed: *value,
+                    slot,
+                    replayed: value,
                     node: theirs,
                 }));
             }

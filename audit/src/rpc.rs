@@ -6,6 +6,7 @@ use alloy::{
     eips::{BlockId, BlockNumberOrTag},
     providers::{DynProvider, Provider, ProviderBuilder},
     rpc::types::{Block, TransactionReceipt},
+    transports::TransportError,
 };
 use alloy_primitives::{Address, Bytes, U256};
 use std::future::{Future, IntoFuture};
@@ -25,6 +26,9 @@ impl std::fmt::Debug for Rpc {
 }
 
 impl Rpc {
+    /// Most state reads in flight at once.
+    const IN_FLIGHT: usize = 16;
+
     /// A client of the node at `url` (http or https).
     pub fn connect(url: &str) -> Result<Self, AuditError> {
         let parsed = url.parse().map_err(|e| AuditError::Rpc {
@@ -121,6 +125,85 @@ impl Rpc {
                 .block_id(BlockId::number(at))
                 .into_future(),
         )
+    }
+
+    /// The balance, nonce and code of each of `accounts` after block `at`, in order, a few
+    /// requests at a time.
+    pub fn accounts(
+        &self,
+        accounts: &[Address],
+        at: u64,
+    ) -> Result<Vec<(U256, u64, Bytes)>, AuditError> {
+        self.all(accounts, move |provider, address| async move {
+            let block = BlockId::number(at);
+            let balance = provider.get_balance(address).block_id(block).await;
+            let balance = balance.map_err(|e| (format!("eth_getBalance({address}, {at})"), e))?;
+            let nonce = provider
+                .get_transaction_count(address)
+                .block_id(block)
+                .await;
+            let nonce =
+                nonce.map_err(|e| (format!("eth_getTransactionCount({address}, {at})"), e))?;
+            let code = provider.get_code_at(address).block_id(block).await;
+            let code = code.map_err(|e| (format!("eth_getCode({address}, {at})"), e))?;
+            Ok((balance, nonce, code))
+        })
+    }
+
+    /// The storage words at `slots` (account and slot) after block `at`, in order, a few
+    /// requests at a time.
+    pub fn storage_words(
+        &self,
+        slots: &[(Address, U256)],
+        at: u64,
+    ) -> Result<Vec<U256>, AuditError> {
+        self.all(slots, move |provider, (address, slot)| async move {
+            let word = provider.get_storage_at(address, slot);
+            word.block_id(BlockId::number(at))
+                .await
+                .map_err(|e| (format!("eth_getStorageAt({address}, {slot:#x}, {at})"), e))
+        })
+    }
+
+    /// `read` of each of `keys`, at most [`Rpc::IN_FLIGHT`] at once; the answers in the keys'
+    /// order, or the failure of the first key (in that order) that failed.
+    fn all<K, T, F>(
+        &self,
+        keys: &[K],
+        read: impl Fn(DynProvider, K) -> F,
+    ) -> Result<Vec<T>, AuditError>
+    where
+        K: Copy,
+        T: Send + 'static,
+        F: Future<Output = Result<T, (String, TransportError)>> + Send + 'static,
+    {
+        self.runtime.block_on(async {
+            let mut answers: Vec<Option<Result<T, AuditError>>> =
+                std::iter::repeat_with(|| None).take(keys.len()).collect();
+            let mut pending = tokio::task::JoinSet::new();
+            let mut keys = keys.iter().copied().enumerate();
+            loop {
+                while pending.len() < Self::IN_FLIGHT {
+                    let Some((index, key)) = keys.next() else {
+                        break;
+                    };
+                    let read = read(self.provider.clone(), key);
+                    pending.spawn(async move { (index, read.await) });
+                }
+                let Some(joined) = pending.join_next().await else {
+                    break;
+                };
+                let (index, answer) = joined.map_err(|e| AuditError::Rpc {
+                    what: "a state read".into(),
+                    reason: e.to_string(),
+                })?;
+                answers[index] = Some(answer.map_err(|(what, e)| AuditError::Rpc {
+                    what,
+                    reason: e.to_string(),
+                }));
+            }
+            answers.into_iter().flatten().collect()
+        })
     }
 
     /// Storage word `slot` of `address` after block `at`.
