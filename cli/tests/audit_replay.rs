@@ -122,6 +122,8 @@ enum Tamper {
     LogData,
     /// One more wei in `account`'s balance at the head.
     Balance(alloy_primitives::Address, u64),
+    /// One nibble of every storage word of `account` at the head.
+    Storage(alloy_primitives::Address, u64),
 }
 
 /// A JSON-RPC proxy in front of `upstream` that alters answers as `tamper` says, for as long
@@ -180,6 +182,15 @@ fn alter(request: &Value, mut answer: Value, tamper: Tamper) -> Value {
                 receipt["logs"][0]["data"] = json!(format!("{}{flipped}", &data[..data.len() - 1]));
             }
         }
+        (Tamper::Storage(account, head), "eth_getStorageAt") => {
+            let params = &request["params"];
+            let asked: alloy_primitives::Address = params[0].as_str().unwrap().parse().unwrap();
+            if asked == account && params[2] == json!(hex(u128::from(head))) {
+                let word = answer["result"].as_str().unwrap().to_owned();
+                let flipped = if word.ends_with('0') { '1' } else { '0' };
+                answer["result"] = json!(format!("{}{flipped}", &word[..word.len() - 1]));
+            }
+        }
         (Tamper::Balance(account, head), "eth_getBalance") => {
             let params = &request["params"];
             let asked: alloy_primitives::Address = params[0].as_str().unwrap().parse().unwrap();
@@ -192,8 +203,8 @@ fn alter(request: &Value, mut answer: Value, tamper: Tamper) -> Value {
     answer
 }
 
-/// An auditor talking to a node that lies: one receipt's gas, one log's data or one balance at
-/// the head altered by a proxy. The replay exits 1 and names the block, the transaction (or
+/// An auditor talking to a node that lies: one receipt's gas, one log's data, one balance or
+/// one contract's storage at the head altered by a proxy. The replay exits 1 and names the block, the transaction (or
 /// the account) and what differs.
 #[test]
 fn a_node_that_lies_about_one_answer_is_caught_and_named() {
@@ -206,6 +217,7 @@ fn a_node_that_lies_about_one_answer_is_caught_and_named() {
         (Tamper::Gas, "gas used"),
         (Tamper::LogData, "log 0 data differs"),
         (Tamper::Balance(developer, head), "balance"),
+        (Tamper::Storage(market.market, head), "storage slot"),
     ];
     for (i, (tamper, named)) in cases.into_iter().enumerate() {
         let (_proxy, url) = lying_proxy(node.rpc_url.clone(), tamper);
@@ -225,8 +237,8 @@ fn a_node_that_lies_about_one_answer_is_caught_and_named() {
         let message = error["error"].as_str().unwrap_or_default().to_owned() + &stderr;
         assert!(message.contains(named), "{named}: {error}\n{stderr}");
         match tamper {
-            Tamper::Balance(..) => assert!(
-                message.contains(&developer.to_string()),
+            Tamper::Balance(account, _) | Tamper::Storage(account, _) => assert!(
+                message.contains(&account.to_string()),
                 "names the account: {message}"
             ),
             _ => assert!(
