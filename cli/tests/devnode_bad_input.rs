@@ -76,7 +76,19 @@ fn bad_requests_get_errors_and_mine_nothing() {
         -32700,
         "",
     );
-    assert_error(&rpc(url, "eth_noSuchMethod", json!([])), -32601, "");
+    let unknown = "the method eth_noSuchMethod does not exist/is not available";
+    assert_error(&rpc(url, "eth_noSuchMethod", json!([])), -32601, unknown);
+    let batch = post(
+        url,
+        r#"[{"jsonrpc":"2.0","id":1,"method":"eth_noSuchMethod"},
+            {"jsonrpc":"2.0","id":2,"method":"eth_chainId"}]"#,
+    );
+    assert_error(&batch[0], -32601, unknown);
+    assert_eq!(
+        batch[1]["result"],
+        call(url, "eth_chainId", json!([])),
+        "{batch}"
+    );
     assert_error(&rpc(url, "eth_getBalance", json!(["0x1234"])), -32602, "");
     assert_error(&rpc(url, "eth_getBalance", json!([])), -32602, "");
     assert_error(

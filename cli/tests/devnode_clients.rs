@@ -522,6 +522,12 @@ fn ethers_6_sends_subscribes_and_reads_revert_reasons() {
         "{seen}"
     );
 
+    // A method the node lacks is an unsupported operation to ethers, over HTTP and WebSocket
+    // (it recognises geth's wording only).
+    let unsupported = json!({"code": "UNSUPPORTED_OPERATION", "operation": "eth_noSuchMethod"});
+    assert_eq!(seen["unknownMethod"], unsupported, "{seen}");
+    assert_eq!(seen["overWs"]["unknownMethod"], unsupported, "{seen}");
+
     // contract.on('Set') over a WebSocketProvider subscribes to logs.
     let ws = &seen["overWs"];
     assert_eq!(ws["chainId"], seen["chainId"], "{seen}");

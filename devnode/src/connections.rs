@@ -23,13 +23,20 @@ use jsonrpsee::{
     types::{ErrorCode, ErrorObjectOwned, Id, Response, ResponsePayload},
 };
 use tokio::{net::TcpListener, sync::Semaphore};
-use tower::{Service, ServiceBuilder, layer::util::Identity};
+use tower::{
+    Service, ServiceBuilder,
+    layer::util::{Identity, Stack},
+};
 use tower_http::cors::CorsLayer;
 
 use crate::{
     config::{MAX_HTTP_REQUESTS, MAX_REQUEST_BYTES, MAX_WS_CONNECTIONS},
     shape::{Shape, shape},
+    unknown_method::UnknownMethodLayer,
 };
+
+/// jsonrpsee's service builder with the node's RPC middleware.
+pub(crate) type Builder = TowerServiceBuilder<Stack<UnknownMethodLayer, Identity>, Identity>;
 
 /// EIP-1474's "limit exceeded".
 const LIMIT_EXCEEDED: i32 = -32005;
@@ -37,7 +44,7 @@ const LIMIT_EXCEEDED: i32 = -32005;
 /// Accepts connections on `listener` until `stop`, each served by jsonrpsee's `builder`.
 pub(crate) async fn serve(
     listener: TcpListener,
-    builder: TowerServiceBuilder<Identity, Identity>,
+    builder: Builder,
     methods: Methods,
     stop: StopHandle,
 ) {
@@ -75,7 +82,7 @@ pub(crate) async fn serve(
 /// Sends each request to jsonrpsee if its cap has room.
 #[derive(Clone)]
 struct Router {
-    builder: TowerServiceBuilder<Identity, Identity>,
+    builder: Builder,
     methods: Methods,
     stop: StopHandle,
     /// One permit per HTTP request being answered.

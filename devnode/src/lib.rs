@@ -32,6 +32,7 @@ mod server;
 mod shape;
 mod state_file;
 mod tracers;
+mod unknown_method;
 
 pub use accounts::DevAccount;
 pub use config::{Config, Error};

@@ -2,7 +2,11 @@
 
 use std::{net::SocketAddr, time::Duration};
 
-use jsonrpsee::server::{Server, ServerConfig, ServerHandle, stop_channel};
+use jsonrpsee::{
+    Methods,
+    core::middleware::RpcServiceBuilder,
+    server::{Server, ServerConfig, ServerHandle, stop_channel},
+};
 use tokio::{net::TcpListener, sync::broadcast, task::JoinHandle};
 
 use crate::{
@@ -12,6 +16,7 @@ use crate::{
     connections,
     node::Node,
     rpc::{self, Shared, subscribe::HexIds},
+    unknown_method::UnknownMethodLayer,
 };
 
 /// Blocks buffered for slow subscribers before they skip ahead.
@@ -65,7 +70,7 @@ pub async fn start(config: Config) -> Result<DevNode, Error> {
         };
         Shared::start(build, events.clone()).await?
     };
-    let module = rpc::module(shared.clone())?;
+    let methods: Methods = rpc::module(shared.clone())?.into();
     let addr = SocketAddr::new(config.host, config.port);
     let listener = TcpListener::bind(addr)
         .await
@@ -82,9 +87,10 @@ pub async fn start(config: Config) -> Result<DevNode, Error> {
                 .max_connections((MAX_HTTP_REQUESTS + MAX_WS_CONNECTIONS) as u32)
                 .build(),
         )
+        .set_rpc_middleware(RpcServiceBuilder::new().layer(UnknownMethodLayer(methods.clone())))
         .to_service_builder();
     let (stop, handle) = stop_channel();
-    tokio::spawn(connections::serve(listener, jsonrpsee, module.into(), stop));
+    tokio::spawn(connections::serve(listener, jsonrpsee, methods, stop));
     let miner = config.block_time.map(|interval| {
         let shared = shared.clone();
         tokio::spawn(mine_every(interval, shared))

@@ -137,6 +137,17 @@ const reverts = {
   send: await reverted(() => reverter.poke()),
 };
 
+// A method the node lacks: ethers names it an unsupported operation only in geth's words.
+const unsupported = async (on) => {
+  try {
+    await on.send('eth_noSuchMethod', []);
+    return 'no error';
+  } catch (error) {
+    return { code: error.code, operation: error.operation };
+  }
+};
+const unknownMethod = await unsupported(provider);
+
 // The same subscription over WebSocket.
 const ws = new (watching(WebSocketProvider))(wsUrl);
 const watched = new Contract(storeAddress, abi, ws);
@@ -146,6 +157,7 @@ const overWs = {
   chainId: (await ws.getNetwork()).chainId,
   events: await overWebSocket.all,
   sent: fourth.hash,
+  unknownMethod: await unsupported(ws),
 };
 await overWebSocket.stop();
 await ws.destroy();
@@ -167,6 +179,7 @@ const seen = {
     transactionHash: event.transactionHash,
   })),
   reverts,
+  unknownMethod,
   overWs,
   clientErrors,
 };
