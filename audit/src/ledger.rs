@@ -150,6 +150,11 @@ pub struct DeploymentRow {
     pub closed: Option<u64>,
     /// Per epoch, what its proofs moved.
     pub epochs: BTreeMap<u64, EpochRow>,
+    /// `keeper_fees` by the epoch the matched placements start in.
+    pub keeper_fees_by_epoch: BTreeMap<u64, Amount>,
+    /// `slash_received` by epoch: a placement's end epoch, or a proven fraud's disputed epoch
+    /// (the placement's last proven one when the fraud named none).
+    pub slashes_by_epoch: BTreeMap<u64, Amount>,
     /// `balance` when the market's holdings last counted it.
     #[serde(skip)]
     counted: U256,
@@ -468,10 +473,17 @@ impl Ledger {
                 let row = self.providers.entry(provider).or_default();
                 row.frauds += 1;
                 row.refunded += e.refunded;
-                if let Some(deployment) = self.placements.get(&e.placementId).map(|p| p.deployment)
-                {
-                    let d = self.deployment(deployment);
-                    d.slash_received += e.balance.saturating_sub(d.balance.0);
+                let disputed = self.disputes[index].epoch;
+                if let Some(p) = self.placements.get(&e.placementId) {
+                    let epoch = disputed
+                        .or_else(|| p.proven.keys().next_back().copied())
+                        .unwrap_or(p.start_epoch);
+                    let d = self.deployment(p.deployment);
+                    let received = e.balance.saturating_sub(d.balance.0);
+                    d.slash_received += received;
+                    if received != U256::ZERO {
+                        *d.slashes_by_epoch.entry(epoch).or_default() += received;
+                    }
                     d.balance = Amount(e.balance);
                 }
             }
@@ -514,8 +526,16 @@ impl Ledger {
             E::DeploymentMatched(e) => {
                 *self.keeper_fees.entry(e.keeper).or_default() += e.keeperFee;
                 self.holdings.market_in += e.keeperFee;
+                // The round's placements were created just before, in the same transaction.
+                let start = self
+                    .placements
+                    .values()
+                    .rfind(|p| p.deployment == e.deploymentId)
+                    .map(|p| p.start_epoch)
+                    .unwrap_or_default();
                 let d = self.deployment(e.deploymentId);
                 d.keeper_fees += e.keeperFee;
+                *d.keeper_fees_by_epoch.entry(start).or_default() += e.keeperFee;
                 d.balance = Amount(e.balance);
             }
             E::DeploymentCancelled(e) => {
@@ -585,6 +605,9 @@ impl Ledger {
                 let deployment = p.deployment;
                 let d = self.deployment(deployment);
                 d.slash_received += e.slashed;
+                if e.slashed != U256::ZERO {
+                    *d.slashes_by_epoch.entry(e.endEpoch).or_default() += e.slashed;
+                }
                 d.balance = Amount(e.balance);
             }
             E::Claimed(e) => {
@@ -881,25 +904,88 @@ mod tests {
     }
 
     /// Two placements of deployment 7 created and proven in epoch 4.
+    /// Placement `placement` of deployment 7, one instance from provider `0xb0…` at 10 from
+    /// epoch `start`.
+    fn placed(placement: u64, start: u64) -> LedgerLog {
+        log(IMarket::PlacementCreated {
+            placementId: placement,
+            deploymentId: 7,
+            offerId: 1,
+            provider: Address::repeat_byte(0xb0),
+            instances: 1,
+            price: 10,
+            startEpoch: start,
+        })
+    }
+
     fn ledger_logs() -> Vec<LedgerLog> {
-        let provider = Address::repeat_byte(0xb0);
-        let mut logs: Vec<LedgerLog> = [1, 2]
-            .into_iter()
-            .map(|placement| {
-                log(IMarket::PlacementCreated {
-                    placementId: placement,
-                    deploymentId: 7,
-                    offerId: 1,
-                    provider,
-                    instances: 1,
-                    price: 10,
-                    startEpoch: 3,
-                })
-            })
-            .collect();
+        let mut logs = vec![placed(1, 3), placed(2, 3)];
         logs.push(proven(2, 4, 9, 1, 100));
         logs.push(proven(1, 4, 9, 1, 90));
         logs
+    }
+
+    #[test]
+    fn keeper_fees_and_slashes_are_booked_in_the_epochs_they_fall_in() {
+        let keeper = Address::repeat_byte(0xee);
+        let matched = |fee: u64, balance: u64| {
+            log(IMarket::DeploymentMatched {
+                deploymentId: 7,
+                keeper,
+                placed: 1,
+                keeperFee: U256::from(fee),
+                balance: U256::from(balance),
+                rate: U256::from(10),
+            })
+        };
+        let entries = vec![
+            created(Address::repeat_byte(0xd1), 110),
+            placed(1, 3),
+            placed(2, 3),
+            matched(5, 105),
+            proven(1, 4, 9, 1, 95),
+            proven(2, 4, 9, 1, 85),
+            placed(3, 6),
+            matched(2, 83),
+            log(IMarket::PlacementEnded {
+                placementId: 1,
+                reason: cloudless_abi::market::EndReason::Evicted,
+                endEpoch: 5,
+                slashed: U256::from(7),
+                placed: 2,
+                rate: U256::from(20),
+                balance: U256::from(90),
+            }),
+            // A fraud on placement 2 with no dispute opened: its last proven epoch.
+            log(cloudless_abi::court::ICourt::FraudProven {
+                placementId: 2,
+                disputeId: 0,
+                kind: cloudless_abi::court::DisputeKind::Result,
+                challenger: Address::repeat_byte(0xc0),
+                slashed: U256::ZERO,
+                reward: U256::ZERO,
+                refunded: U256::ZERO,
+                balance: U256::from(94),
+            }),
+        ];
+        let mut ledger = Ledger::new(SOURCES);
+        for entry in entries {
+            ledger.apply(&entry).unwrap();
+        }
+        let d = &ledger.deployments[&7];
+        let amounts = |by_epoch: &BTreeMap<u64, Amount>| -> Vec<(u64, U256)> {
+            by_epoch.iter().map(|(e, a)| (*e, a.0)).collect()
+        };
+        let u = U256::from;
+        assert_eq!(amounts(&d.keeper_fees_by_epoch), [(3, u(5)), (6, u(2))]);
+        assert_eq!(amounts(&d.slashes_by_epoch), [(4, u(4)), (5, u(7))]);
+        let sum = |by_epoch: &BTreeMap<u64, Amount>| by_epoch.values().map(|a| a.0).sum::<U256>();
+        assert_eq!(sum(&d.keeper_fees_by_epoch), d.keeper_fees.0);
+        assert_eq!(sum(&d.slashes_by_epoch), d.slash_received.0);
+        let svg = crate::plot::svg(&ledger).unwrap().unwrap();
+        for label in ["deployment 7 keeper fees", "deployment 7 slashes received"] {
+            assert!(svg.contains(label), "{label}: {svg}");
+        }
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! `ledger.svg`: each deployment's balance after its proofs and the pay of each epoch, over
-//! epochs, for the whole market or one subject of it. Drawn from the ledger's sorted maps with
+//! epochs, with its keeper fees (rings) and the slashes it received (dots) where they fell,
+//! for the whole market or one subject of it. Drawn from the ledger's sorted maps with
 //! the SVG backend only, so the same ledger gives the same bytes.
 
 use alloy_primitives::{Address, U256};
@@ -61,9 +62,16 @@ pub fn svg_of(ledger: &Ledger, subject: Subject) -> Result<Option<String>, Strin
         .iter()
         .filter(|(id, _)| subject.draws(ledger, **id))
         .collect();
-    let epochs = deployments
-        .iter()
-        .flat_map(|(_, d)| d.epochs.keys().copied());
+    if deployments.iter().all(|(_, d)| d.epochs.is_empty()) {
+        return Ok(None);
+    }
+    let epochs = deployments.iter().flat_map(|(_, d)| {
+        let events = d
+            .keeper_fees_by_epoch
+            .keys()
+            .chain(d.slashes_by_epoch.keys());
+        d.epochs.keys().chain(events).copied()
+    });
     let range = epochs.fold(None, |range: Option<(u64, u64)>, e| {
         Some(range.map_or((e, e), |(a, b)| (a.min(e), b.max(e))))
     });
@@ -72,7 +80,14 @@ pub fn svg_of(ledger: &Ledger, subject: Subject) -> Result<Option<String>, Strin
     };
     let top = deployments
         .iter()
-        .flat_map(|(_, d)| d.epochs.values().flat_map(|r| [r.balance.0, r.paid.0]))
+        .flat_map(|(_, d)| {
+            let proofs = d.epochs.values().flat_map(|r| [r.balance.0, r.paid.0]);
+            let events = d
+                .keeper_fees_by_epoch
+                .values()
+                .chain(d.slashes_by_epoch.values());
+            proofs.chain(events.map(|amount| amount.0))
+        })
         .map(units)
         .fold(1.0, f64::max);
     let mut out = String::new();
@@ -114,6 +129,26 @@ pub fn svg_of(ledger: &Ledger, subject: Subject) -> Result<Option<String>, Strin
                 .map_err(|e| e.to_string())?
                 .label(format!("deployment {id} paid"))
                 .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], color.mix(0.5)));
+            let marks = [
+                ("keeper fees", &d.keeper_fees_by_epoch, false),
+                ("slashes received", &d.slashes_by_epoch, true),
+            ];
+            for (what, by_epoch, filled) in marks {
+                if by_epoch.is_empty() {
+                    continue;
+                }
+                let style = if filled {
+                    color.filled()
+                } else {
+                    color.stroke_width(1)
+                };
+                let points = by_epoch.iter().map(|(e, a)| (*e as f64, units(a.0)));
+                chart
+                    .draw_series(points.map(|point| Circle::new(point, 4, style)))
+                    .map_err(|e| e.to_string())?
+                    .label(format!("deployment {id} {what}"))
+                    .legend(move |(x, y)| Circle::new((x + 10, y), 4, style));
+            }
         }
         chart
             .configure_series_labels()
