@@ -103,6 +103,9 @@ pub fn svg_of(ledger: &Ledger, subject: Subject) -> Result<Option<String>, Strin
             .map_err(|e| e.to_string())?;
         chart
             .configure_mesh()
+            // Whole epochs only, at most a dozen labels.
+            .x_labels(((last - first) as usize + 2).min(12))
+            .x_label_formatter(&|x| format!("{x:.0}"))
             .x_desc("epoch")
             .y_desc("token base units")
             .draw()
@@ -120,12 +123,12 @@ pub fn svg_of(ledger: &Ledger, subject: Subject) -> Result<Option<String>, Strin
                 .map(|(e, r)| (*e as f64, units(r.paid.0)))
                 .collect();
             chart
-                .draw_series(LineSeries::new(balance, color.stroke_width(2)))
+                .draw_series(LineSeries::new(balance, color.stroke_width(2)).point_size(2))
                 .map_err(|e| e.to_string())?
                 .label(format!("deployment {id} balance"))
                 .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], color));
             chart
-                .draw_series(LineSeries::new(paid, color.mix(0.5)))
+                .draw_series(LineSeries::new(paid, color.mix(0.5)).point_size(2))
                 .map_err(|e| e.to_string())?
                 .label(format!("deployment {id} paid"))
                 .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], color.mix(0.5)));
