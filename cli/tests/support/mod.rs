@@ -373,11 +373,20 @@ pub fn reverter_init(reason: &str) -> Bytes {
         .into()
 }
 
-/// A loopback port nothing listens on (the OS picks it; it is free when this returns).
+/// A loopback port that is free now and stays free until a test binds it: below Linux's
+/// ephemeral range (32768 and up), so no outgoing connection is given it meanwhile (the OS's
+/// own pick, port 0, was, and the node then failed to bind), and never the same twice in one
+/// test binary.
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    use std::sync::atomic::{AtomicU16, Ordering};
+    // Binaries run one after another; the process id spreads them over the range anyway.
+    static NEXT: AtomicU16 = AtomicU16::new(0);
+    let spread = (std::process::id() % 1_000) as u16 * 10;
+    loop {
+        let next = NEXT.fetch_add(1, Ordering::Relaxed);
+        let port = 20_000 + spread.wrapping_add(next) % 12_000;
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
 }
