@@ -361,13 +361,31 @@ fn access_lists_and_revert_reasons() {
     assert_eq!(listed["error"], "execution reverted: not today", "{listed}");
 }
 
-#[test]
-fn viem_polls_filters_and_block_numbers() {
+/// Runs `cli/tests/clients/<script>` (a client written with the npm package `package`) with
+/// `args` under Node.js, and returns the JSON it printed.
+fn client(package: &str, script: &str, args: &[&str]) -> Value {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     assert!(
-        root.join("node_modules/viem/package.json").exists(),
-        "viem is missing from node_modules; run `npm ci` in the workspace root"
+        root.join(format!("node_modules/{package}/package.json"))
+            .exists(),
+        "{package} is missing from node_modules; run `npm ci` in the workspace root"
     );
+    let out = Command::new("node")
+        .arg(root.join("cli/tests/clients").join(script))
+        .args(args)
+        .output()
+        .expect("run node (Node.js 18 or later)");
+    assert!(
+        out.status.success(),
+        "the {package} script failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn viem_polls_filters_and_block_numbers() {
     let node = NodeProcess::start(&[]);
     let alice = node.accounts[0].0;
     let store = deploy(
@@ -375,18 +393,12 @@ fn viem_polls_filters_and_block_numbers() {
         alice,
         &test_fixtures::solidity("Store").creation,
     );
-    let out = Command::new("node")
-        .arg(root.join("cli/tests/clients/viem_filters.mjs"))
-        .args([&node.rpc_url, &alice.to_string(), &store.to_string()])
-        .output()
-        .expect("run node (Node.js 18 or later)");
-    assert!(
-        out.status.success(),
-        "the viem script failed: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+    let (alice_hex, store_hex) = (alice.to_string(), store.to_string());
+    let seen = client(
+        "viem",
+        "viem_filters.mjs",
+        &[&node.rpc_url, &alice_hex, &store_hex],
     );
-    let seen: Value = serde_json::from_slice(&out.stdout).unwrap();
     let receipt = call(
         &node.rpc_url,
         "eth_getTransactionReceipt",
@@ -418,29 +430,25 @@ fn viem_polls_filters_and_block_numbers() {
 
 #[test]
 fn ethers_6_sends_subscribes_and_reads_revert_reasons() {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    assert!(
-        root.join("node_modules/ethers/package.json").exists(),
-        "ethers is missing from node_modules; run `npm ci` in the workspace root"
-    );
     let node = NodeProcess::start(&[]);
     let url = node.rpc_url.as_str();
     let (alice, (bob, bob_key)) = (node.accounts[0].0, node.accounts[1].clone());
     let store = deploy(url, alice, &test_fixtures::solidity("Store").creation);
     let reverter = deploy(url, alice, &reverter_init("not today"));
-    let out = Command::new("node")
-        .arg(root.join("cli/tests/clients/ethers_client.mjs"))
-        .args([url, &node.ws_url, &alice.to_string(), &bob_key])
-        .args([store.to_string(), reverter.to_string()])
-        .output()
-        .expect("run node (Node.js 18 or later)");
-    assert!(
-        out.status.success(),
-        "the ethers script failed: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+    let (alice_hex, store_hex) = (alice.to_string(), store.to_string());
+    let reverter_hex = reverter.to_string();
+    let seen = client(
+        "ethers",
+        "ethers_client.mjs",
+        &[
+            url,
+            &node.ws_url,
+            &alice_hex,
+            &bob_key,
+            &store_hex,
+            &reverter_hex,
+        ],
     );
-    let seen: Value = serde_json::from_slice(&out.stdout).unwrap();
     // ethers logs what its background pollers could not read, and carries on.
     assert_eq!(seen["clientErrors"], json!([]), "{seen}");
     assert_eq!(seen["chainId"], node.chain_id.to_string(), "{seen}");
