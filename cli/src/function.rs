@@ -15,7 +15,7 @@ use crate::chain::{
     Client,
     client::{RpcArgs, WalletArgs},
     output,
-    program::{CacheArgs, Cached, deploy_program},
+    program::{CacheArgs, deploy_program},
 };
 
 /// `cloudless function` subcommands.
@@ -73,14 +73,11 @@ async fn deploy(args: DeployArgs) -> anyhow::Result<()> {
     let client = Client::connect(&args.rpc, &args.wallet).await?;
     let mut deployed = deploy_program(&client, &name, &code).await?;
     // Disputes re-execute the function on-chain: cached, each call costs less to enter.
-    let cached = args
+    let program = (deployed.address, deployed.code_hash);
+    let cache = args
         .cache
-        .bid(&client, &name, deployed.address, deployed.code_hash)
+        .bid(&client, &name, program, &mut deployed.sent)
         .await?;
-    let cache = cached.as_ref().map(Cached::describe);
-    if let Some(Cached::Bid(tx)) = cached {
-        deployed.sent.push(tx);
-    }
     let summary = json!({
         "function": name,
         "address": deployed.address.to_string(),

@@ -115,20 +115,25 @@ pub struct CacheArgs {
 }
 
 impl CacheArgs {
-    /// Bids for `program`'s place in the cache ([`cache`]) unless `--no-cache`.
+    /// Bids for `program`'s place in the cache ([`cache`]) unless `--no-cache`; a bid's
+    /// transaction joins `sent`. Returns what happened ([`Cached::describe`]), `None` with
+    /// `--no-cache`.
     pub async fn bid(
         &self,
         client: &Client,
         name: &str,
-        program: Address,
-        codehash: B256,
-    ) -> anyhow::Result<Option<Cached>> {
+        (program, codehash): (Address, B256),
+        sent: &mut Vec<Sent>,
+    ) -> anyhow::Result<Option<String>> {
         if self.no_cache {
             return Ok(None);
         }
-        cache(client, name, program, codehash, self.cache_max_bid)
-            .await
-            .map(Some)
+        let cached = cache(client, name, program, codehash, self.cache_max_bid).await?;
+        let described = cached.describe();
+        if let Cached::Bid(tx) = cached {
+            sent.push(tx);
+        }
+        Ok(Some(described))
     }
 }
 

@@ -22,7 +22,7 @@ use crate::chain::{
     client::{RpcArgs, WalletArgs},
     manifest::{self, CourtSettings, Manifest, MarketSettings, Program, RegistrySettings},
     output,
-    program::{self, CacheArgs, activate, create},
+    program::{CacheArgs, activate, create},
     revert,
     send::Sent,
 };
@@ -342,12 +342,9 @@ pub async fn ensure_deployed(args: &Args) -> anyhow::Result<Deployed> {
     let mut cache = Vec::new();
     for name in PROGRAMS {
         let program = &manifest.contracts[name];
-        let (address, code_hash) = (program.address, program.code_hash);
-        if let Some(cached) = args.cache.bid(&client, name, address, code_hash).await? {
-            cache.push((name, cached.describe()));
-            if let program::Cached::Bid(tx) = cached {
-                sent.push(tx);
-            }
+        let program = (program.address, program.code_hash);
+        if let Some(cached) = args.cache.bid(&client, name, program, &mut sent).await? {
+            cache.push((name, cached));
         }
     }
     Ok(Deployed {
